@@ -1,0 +1,7 @@
+"""transition-sim: simulate moving a council service into a children's trust."""
+
+__version__ = "0.1.0"
+
+from transition_sim.api import run, validate  # noqa: E402
+
+__all__ = ["__version__", "run", "validate"]

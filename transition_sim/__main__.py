@@ -1,0 +1,3 @@
+from transition_sim.cli import main
+
+main()

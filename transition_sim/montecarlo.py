@@ -1,0 +1,174 @@
+"""Many replications: seeded, chunked, in parallel worker processes, gathered into tidy tables."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from transition_sim import sampling
+from transition_sim.calendar import GoLiveCalendar
+from transition_sim.programme import Network, compile_network
+from transition_sim.schema import Scenario
+from transition_sim.simulation import play
+
+CHUNK_FIELDS = ("go_live", "readiness_day", "consultation_end_day", "reorganisation_ready_day",
+                "task_start_day", "task_finish_day", "critical", "risk_struck", "risk_strike_day",
+                "risk_pause_days", "risk_delay_days")
+
+
+@dataclass(frozen=True)
+class Results:
+    """The replications of one run as tidy tables, plus what is needed to read them."""
+
+    scenario: Scenario
+    seed: int
+    runs: int
+    replications: pd.DataFrame  # a row per replication
+    tasks: pd.DataFrame  # a row per replication × task
+    risks: pd.DataFrame  # a row per replication × risk
+    task_info: pd.DataFrame  # a row per task in scope: name, workstream, programme
+
+
+def available_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int, count: int) -> dict:
+    """Replications first .. first+count-1, as arrays with a row per replication."""
+    draws = sampling.draw(net, seed, first, count)
+    n_tasks, n_risks = len(net.task_ids), len(net.risk_ids)
+    out = {
+        "go_live": np.empty(count, dtype="datetime64[D]"),
+        "readiness_day": np.empty(count), "consultation_end_day": np.empty(count),
+        "reorganisation_ready_day": np.empty(count),
+        "task_start_day": np.empty((count, n_tasks)), "task_finish_day": np.empty((count, n_tasks)),
+        "critical": np.zeros((count, n_tasks), dtype=bool),
+        "risk_struck": draws.struck, "risk_strike_day": draws.strike_day,
+        "risk_pause_days": draws.pause_days, "risk_delay_days": np.empty((count, n_risks)),
+    }
+    for row in range(count):
+        rep = play(net, calendar, first + row, draws.work_days[row], draws.struck[row],
+                   draws.strike_day[row], draws.pause_days[row], draws.delay_days[row])
+        out["go_live"][row] = rep.go_live
+        out["readiness_day"][row] = rep.readiness_day
+        out["consultation_end_day"][row] = rep.consultation_end_day
+        out["reorganisation_ready_day"][row] = rep.reorganisation_ready_day
+        out["task_start_day"][row] = rep.task_start_day
+        out["task_finish_day"][row] = rep.task_finish_day
+        out["critical"][row, list(rep.critical_chain)] = True
+        out["risk_delay_days"][row] = rep.risk_delay_days
+    return out
+
+
+_worker_state: tuple | None = None
+
+
+def _init_worker(net: Network, calendar: GoLiveCalendar) -> None:
+    global _worker_state
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    _worker_state = (net, calendar)
+
+
+def _worker_chunk(seed: int, first: int, count: int) -> tuple[int, dict]:
+    net, calendar = _worker_state
+    return first, simulate_chunk(net, calendar, seed, first, count)
+
+
+def chunks(runs: int, workers: int) -> list[tuple[int, int]]:
+    size = max(10, min(250, -(-runs // (workers * 8))))
+    return [(first, min(size, runs - first)) for first in range(0, runs, size)]
+
+
+def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
+             progress: bool = False) -> Results:
+    """Play `runs` replications; replication i depends only on (seed, i), whatever `workers` is."""
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, not {runs}")
+    seed = scenario.seed if seed is None else seed
+    workers = max(1, min(workers or available_workers(), runs))
+    net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
+    parts: dict[int, dict] = {}
+    bar = tqdm(total=runs, unit="rep", desc="simulating", disable=not progress, leave=False)
+    try:
+        if workers == 1:
+            for first, count in chunks(runs, 1):
+                parts[first] = simulate_chunk(net, calendar, seed, first, count)
+                bar.update(count)
+        else:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                     initargs=(net, calendar)) as pool:
+                futures = [pool.submit(_worker_chunk, seed, first, count) for first, count in chunks(runs, workers)]
+                try:
+                    for future in as_completed(futures):
+                        first, part = future.result()
+                        parts[first] = part
+                        bar.update(len(part["go_live"]))
+                except BaseException:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+    finally:
+        bar.close()
+    arrays = {f: np.concatenate([parts[k][f] for k in sorted(parts)]) for f in CHUNK_FIELDS}
+    return tabulate(scenario, net, calendar, seed, runs, arrays)
+
+
+def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: int, runs: int,
+             arrays: dict) -> Results:
+    start = pd.Timestamp(calendar.start)
+
+    def dates(days: np.ndarray) -> pd.Series | np.ndarray:
+        return (start + pd.to_timedelta(np.floor(days), unit="D")).to_numpy()
+
+    go_live = pd.to_datetime(arrays["go_live"])
+    planned = pd.Timestamp(scenario.planned_go_live.value)
+    vesting = pd.Timestamp(calendar.vesting_day)
+    replications = pd.DataFrame({
+        "replication": np.arange(runs),
+        "go_live_date": go_live,
+        "readiness_date": dates(arrays["readiness_day"]),
+        "consultation_end_date": dates(arrays["consultation_end_day"]),
+        "vesting_day": vesting,
+        "reorganisation_ready_date": dates(arrays["reorganisation_ready_day"]),
+        "slip_days": (go_live - planned).days.astype(int),
+        "on_time": go_live <= planned,
+        "live_before_vesting": go_live < vesting,
+        "paused_days": arrays["risk_pause_days"].sum(axis=1),
+    })
+    n_tasks = len(net.task_ids)
+    task_ids = pd.Categorical(np.tile(net.task_ids, runs), categories=net.task_ids)
+    start_day, finish_day = arrays["task_start_day"].ravel(), arrays["task_finish_day"].ravel()
+    tasks = pd.DataFrame({
+        "replication": np.repeat(np.arange(runs), n_tasks),
+        "task_id": task_ids,
+        "start_day": start_day,
+        "finish_day": finish_day,
+        "start_date": dates(start_day),
+        "finish_date": dates(finish_day),
+        "duration_days": finish_day - start_day,
+        "critical": arrays["critical"].ravel(),
+    })
+    n_risks = len(net.risk_ids)
+    strike_day = arrays["risk_strike_day"].ravel()
+    risks = pd.DataFrame({
+        "replication": np.repeat(np.arange(runs), n_risks),
+        "risk_id": pd.Categorical(np.tile(net.risk_ids, runs), categories=net.risk_ids),
+        "struck": arrays["risk_struck"].ravel(),
+        "strike_date": dates(strike_day),
+        "pause_days": arrays["risk_pause_days"].ravel(),
+        "delay_days": arrays["risk_delay_days"].ravel(),
+    })
+    task_info = pd.DataFrame({
+        "task_id": net.task_ids,
+        "name": [scenario.tasks[k].name for k in net.task_ids],
+        "workstream": list(net.workstreams),
+        "programme": [scenario.tasks[k].programme for k in net.task_ids],
+    })
+    return Results(scenario, seed, runs, replications, tasks, risks, task_info)

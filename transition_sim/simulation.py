@@ -1,0 +1,134 @@
+"""One replication in SimPy: tasks wait for predecessors, hold shared capacity, work, and pause."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from transition_sim.calendar import GoLiveCalendar
+from transition_sim.programme import Network
+
+
+@dataclass(frozen=True, slots=True)
+class Replication:
+    """What happened in one simulated future. Days count from the scenario's start date."""
+
+    index: int
+    go_live: dt.date
+    readiness: dt.date
+    readiness_day: float
+    consultation_end: dt.date
+    consultation_end_day: float
+    vesting_day: dt.date
+    reorganisation_ready: dt.date | None  # when the reorganisation programme's tasks were finished
+    reorganisation_ready_day: float  # nan when there is no reorganisation task
+    task_start_day: np.ndarray
+    task_finish_day: np.ndarray
+    critical_chain: tuple[int, ...]  # task indices, last first: the chain that set the readiness date
+    risk_struck: np.ndarray
+    risk_strike_day: np.ndarray
+    risk_pause_days: np.ndarray
+    risk_delay_days: np.ndarray  # delay the risk added to tasks that were not yet finished
+
+
+def merged_pauses(strike_day: np.ndarray, pause_days: np.ndarray) -> list[tuple[float, float]]:
+    spans = sorted((s, s + d) for s, d in zip(strike_day, pause_days) if d > 0)
+    merged: list[list[float]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+def advance(t: float, work: float, pauses: list[tuple[float, float]]) -> float:
+    """When `work` days started at `t` are done, no work being done during pauses."""
+    for s, e in pauses:
+        if e <= t:
+            continue
+        if t + work <= s:
+            return t + work
+        if t < s:
+            work -= s - t
+        t = e
+    return t + work
+
+
+def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarray, struck: np.ndarray,
+         strike_day: np.ndarray, pause_days: np.ndarray, delay_days: np.ndarray) -> Replication:
+    n = len(net.task_ids)
+    start = net.started_day.copy()
+    finish = net.done_day.copy()
+    pauses = merged_pauses(strike_day, pause_days)
+    task_delays: list[list[tuple[float, float, int]]] = [[] for _ in range(n)]
+    for d, (r, t) in enumerate(net.risk_delays):
+        if struck[r]:
+            task_delays[t].append((strike_day[r], delay_days[d], r))
+    applied = np.zeros(len(net.risk_ids))
+    driver = [-1] * n
+
+    env = simpy.Environment(initial_time=net.status_day)
+    pools = [simpy.Container(env, capacity=size, init=size) for size in net.capacity_sizes]
+    procs: list = [None] * n
+
+    def perform(k: int, in_progress: bool):
+        if not in_progress:
+            latest = -np.inf
+            for p in net.predecessors[k]:
+                if procs[p] is not None:
+                    yield procs[p]
+                if finish[p] > latest:
+                    latest, driver[k] = finish[p], p
+        for c, amount in net.needs[k]:
+            yield pools[c].get(amount)
+        begin = env.now
+        task_pauses = pauses if net.trust[k] else []
+        work = work_days[k]
+        end = advance(begin, work, task_pauses)
+        for s, extra, r in sorted(task_delays[k]):
+            if s <= end:
+                work += extra
+                applied[r] += extra
+                end = advance(begin, work, task_pauses)
+        yield env.timeout(end - begin)
+        for c, amount in net.needs[k]:
+            pools[c].put(amount)
+        start[k] = net.started_day[k] if in_progress else begin
+        finish[k] = end
+
+    in_progress = net.in_progress
+    for k in [k for k in range(n) if in_progress[k]] + [k for k in range(n) if not in_progress[k]]:
+        if np.isnan(net.done_day[k]):
+            procs[k] = env.process(perform(k, bool(in_progress[k])))
+    env.run()
+
+    trust_finish = np.where(net.trust, finish, -np.inf)
+    last = int(np.argmax(trust_finish))
+    readiness_day = float(trust_finish[last])
+    chain = [last]
+    while driver[chain[-1]] >= 0:
+        chain.append(driver[chain[-1]])
+    consultation_end = max((finish[k] for k in net.consultation), default=net.status_day)
+    reorganisation_day = float(finish[~net.trust].max()) if (~net.trust).any() else np.nan
+    return Replication(
+        index=index,
+        go_live=calendar.go_live(readiness_day, consultation_end),
+        readiness=calendar.date(readiness_day),
+        readiness_day=readiness_day,
+        consultation_end=calendar.date(consultation_end),
+        consultation_end_day=float(consultation_end),
+        vesting_day=calendar.vesting_day,
+        reorganisation_ready=None if np.isnan(reorganisation_day) else calendar.date(reorganisation_day),
+        reorganisation_ready_day=reorganisation_day,
+        task_start_day=start,
+        task_finish_day=finish,
+        critical_chain=tuple(chain),
+        risk_struck=struck.copy(),
+        risk_strike_day=strike_day.copy(),
+        risk_pause_days=pause_days.copy(),
+        risk_delay_days=applied,
+    )
