@@ -1,0 +1,89 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+from click.testing import CliRunner
+
+from transition_sim.cli import main
+from conftest import scenario_dict
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_run_bundled_baseline_writes_a_complete_folder(tmp_path):
+    result = invoke("run", "--runs", "200", "--out", str(tmp_path), "--name", "base")
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "base"
+    expected = {"manifest.json", "scenario.resolved.yaml", "replications.parquet", "tasks.parquet",
+                "risks.parquet", "summary.json"}
+    assert {p.name for p in folder.iterdir()} == expected
+    for text in ("P10", "P50", "P80", "P90", "P(go-live on the planned date)", "P(go-live before vesting day)",
+                 "critical path", f"Run written to {folder}/"):
+        assert text in result.output
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["runs"] == 200 and manifest["seed"] == 20191101 and len(manifest["files"][0]["sha256"]) == 64
+    reps = pd.read_parquet(folder / "replications.parquet")
+    summary = json.loads((folder / "summary.json").read_text())
+    assert len(reps) == 200
+    assert summary["p_on_time"]["share"] == reps["on_time"].mean()
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_existing_run_is_kept_without_force(tmp_path):
+    args = ["run", "--runs", "20", "--out", str(tmp_path), "--name", "x"]
+    assert invoke(*args, "--seed", "1").exit_code == 0
+    before = (tmp_path / "x" / "replications.parquet").read_bytes()
+    result = CliRunner().invoke(main, args + ["--seed", "2"])
+    assert result.exit_code == 2 and "--force" in result.output
+    assert (tmp_path / "x" / "replications.parquet").read_bytes() == before
+    assert invoke(*args, "--seed", "2", "--force").exit_code == 0
+    assert (tmp_path / "x" / "replications.parquet").read_bytes() != before
+
+
+def test_set_overrides_reach_the_run(tmp_path):
+    result = invoke("run", "--runs", "20", "--out", str(tmp_path), "--name", "s",
+                    "--set", "planned_go_live=2020-11-01", "--set", "capacities.hr=3")
+    assert result.exit_code == 0
+    resolved = (tmp_path / "s" / "scenario.resolved.yaml").read_text()
+    assert "2020-11-01" in resolved
+    reps = pd.read_parquet(tmp_path / "s" / "replications.parquet")
+    assert (reps["go_live_date"] >= pd.Timestamp("2020-11-01")).all()
+
+
+def test_sept_2020_reforecast_runs_from_its_status_date(tmp_path):
+    from transition_sim.scenario import models_dir
+    path = models_dir() / "northamptonshire-sept-2020.yaml"
+    assert invoke("validate", str(path), "--strict").exit_code == 0
+    assert invoke("run", str(path), "--runs", "50", "--out", str(tmp_path), "--name", "sept").exit_code == 0
+    tasks = pd.read_parquet(tmp_path / "sept" / "tasks.parquet")
+    not_done = tasks[tasks["task_id"].isin(["go_no_go", "readiness_review", "cabinet_signoff"])]
+    assert (not_done["start_date"] >= pd.Timestamp("2020-09-01")).all()
+    done = tasks[tasks["task_id"] == "company_setup"]
+    assert (done["finish_date"] == pd.Timestamp("2020-01-24")).all()
+
+
+def test_validate_baseline_strict():
+    result = invoke("validate", "--strict")
+    assert result.exit_code == 0 and result.output.startswith("ok: 33 trust tasks")
+
+
+def test_validate_extends_and_null_removes(write):
+    base = write(scenario_dict(risks={"r": {"name": "r", "probability": 0.5, "assumption": "x",
+                                            "window": {"start": "2020-01-01", "end": "2020-02-01"},
+                                            "pause": {"low": "1w", "likely": "1w", "high": "1w"}}}), "base.yaml")
+    child = write("extends: base.yaml\nrisks:\n  r: null\n", "child.yaml")
+    assert "0 risks" in invoke("validate", str(child)).output
+    assert "1 risks" in invoke("validate", str(base)).output
+
+
+def test_every_command_has_help_with_an_example():
+    for name, command in main.commands.items():
+        assert command.help and "Example:" in command.help, name
+
+
+def test_python_dash_m_works():
+    out = subprocess.run([sys.executable, "-m", "transition_sim", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "run" in out.stdout and "validate" in out.stdout
