@@ -6,7 +6,6 @@ import copy
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +37,8 @@ class LoadedScenario:
 
 def models_dir() -> Path:
     """The bundled models: the installed package's copy, or the source tree's `models/`."""
-    try:
-        bundled = Path(str(resources.files("transition_sim.models")))
-    except ModuleNotFoundError:  # running from a source checkout
-        bundled = Path(__file__).resolve().parent.parent / "models"
-    return bundled
+    installed = Path(__file__).resolve().parent / "models"
+    return installed if (installed / BASELINE).exists() else Path(__file__).resolve().parent.parent / "models"
 
 
 def baseline_path() -> Path:
