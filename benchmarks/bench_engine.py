@@ -1,4 +1,4 @@
-"""Engine benchmark: replications per second for the baseline, and the ratio to a vectorised lower bound.
+"""Engine benchmark: replications per second for the baseline (timeline and costs), and the ratio to a vectorised lower bound.
 
 Not a test: it prints figures. Run with `python benchmarks/bench_engine.py [--runs N]`.
 The lower bound is a critical-path Monte Carlo in numpy over the same tasks and the same
@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from transition_sim import sampling
+from transition_sim import costs, sampling
 from transition_sim.montecarlo import available_workers, simulate
 from transition_sim.programme import compile_network
 from transition_sim.scenario import load
@@ -42,6 +42,9 @@ def main() -> None:
     simulate(scenario, runs=200, workers=1)  # warm up imports and caches
     one = rate(lambda: simulate(scenario, runs=args.runs, workers=1), args.runs)
     many = rate(lambda: simulate(scenario, runs=args.runs, workers=workers), args.runs)
+    done = simulate(scenario, runs=args.runs, workers=workers)
+    cost_rate = rate(lambda: costs.cost_tables(scenario, done.seed, done.replications, done.tasks, done.risks),
+                     args.runs)
     big = args.runs * 25
     draw_rate = rate(lambda: sampling.draw(net, scenario.seed, 0, big), big)
     work = sampling.draw(net, scenario.seed, 0, big).work_days
@@ -50,6 +53,7 @@ def main() -> None:
           f"{args.runs} replications")
     print(f"engine, 1 worker:        {one:10,.0f} replications/s")
     print(f"engine, {workers} workers:       {many:10,.0f} replications/s  (target >= 1,000 on 2 cores)")
+    print(f"cost model alone, 1 core: {cost_rate:9,.0f} replications/s  (ledger and totals, vectorised)")
     print(f"sampling alone, 1 core:  {draw_rate:10,.0f} replications/s  (all uncertain inputs, keyed streams)")
     print(f"vectorised critical path: {bound:9,.0f} replications/s  (pre-sampled durations, no capacities or risks)")
     print(f"ratio lower bound / engine, 1 worker: {bound / one:,.0f}x")

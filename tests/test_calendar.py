@@ -1,6 +1,6 @@
 import datetime as dt
 
-from transition_sim.calendar import GoLiveCalendar, first_of_month_on_or_after, next_open_slot
+from transition_sim.golive import GoLiveCalendar, first_of_month_on_or_after, next_open_slot
 
 D = dt.date
 

@@ -18,10 +18,12 @@ def test_run_bundled_baseline_writes_a_complete_folder(tmp_path):
     assert result.exit_code == 0, result.output
     folder = tmp_path / "base"
     expected = {"manifest.json", "scenario.resolved.yaml", "replications.parquet", "tasks.parquet",
-                "risks.parquet", "summary.json"}
+                "risks.parquet", "summary.json", "ledger.parquet"}
     assert {p.name for p in folder.iterdir()} == expected
     for text in ("P10", "P50", "P80", "P90", "P(go-live on the planned date)", "P(go-live before vesting day)",
-                 "critical path", f"Run written to {folder}/"):
+                 "critical path", "Staff transferred under TUPE", "Transition cost", "P80",
+                 "Contract sum by financial year and payer", "county", "north", "west", "DfE",
+                 f"Run written to {folder}/"):
         assert text in result.output
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["runs"] == 200 and manifest["seed"] == 20191101 and len(manifest["files"][0]["sha256"]) == 64
@@ -30,6 +32,11 @@ def test_run_bundled_baseline_writes_a_complete_folder(tmp_path):
     assert len(reps) == 200
     assert summary["p_on_time"]["share"] == reps["on_time"].mean()
     assert not list(tmp_path.glob(".*partial*"))
+    ledger = pd.read_parquet(folder / "ledger.parquet")
+    assert set(ledger.columns) == {"replication", "month", "financial_year", "payer", "category", "amount_gbp"}
+    for column in ("transition_cost_gbp", "dual_running_cost_gbp", "staff_transferred", "agency_share_at_horizon",
+                   "contract_sum_2021_22_gbp"):
+        assert column in reps.columns
 
 
 def test_existing_run_is_kept_without_force(tmp_path):

@@ -5,7 +5,7 @@ import datetime as dt
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from transition_sim.calendar import is_closed
+from transition_sim.golive import is_closed
 from transition_sim.montecarlo import simulate
 from transition_sim.scenario import load
 

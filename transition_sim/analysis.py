@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from transition_sim.costs import CONTRACT, PAYERS
 from transition_sim.montecarlo import Results
 
 PERCENTILES = (10, 50, 80, 90)
@@ -39,6 +40,29 @@ def workstream_criticality(results: Results) -> pd.DataFrame:
     return (hits.rename("criticality").sort_values(ascending=False).reset_index())
 
 
+def money_by_year_and_payer(results: Results, categories: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Mean £ over replications, by financial year (rows) and payer (columns)."""
+    ledger = results.ledger
+    if categories is not None:
+        ledger = ledger[ledger["category"].isin(categories)]
+    table = ledger.pivot_table(index="financial_year", columns="payer", values="amount_gbp", aggfunc="sum",
+                               observed=False, fill_value=0.0) / results.runs
+    return table.reindex(columns=list(PAYERS), fill_value=0.0)
+
+
+def cost_headline(results: Results) -> dict:
+    reps = results.replications
+    cost = reps["transition_cost_gbp"]
+    return {
+        "staff_transferred": int(reps["staff_transferred"].iloc[0]),
+        "transition_cost_gbp": {f"P{p}": float(np.quantile(cost, p / 100)) for p in PERCENTILES},
+        "dual_running_cost_gbp_mean": float(reps["dual_running_cost_gbp"].mean()),
+        "agency_share_at_horizon_mean": float(reps["agency_share_at_horizon"].mean()),
+        "contract_sum_by_year_and_payer_gbp": money_by_year_and_payer(results, CONTRACT).to_dict("index"),
+        "all_money_by_payer_gbp": money_by_year_and_payer(results).sum().to_dict(),
+    }
+
+
 def headline(results: Results) -> dict:
     """The run's headline figures, in plain types (the content of summary.json)."""
     reps = results.replications
@@ -61,4 +85,5 @@ def headline(results: Results) -> dict:
         "critical_workstreams": workstream_criticality(results).to_dict("records"),
         "critical_tasks": task_criticality(results)[["task_id", "name", "workstream", "criticality"]]
         .head(10).to_dict("records"),
+        **({"costs": cost_headline(results)} if results.ledger is not None else {}),
     }

@@ -58,7 +58,8 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
             files={"manifest.json": json.dumps(manifest, indent=2) + "\n",
                    "scenario.resolved.yaml": resolved_yaml(loaded),
                    "summary.json": json.dumps(summary, indent=2, default=str) + "\n"},
-            tables={"replications": results.replications, "tasks": results.tasks, "risks": results.risks},
+            tables={"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
+                    **({"ledger": results.ledger} if results.ledger is not None else {})},
             force=force)
     return Run(results, summary, folder, loaded, workers, seconds)
 

@@ -82,9 +82,30 @@ def format_summary(result: api.Run) -> str:
     lines += [f"  {row['criticality']:6.1%}  {row['workstream']}" for row in s["critical_workstreams"][:6]]
     lines += ["  tasks:"]
     lines += [f"  {row['criticality']:6.1%}  {row['task_id']}  ({row['name']})" for row in s["critical_tasks"][:6]]
+    if "costs" in s:
+        lines += format_costs(s["costs"])
     if result.folder is not None:
         lines += ["", f"Run written to {result.folder}/"]
     return "\n".join(lines)
+
+
+def format_costs(c: dict) -> list[str]:
+    m = lambda pounds: f"£{pounds / 1e6:,.1f}m"  # noqa: E731
+    cost = c["transition_cost_gbp"]
+    lines = ["", f"Staff transferred under TUPE      {c['staff_transferred']:,}",
+             f"Transition cost                  P50 {m(cost['P50'])}  P80 {m(cost['P80'])}",
+             f"  of which dual running (mean)   {m(c['dual_running_cost_gbp_mean'])}",
+             f"Agency share at the horizon      {c['agency_share_at_horizon_mean']:.1%} (mean)",
+             "", "Contract sum by financial year and payer (mean, £m)"]
+    years = c["contract_sum_by_year_and_payer_gbp"]
+    payers = list(next(iter(years.values())).keys()) if years else []
+    lines.append("  year     " + "".join(f"{p:>9}" for p in payers) + "    total")
+    for year, row in years.items():
+        lines.append(f"  {year}  " + "".join(f"{v / 1e6:9.1f}" for v in row.values())
+                     + f"{sum(row.values()) / 1e6:9.1f}")
+    lines.append("All money to the horizon by payer (mean): "
+                 + ", ".join(f"{p} {m(v)}" for p, v in c["all_money_by_payer_gbp"].items()))
+    return lines
 
 
 @main.command()

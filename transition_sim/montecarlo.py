@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from transition_sim import sampling
-from transition_sim.calendar import GoLiveCalendar
+from transition_sim import costs, sampling
+from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import Network, compile_network
 from transition_sim.schema import Scenario
 from transition_sim.simulation import play
@@ -34,6 +34,7 @@ class Results:
     tasks: pd.DataFrame  # a row per replication × task
     risks: pd.DataFrame  # a row per replication × risk
     task_info: pd.DataFrame  # a row per task in scope: name, workstream, programme
+    ledger: pd.DataFrame | None = None  # a row per replication × month × payer × category, if finance is given
 
 
 def available_workers() -> int:
@@ -171,4 +172,8 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "workstream": list(net.workstreams),
         "programme": [scenario.tasks[k].programme for k in net.task_ids],
     })
-    return Results(scenario, seed, runs, replications, tasks, risks, task_info)
+    ledger = None
+    if scenario.finance is not None:
+        ledger, totals = costs.cost_tables(scenario, seed, replications, tasks, risks)
+        replications = pd.concat([replications, totals], axis=1)
+    return Results(scenario, seed, runs, replications, tasks, risks, task_info, ledger)

@@ -253,10 +253,47 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
                 add(("risks", key, "delays", task), f"unknown task {task!r}")
     if not any(t.programme == "trust" for t in scenario.tasks.values()):
         add(("tasks",), "no trust-programme task: nothing sets readiness")
+    _check_money(scenario, add)
     cycle = programme.find_cycle(scenario)
     if cycle:
         add(("tasks", cycle[0], "predecessors"), "dependency cycle: " + " -> ".join(cycle + [cycle[0]]))
     return problems
+
+
+def _check_money(scenario: Scenario, add) -> None:
+    """Services and finance: scopes known, budgets adding up to their sourced totals, tasks that exist."""
+    for key, service in scenario.services.items():
+        if service.scope not in ("in", "out") and service.scope not in scenario.scope:
+            add(("services", key, "scope"), f"scope must be in, out or a scope decision ({', '.join(scenario.scope)}), "
+                f"not {service.scope!r}")
+        staff_cost = sum(g.fte * g.average_cost * (1 + g.agency_premium * g.agency_share)
+                         for g in service.staff.values())
+        if staff_cost > service.budget:
+            add(("services", key, "staff"), f"staff cost £{staff_cost / 1e6:.2f}m exceeds the budget "
+                f"£{service.budget / 1e6:.2f}m")
+    fin = scenario.finance
+    if fin is None:
+        return
+    if not scenario.services:
+        add(("services",), "finance needs the services and their budgets")
+        return
+    total = sum(s.budget for s in scenario.services.values())
+    expected = fin.budget_excluding_schools.value
+    if abs(total - expected) > 0.05e6:
+        add(("services",), f"service budgets add up to £{total / 1e6:.2f}m, not the "
+            f"finance.budget_excluding_schools of £{expected / 1e6:.2f}m")
+    in_scope = sum(s.budget for s in scenario.services.values() if s.scope == "in")
+    share = fin.in_scope_share.value
+    if abs(in_scope / expected - share) > 0.005:
+        add(("services",), f"services in scope add up to {in_scope / expected:.1%} of the budget, not the "
+            f"finance.in_scope_share of {share:.0%}")
+    named = [(("finance", "setup_costs", k, "paid_when"), c.paid_when) for k, c in fin.setup_costs.items()]
+    named += [(("finance", "shadow_from_task"), fin.shadow_from_task), (("finance", "dfe_paid_when"), fin.dfe_paid_when)]
+    for loc, task in named:
+        if task not in scenario.tasks:
+            add(loc, f"unknown task {task!r}")
+    if fin.horizon.value <= scenario.start.value:
+        add(("finance", "horizon"), f"horizon {fin.horizon.value} is not after the start {scenario.start.value}")
 
 
 def resolved_yaml(loaded: LoadedScenario) -> str:

@@ -7,10 +7,13 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from transition_sim.units import parse_duration
+from transition_sim.units import parse_duration, parse_money
 
 T = TypeVar("T")
 Days = Annotated[float, BeforeValidator(parse_duration)]
+Pounds = Annotated[float, BeforeValidator(parse_money)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+FinancialYear = Annotated[str, Field(pattern=r"^\d{4}/\d{2}$")]
 Distribution = Literal["triangular", "pert"]
 ScopeOutcome = Literal["in", "out"]
 
@@ -37,16 +40,21 @@ class Quantity(Provenance, Generic[T]):
         return data if isinstance(data, dict) else {"value": data}
 
 
-class ThreePoint(Model):
-    low: Days
-    likely: Days
-    high: Days
+class Estimate(Provenance, Generic[T]):
+    """A three-point estimate: low, most likely and high."""
+
+    low: T
+    likely: T
+    high: T
 
     @model_validator(mode="after")
     def _ordered(self):
         if not self.low <= self.likely <= self.high:
             raise ValueError("three-point estimate out of order: it must be low <= likely <= high")
         return self
+
+
+ThreePoint = Estimate[Days]
 
 
 class Window(Provenance):
@@ -95,6 +103,7 @@ class Risk(Provenance):
     window: RiskWindow
     pause: ThreePoint | None = None
     delays: dict[str, ThreePoint] = {}
+    cost: Estimate[Pounds] | None = None  # paid by the council in the month the risk strikes
     distribution: Distribution | None = None
 
     @model_validator(mode="after")
@@ -102,6 +111,74 @@ class Risk(Provenance):
         if self.pause is None and not self.delays:
             raise ValueError("a risk needs an impact: a pause, delays to named tasks, or both")
         return self
+
+
+class StaffGroup(Provenance):
+    headcount: Annotated[int, Field(ge=0)]
+    fte: Annotated[float, Field(ge=0)]
+    agency_share: Share  # share of FTE filled by agency workers (they do not transfer under TUPE)
+    average_cost: Pounds  # per permanent FTE per year, 2020/21, with on-costs
+    agency_premium: Annotated[float, Field(ge=0)]  # an agency FTE costs (1 + premium) × average_cost
+
+
+class Service(Provenance):
+    name: str
+    budget: Pounds  # 2020/21 gross budget
+    scope: str  # in, out, or the scope decision that settles it (a key of `scope`)
+    transfer_back: dt.date | None = None  # leaves the contract for the council from this date
+    staff: dict[str, StaffGroup] = {}
+
+
+class SetupCost(Provenance):
+    amount: Estimate[Pounds]
+    paid_when: str  # the task whose finish the payment falls on
+
+
+class Split(Provenance):
+    """How North and West share council costs after vesting day."""
+
+    rule: Literal["fixed", "population", "children_in_care"]
+    north: Annotated[float, Field(gt=0)]
+    west: Annotated[float, Field(gt=0)]
+
+    @property
+    def north_share(self) -> float:
+        return self.north / (self.north + self.west)
+
+
+class Transformation(Provenance):
+    """Invest-to-save inside the contract sum ("Block 2")."""
+
+    from_year: FinancialYear
+    investment: Pounds
+    savings_per_year: Pounds
+    delay: ThreePoint  # before savings start, from the start of that year
+    achieved: Estimate[Share]  # share of the hoped-for savings delivered
+
+
+class Finance(Model):
+    horizon: Quantity[dt.date]
+    budget_excluding_schools: Quantity[Pounds]
+    in_scope_share: Quantity[Share]
+    programme_burn_per_month: Estimate[Pounds]
+    stabilisation: ThreePoint  # programme team stays on after go-live
+    setup_costs: dict[str, SetupCost] = {}
+    shadow_running_per_month: Quantity[Pounds]  # trust leadership costs before go-live
+    shadow_from_task: str
+    stranded_overheads_per_month: Estimate[Pounds]
+    stranded_period: ThreePoint
+    pay_awards: dict[FinancialYear, Quantity[float]] = {}
+    living_wage_changes: dict[FinancialYear, Quantity[float]] = {}
+    low_paid_share: Quantity[Share]
+    inflation: dict[FinancialYear, Quantity[float]] = {}
+    demand_growth_per_year: Estimate[Pounds]
+    in_year_pressure: Estimate[float]  # share of the service's cost, each year
+    exceptional_threshold: Quantity[Pounds]
+    transformation: Transformation | None = None
+    agency_conversion_per_year: Estimate[Share]
+    dfe_transition_funding: Quantity[Pounds]
+    dfe_paid_when: str
+    split: Split
 
 
 class Scenario(Model):
@@ -119,6 +196,8 @@ class Scenario(Model):
     scope: dict[str, ScopeOutcome] = {}
     tasks: dict[str, Task] = Field(min_length=1)
     risks: dict[str, Risk] = {}
+    services: dict[str, Service] = {}
+    finance: Finance | None = None
 
     @property
     def status(self) -> dt.date:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from transition_sim.calendar import GoLiveCalendar
+from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import Network
 
 

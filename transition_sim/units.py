@@ -20,3 +20,21 @@ def parse_duration(value: object) -> float:
     if match is None:
         raise ValueError(f"not a duration: {value!r} (write a number and a unit d, w, m or y, such as 6w)")
     return float(match.group(1)) * DAYS_PER_UNIT[match.group(2)]
+
+
+_MONEY = re.compile(r"^\s*£?\s*(\d+(?:\.\d+)?)\s*([km]?)\s*$")
+POUNDS_PER_UNIT = {"": 1.0, "k": 1e3, "m": 1e6}
+
+
+def is_money(text: object) -> bool:
+    return isinstance(text, str) and text.strip().startswith("£") and _MONEY.match(text) is not None
+
+
+def parse_money(value: object) -> float:
+    """Pounds in an amount written `£2.58m`, `£250k`, `£1200` or as a plain number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    match = _MONEY.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"not an amount of money: {value!r} (write it like £2.58m, £250k or £1200)")
+    return float(match.group(1)) * POUNDS_PER_UNIT[match.group(2)]

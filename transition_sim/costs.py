@@ -1,0 +1,248 @@
+"""Money by month, financial year (1 April - 31 March) and payer, computed over all replications at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from transition_sim.programme import ThreePointArrays
+from transition_sim.sampling import stream, three_point
+from transition_sim.schema import Estimate, Scenario
+from transition_sim.workforce import service_scope, staff_groups
+
+DAYS_PER_MONTH = 365.25 / 12
+PAYERS = ("county", "north", "west", "DfE")
+TRANSITION = ("programme", "set-up", "risk", "shadow running", "stranded overheads")
+DUAL_RUNNING = ("shadow running", "stranded overheads")
+CONTRACT = ("contract sum", "transformation", "exceptional")
+
+
+def financial_year(year: int) -> str:
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def fy_start_year(label: str) -> int:
+    return int(label[:4])
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What the cost model needs from the engine, as arrays over replications."""
+
+    go_live: pd.DatetimeIndex  # (R,)
+    task_finish: dict[str, pd.DatetimeIndex]  # per task id, (R,)
+    risk_struck: dict[str, np.ndarray]
+    risk_strike: dict[str, pd.DatetimeIndex]
+
+    @classmethod
+    def of(cls, replications: pd.DataFrame, tasks: pd.DataFrame, risks: pd.DataFrame) -> "Timeline":
+        finish = tasks.pivot(index="replication", columns="task_id", values="finish_date")
+        struck = risks.pivot(index="replication", columns="risk_id", values="struck")
+        strike = risks.pivot(index="replication", columns="risk_id", values="strike_date")
+        return cls(pd.DatetimeIndex(replications["go_live_date"]),
+                   {str(k): pd.DatetimeIndex(finish[k]) for k in finish.columns},
+                   {str(k): struck[k].to_numpy(bool) for k in struck.columns},
+                   {str(k): pd.DatetimeIndex(strike[k]) for k in strike.columns})
+
+
+class CostModel:
+    """The monthly money of every replication of one scenario, as (replications × months) arrays."""
+
+    def __init__(self, scenario: Scenario, seed: int, runs: int):
+        if scenario.finance is None:
+            raise ValueError("the scenario has no finance: section")
+        self.scenario, self.fin, self.seed, self.runs = scenario, scenario.finance, seed, runs
+        start = pd.Timestamp(scenario.start.value)
+        self.months = pd.date_range(start.to_period("M").to_timestamp(), pd.Timestamp(self.fin.horizon.value),
+                                    freq="MS")
+        self.fy_year = np.asarray(self.months.year - (self.months.month < 4))
+        self.years = np.unique(self.fy_year)
+        self.vesting = self.month_index(pd.DatetimeIndex([scenario.vesting_day.value]))[0]
+
+    # --- helpers -----------------------------------------------------------------------------
+    def month_index(self, dates: pd.DatetimeIndex) -> np.ndarray:
+        """The month column of each date, clipped to the ledger; missing dates fall past the end."""
+        first = self.months[0]
+        idx = (dates.year - first.year) * 12 + (dates.month - first.month)
+        idx = np.where(pd.isna(dates), len(self.months), np.asarray(idx, dtype=float))
+        return np.clip(idx, 0, len(self.months)).astype(int)
+
+    def sample(self, key: str, estimate: Estimate, width: int = 1) -> np.ndarray:
+        u = stream(self.seed, f"cost:{key}", 0, self.runs, width)
+        arrays = ThreePointArrays.of([estimate] * width, [self.scenario.default_distribution] * width)
+        out = three_point(u, arrays)
+        return out[:, 0] if width == 1 else out
+
+    def at_month(self, index: np.ndarray, amount: np.ndarray) -> np.ndarray:
+        """(R, M) with `amount` in column `index` of each row (nothing if past the horizon)."""
+        out = np.zeros((self.runs, len(self.months) + 1))
+        out[np.arange(self.runs), index] = amount
+        return out[:, :-1]
+
+    def between(self, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
+        """(R, M) bool: months first <= m < stop."""
+        m = np.arange(len(self.months))
+        return (m >= first[:, None]) & (m < stop[:, None])
+
+    # --- the parts -------------------------------------------------------------------------------
+    def compute(self, timeline: Timeline) -> dict[str, np.ndarray]:
+        """Council-paid money per category, (R, M) arrays in £, plus the DfE's contribution."""
+        fin = self.fin
+        go = self.month_index(timeline.go_live)
+        months = lambda days: np.rint(days / DAYS_PER_MONTH).astype(int)  # noqa: E731
+        parts: dict[str, np.ndarray] = {}
+        burn = self.sample("programme_burn", fin.programme_burn_per_month)
+        stabilisation = months(self.sample("stabilisation", fin.stabilisation))
+        parts["programme"] = self.between(np.zeros(self.runs, int), go + stabilisation) * burn[:, None]
+        parts["set-up"] = sum((self.at_month(self.month_index(timeline.task_finish[c.paid_when]),
+                                             self.sample(f"setup:{key}", c.amount))
+                               for key, c in fin.setup_costs.items()), np.zeros((self.runs, len(self.months))))
+        parts["risk"] = sum((self.at_month(self.month_index(timeline.risk_strike[key]),
+                                           self.sample(f"risk:{key}", risk.cost) * timeline.risk_struck[key])
+                             for key, risk in self.scenario.risks.items() if risk.cost is not None),
+                            np.zeros((self.runs, len(self.months))))
+        shadow_from = self.month_index(timeline.task_finish[fin.shadow_from_task])
+        parts["shadow running"] = self.between(shadow_from, go) * fin.shadow_running_per_month.value
+        stranded = self.sample("stranded_overheads", fin.stranded_overheads_per_month)
+        period = months(self.sample("stranded_period", fin.stranded_period))
+        parts["stranded overheads"] = self.between(go, go + period) * stranded[:, None]
+        parts.update(self.service(go))
+        dfe = self.at_month(self.month_index(timeline.task_finish[fin.dfe_paid_when]),
+                            np.full(self.runs, fin.dfe_transition_funding.value))
+        parts["DfE funding"] = dfe
+        return parts
+
+    def indices(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pay and price indices per financial year, 1 in the scenario's first year."""
+        fin = self.fin
+        low = fin.low_paid_share.value
+        pay, price = [1.0], [1.0]
+        for year in self.years[1:]:
+            label = financial_year(int(year))
+            award = fin.pay_awards[label].value if label in fin.pay_awards else 0.0
+            wage = fin.living_wage_changes[label].value if label in fin.living_wage_changes else 0.0
+            pay.append(pay[-1] * (1 + (1 - low) * award + low * wage))
+            price.append(price[-1] * (1 + (fin.inflation[label].value if label in fin.inflation else 0.0)))
+        return np.array(pay), np.array(price)
+
+    def service(self, go: np.ndarray) -> dict[str, np.ndarray]:
+        """The in-scope services: paid directly before go-live (and after a transfer back), else by contract."""
+        fin, runs = self.fin, self.runs
+        groups = staff_groups(self.scenario)
+        services = {k: s for k, s in self.scenario.services.items() if service_scope(self.scenario, s) == "in"}
+        pay, price = self.indices()
+        conversion = self.sample("agency_conversion", fin.agency_conversion_per_year)
+        growth = self.sample("demand_growth", fin.demand_growth_per_year)
+        pressure = self.sample("in_year_pressure", fin.in_year_pressure, width=len(self.years))
+        if pressure.ndim == 1:
+            pressure = pressure[:, None]
+        go_dates = self.months[np.minimum(go, len(self.months) - 1)]
+        mid_year = pd.to_datetime([f"{y}-10-01" for y in self.years])
+        years_since_go = np.maximum(0.0, (mid_year.values[None, :] - go_dates.values[:, None])
+                                    / np.timedelta64(1, "D") / 365.25)
+        budget_total = sum(s.budget for s in services.values())
+        year_col = np.searchsorted(self.years, self.fy_year)  # month -> year column
+        m = np.arange(len(self.months))
+        direct = np.zeros((runs, len(self.months)))
+        contract = np.zeros((runs, len(self.months)))
+        for key, svc in services.items():
+            mine = groups[groups["service_id"] == key]
+            staff = np.zeros((runs, len(self.years)))
+            for _, g in mine.iterrows():
+                agency = g.agency_share * (1 - conversion[:, None]) ** years_since_go
+                staff += g.fte * g.average_cost_gbp * (1 + g.agency_premium * agency)
+            staff_cost_first = float(mine["cost_gbp"].sum())
+            other = (svc.budget - staff_cost_first) * price
+            share = svc.budget / budget_total
+            core = staff * pay + other + share * growth[:, None] * np.arange(len(self.years))
+            core = core * (1 + pressure)  # in-year pressure: overspend in house, exceptional above threshold
+            monthly = core[:, year_col] / 12
+            back = len(self.months) if svc.transfer_back is None else \
+                self.month_index(pd.DatetimeIndex([svc.transfer_back]))[0]
+            live = (m[None, :] >= go[:, None]) & (m[None, :] < back)
+            direct += np.where(live, 0.0, monthly)
+            contract += np.where(live, monthly, 0.0)
+        # the trust absorbs in-year pressure up to the threshold; above it councils pay exceptional funding
+        pressure_cost = contract - contract / (1 + pressure[:, year_col])
+        yearly_pressure = np.stack([pressure_cost[:, year_col == j].sum(axis=1) for j in range(len(self.years))], 1)
+        exceptional_share = np.where(yearly_pressure > fin.exceptional_threshold.value, 1.0, 0.0)[:, year_col]
+        absorbed = pressure_cost * (1 - exceptional_share)
+        parts = {"service direct": direct,
+                 "contract sum": contract - pressure_cost,
+                 "exceptional": pressure_cost - absorbed}
+        parts["transformation"] = self.transformation(go) * (contract > 0)
+        return parts
+
+    def transformation(self, go: np.ndarray) -> np.ndarray:
+        t = self.fin.transformation
+        out = np.zeros((self.runs, len(self.months)))
+        if t is None:
+            return out
+        first = self.month_index(pd.DatetimeIndex([f"{fy_start_year(t.from_year)}-04-01"]))[0]
+        in_year = (self.fy_year == fy_start_year(t.from_year))
+        out += np.where(in_year, t.investment / 12, 0.0)[None, :]
+        delay = np.rint(self.sample("transformation_delay", t.delay) / DAYS_PER_MONTH).astype(int)
+        achieved = self.sample("transformation_achieved", t.achieved)
+        saving = self.between(first + delay, np.full(self.runs, len(self.months))) * \
+            (t.savings_per_year / 12 * achieved)[:, None]
+        return out - saving
+
+    # --- payers and the ledger -----------------------------------------------------------------
+    def by_payer(self, parts: dict[str, np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
+        """(category, payer) -> (R, M): the county pays before vesting day, North and West after it."""
+        north = self.fin.split.north_share
+        before = np.arange(len(self.months)) < self.vesting
+        out = {}
+        for category, amount in parts.items():
+            if category == "DfE funding":
+                out[("transition funding", "DfE")] = amount
+                amount = -amount  # income to the council: it lowers what the council pays
+                category = "transition funding"
+            out[(category, "county")] = np.where(before, amount, 0.0)
+            out[(category, "north")] = np.where(before, 0.0, amount * north)
+            out[(category, "west")] = np.where(before, 0.0, amount * (1 - north))
+        return out
+
+    def ledger(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
+        frames = []
+        labels = np.array([financial_year(int(y)) for y in self.fy_year])
+        for (category, payer), amount in flows.items():
+            rep, month = np.nonzero(amount)
+            frames.append(pd.DataFrame({"replication": rep, "month": self.months[month],
+                                        "financial_year": labels[month], "payer": payer,
+                                        "category": category, "amount_gbp": amount[rep, month]}))
+        table = pd.concat(frames, ignore_index=True)
+        for column in ("financial_year", "payer", "category"):
+            table[column] = table[column].astype("category")
+        return table.sort_values(["replication", "month", "category", "payer"], ignore_index=True)
+
+    def totals(self, parts: dict[str, np.ndarray], go: pd.DatetimeIndex) -> pd.DataFrame:
+        """Per replication: transition and dual-running cost, contract sum per year, staff, agency share."""
+        table = {
+            "transition_cost_gbp": sum(parts[c].sum(axis=1) for c in TRANSITION),
+            "dual_running_cost_gbp": sum(parts[c].sum(axis=1) for c in DUAL_RUNNING),
+            "dfe_funding_gbp": parts["DfE funding"].sum(axis=1),
+        }
+        contract = sum(parts[c] for c in CONTRACT)
+        for year in self.years:
+            table[f"contract_sum_{financial_year(int(year)).replace('/', '_')}_gbp"] = \
+                contract[:, self.fy_year == year].sum(axis=1)
+        groups = staff_groups(self.scenario)
+        moving = groups[groups["in_scope"]]
+        table["staff_transferred"] = np.full(self.runs, int(moving["transfers_under_tupe"].sum()))
+        conversion = self.sample("agency_conversion", self.fin.agency_conversion_per_year)
+        years = np.maximum(0.0, (pd.Timestamp(self.fin.horizon.value) - go).days.to_numpy() / 365.25)
+        agency_fte = sum(g.fte * g.agency_share * (1 - conversion) ** years for _, g in moving.iterrows())
+        table["agency_share_at_horizon"] = agency_fte / max(float(moving["fte"].sum()), 1e-9)
+        return pd.DataFrame(table)
+
+
+def cost_tables(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks: pd.DataFrame,
+                risks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger (a row per replication × month × payer × category) and per-replication totals."""
+    model = CostModel(scenario, seed, len(replications))
+    timeline = Timeline.of(replications, tasks, risks)
+    parts = model.compute(timeline)
+    return model.ledger(model.by_payer(parts)), model.totals(parts, timeline.go_live)
