@@ -94,3 +94,30 @@ def test_every_command_has_help_with_an_example():
 def test_python_dash_m_works():
     out = subprocess.run([sys.executable, "-m", "transition_sim", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "run" in out.stdout and "validate" in out.stdout
+
+
+def test_ctrl_c_leaves_no_half_written_run(tmp_path, monkeypatch):
+    import transition_sim.api as api
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "simulate", interrupted)
+    result = CliRunner().invoke(main, ["run", "--runs", "20", "--out", str(tmp_path), "--name", "x"])
+    assert result.exit_code == 130 and "interrupted" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_write_run_removes_its_partial_folder_when_interrupted(tmp_path):
+    import pandas as pd_
+    from transition_sim.runstore import write_run
+
+    class Boom(pd_.DataFrame):
+        def to_parquet(self, *args, **kwargs):
+            raise KeyboardInterrupt
+
+    try:
+        write_run(tmp_path / "x", {"a.json": "{}"}, {"t": Boom({"a": [1]})}, force=False)
+    except KeyboardInterrupt:
+        pass
+    assert list(tmp_path.iterdir()) == []
