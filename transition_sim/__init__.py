@@ -2,6 +2,6 @@
 
 __version__ = "0.1.0"
 
-from transition_sim.api import run, validate  # noqa: E402
+from transition_sim.api import compare, drivers, load_run, run, sweep, validate  # noqa: E402
 
-__all__ = ["__version__", "run", "validate"]
+__all__ = ["__version__", "compare", "drivers", "load_run", "run", "sweep", "validate"]

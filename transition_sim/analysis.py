@@ -1,9 +1,12 @@
-"""Answers from the results tables: P-dates, on-time probabilities, what sets the critical path."""
+"""Answers from the results tables: P-dates, on-time probabilities, what drives slippage, joint confidence."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from transition_sim.costs import CONTRACT, PAYERS
 from transition_sim.montecarlo import Results
@@ -16,6 +19,35 @@ def percentile_dates(dates: pd.Series, percentiles=PERCENTILES) -> dict[str, pd.
     values = dates.to_numpy(dtype="datetime64[D]").astype(np.int64)
     return {f"P{p}": pd.Timestamp(np.quantile(values, p / 100, method="inverted_cdf").astype("datetime64[D]"))
             for p in percentiles}
+
+
+def _as_numbers(values: pd.Series) -> tuple[np.ndarray, bool]:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.to_numpy(dtype="datetime64[D]").astype(np.int64), True
+    return values.to_numpy(dtype=float), False
+
+
+def percentile_table(values: pd.Series, percentiles=PERCENTILES, confidence: float = 0.95) -> pd.DataFrame:
+    """Each percentile with a distribution-free confidence interval from the order statistics.
+
+    The interval [x(l), x(u)] has l, u the binomial(n, p) quantiles at (1 -/+ confidence)/2, so it
+    covers the true percentile with probability of at least about `confidence`, whatever the
+    distribution: a reader sees whether the number of replications was enough.
+    """
+    numbers, is_date = _as_numbers(values)
+    ordered = np.sort(numbers)
+    n = len(ordered)
+    rows = []
+    for p in percentiles:
+        q = p / 100
+        estimate = ordered[max(int(np.ceil(q * n)) - 1, 0)]  # inverted CDF: an observed value
+        low = int(stats.binom.ppf((1 - confidence) / 2, n, q))
+        high = int(stats.binom.ppf((1 + confidence) / 2, n, q)) + 1
+        rows.append((f"P{p}", estimate, ordered[max(low - 1, 0)], ordered[min(high - 1, n - 1)]))
+    table = pd.DataFrame(rows, columns=["percentile", "value", "ci_low", "ci_high"]).set_index("percentile")
+    if is_date:
+        table = table.apply(lambda c: pd.to_datetime(c.astype("datetime64[D]")))
+    return table
 
 
 def proportion(flags: pd.Series) -> dict[str, float]:
@@ -38,6 +70,123 @@ def workstream_criticality(results: Results) -> pd.DataFrame:
                                                            on="task_id")
     hits = tasks.groupby("workstream")["replication"].nunique() / results.runs
     return (hits.rename("criticality").sort_values(ascending=False).reset_index())
+
+
+def task_drivers(results: Results) -> pd.DataFrame:
+    """Per task: criticality and the Spearman correlation of its duration with the go-live date."""
+    table = task_criticality(results).set_index("task_id")
+    durations = results.tasks.pivot(index="replication", columns="task_id", values="duration_days")
+    go_live = results.replications.set_index("replication")["go_live_date"].astype("int64")
+    ranks = durations.rank()
+    correlation = ranks.corrwith(go_live.rank()).rename("spearman_with_go_live")
+    table = table.join(correlation)
+    return table.sort_values(["criticality", "spearman_with_go_live"], ascending=False).reset_index()
+
+
+def without_risk(scenario, risk_id: str):
+    """The scenario with one risk unable to strike (its streams stay as they were for the others)."""
+    risks = dict(scenario.risks)
+    risks[risk_id] = risks[risk_id].model_copy(update={"probability": 0.0})
+    return scenario.model_copy(update={"risks": risks})
+
+
+def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
+    """Per risk: how often it struck, and how far P50/P80 go-live move back when it is removed.
+
+    `rerun(scenario)` simulates a scenario with the run's seed and replications: with common random
+    numbers the only change is the removed risk.
+    """
+    go_live = results.replications["go_live_date"]
+    base = percentile_table(go_live, (50, 80))["value"]
+    struck = results.risks.groupby("risk_id", observed=True)["struck"].mean()
+    rows = []
+    for risk_id, risk in results.scenario.risks.items():
+        without = rerun(without_risk(results.scenario, risk_id)).replications["go_live_date"]
+        removed = percentile_table(without, (50, 80))["value"]
+        rows.append({"risk_id": risk_id, "name": risk.name, "probability": risk.probability,
+                     "struck_share": float(struck.get(risk_id, 0.0)),
+                     "p50_shift_days": (base["P50"] - removed["P50"]).days,
+                     "p80_shift_days": (base["P80"] - removed["P80"]).days,
+                     # replication by replication: the streams are shared, so this is the risk's own effect
+                     "mean_shift_days": float((go_live - without).dt.days.mean())})
+    columns = ["risk_id", "name", "probability", "struck_share", "p50_shift_days", "p80_shift_days",
+               "mean_shift_days"]
+    return pd.DataFrame(rows, columns=columns).sort_values(["p80_shift_days", "p50_shift_days", "mean_shift_days"],
+                                                           ascending=False, ignore_index=True)
+
+
+def joint_confidence(results: Results, date, cost_gbp: float) -> float:
+    """P(go-live on or before `date` and total transition cost at most `cost_gbp`)."""
+    reps = results.replications
+    return float(((reps["go_live_date"] <= pd.Timestamp(date)) & (reps["transition_cost_gbp"] <= cost_gbp)).mean())
+
+
+def joint_frontier(results: Results, levels=(0.7, 0.8)) -> pd.DataFrame:
+    """For each go-live date D, the least cost C with P(go-live <= D and cost <= C) at each level."""
+    reps = results.replications
+    n = len(reps)
+    rows = []
+    for date in sorted(reps["go_live_date"].unique()):
+        costs = np.sort(reps.loc[reps["go_live_date"] <= date, "transition_cost_gbp"].to_numpy())
+        row = {"go_live_by": pd.Timestamp(date), "p_go_live_by": len(costs) / n}
+        for level in levels:
+            k = int(np.ceil(level * n - 1e-9))
+            row[f"cost_at_{round(level * 100)}pct_gbp"] = costs[k - 1] if len(costs) >= k else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def figures(results: Results) -> pd.DataFrame:
+    """The headline figures of one run as rows: value, confidence interval and unit."""
+    reps = results.replications
+    rows = []
+    for column, label in (("go_live_date", "go-live"), ("readiness_date", "readiness")):
+        for p, row in percentile_table(reps[column]).iterrows():
+            rows.append((f"{label} {p}", row["value"], row["ci_low"], row["ci_high"], "date"))
+    if "transition_cost_gbp" in reps:
+        for p, row in percentile_table(reps["transition_cost_gbp"]).iterrows():
+            rows.append((f"transition cost {p}", row["value"], row["ci_low"], row["ci_high"], "£"))
+    for column, label in (("on_time", "P(go-live on the planned date)"),
+                          ("live_before_vesting", "P(go-live before vesting day)")):
+        share = proportion(reps[column])
+        half = 1.96 * share["standard_error"]
+        rows.append((label, share["share"], max(share["share"] - half, 0.0), min(share["share"] + half, 1.0),
+                     "share"))
+    slip = reps["slip_days"].astype(float)
+    half = 1.96 * slip.std(ddof=1) / np.sqrt(len(slip)) if len(slip) > 1 else 0.0
+    rows.append(("expected slip (days)", slip.mean(), slip.mean() - half, slip.mean() + half, "days"))
+    months = slip / (365.25 / 12)
+    rows.append(("expected slip (months)", months.mean(), (slip.mean() - half) / (365.25 / 12),
+                 (slip.mean() + half) / (365.25 / 12), "months"))
+    if "staff_transferred" in reps:
+        staff = float(reps["staff_transferred"].iloc[0])
+        rows.append(("staff transferred (TUPE)", staff, staff, staff, "people"))
+    return pd.DataFrame(rows, columns=["figure", "value", "ci_low", "ci_high", "unit"]).set_index("figure")
+
+
+def go_live_test(first: Results, other: Results) -> float:
+    """Two-sided p-value of the Mann-Whitney test that the two go-live distributions are the same."""
+    a = first.replications["go_live_date"].astype("int64").to_numpy()
+    b = other.replications["go_live_date"].astype("int64").to_numpy()
+    if np.array_equal(np.sort(a), np.sort(b)):
+        return 1.0
+    return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
+def comparison(named: list[tuple[str, Results]], alpha: float = 0.05) -> pd.DataFrame:
+    """One column per scenario, its difference from the first, and whether go-live differs beyond noise."""
+    tables = [(name, figures(results)) for name, results in named]
+    first_name, first = tables[0]
+    test_row = "go-live differs from the first (Mann-Whitney)"
+    columns = {"unit": list(first["unit"]) + [""], first_name: list(first["value"]) + [""]}
+    for (name, table), (_, results) in zip(tables[1:], named[1:]):
+        values = table["value"].reindex(first.index)
+        p = go_live_test(named[0][1], results)
+        verdict = "differs" if p < alpha else "no difference beyond Monte Carlo noise"
+        columns[name] = list(values) + [f"p = {p:.3g} ({verdict})"]
+        columns[f"Δ {name}"] = [(b - a).days if isinstance(a, pd.Timestamp) else b - a
+                                for a, b in zip(first["value"], values)] + [""]
+    return pd.DataFrame(columns, index=pd.Index(list(first.index) + [test_row], name="figure"), dtype=object)
 
 
 def money_by_year_and_payer(results: Results, categories: tuple[str, ...] | None = None) -> pd.DataFrame:

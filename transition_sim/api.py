@@ -8,9 +8,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from transition_sim import __version__, analysis, runstore
-from transition_sim.montecarlo import Results, available_workers, simulate
-from transition_sim.scenario import LoadedScenario, load, resolved_yaml
+import itertools
+
+import pandas as pd
+
+from transition_sim import __version__, analysis, runstore, tables
+from transition_sim.errors import Problem, ScenarioError
+from transition_sim.montecarlo import Results, available_workers, simulate, task_table
+from transition_sim.programme import compile_network
+from transition_sim.scenario import LoadedScenario, load, parse_override, resolved_yaml
 
 
 @dataclass(frozen=True)
@@ -23,8 +29,12 @@ class Run:
     seconds: float
 
 
+def timestamped(stem: str) -> str:
+    return f"{stem}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+
+
 def default_name(loaded: LoadedScenario) -> str:
-    return f"{loaded.path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    return timestamped(loaded.path.stem)
 
 
 def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None = None,
@@ -76,3 +86,104 @@ def validate(scenario: str | Path | None = None, strict: bool = False,
         "risks": len(s.risks),
         "closed windows": len(s.closed_windows),
     }
+
+
+def load_run(folder: str | Path) -> Results:
+    """The results of a run folder written by `run`."""
+    folder = Path(folder)
+    if not (folder / "manifest.json").exists():
+        raise ScenarioError([Problem(str(folder), "", None, "not a run folder (no manifest.json)")])
+    manifest = runstore.read_json(folder, "manifest.json")
+    scenario = load(folder / "scenario.resolved.yaml").scenario
+    ledger = runstore.read_table(folder, "ledger") if (folder / "ledger.parquet").exists() else None
+    return Results(scenario, manifest["seed"], manifest["runs"], runstore.read_table(folder, "replications"),
+                   runstore.read_table(folder, "tasks"), runstore.read_table(folder, "risks"),
+                   task_table(scenario, compile_network(scenario)), ledger)
+
+
+def results_of(source: str | Path, runs: int, seed: int | None, workers: int | None) -> Results:
+    """A run folder's results, or a scenario file simulated now."""
+    if Path(source).is_dir():
+        return load_run(source)
+    return simulate(load(source).scenario, runs=runs, seed=seed, workers=workers)
+
+
+def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, workers: int | None = None,
+            with_results: bool = False):
+    """One column per run folder or scenario file, differences against the first, and a go-live test."""
+    if len(sources) < 2:
+        raise ScenarioError([Problem("compare", "", None, "give at least two run folders or scenario files")])
+    named, seen = [], {}
+    for source in sources:
+        results = results_of(source, runs, seed, workers)
+        name = results.scenario.name
+        seen[name] = seen.get(name, 0) + 1
+        named.append((name if seen[name] == 1 else f"{name} #{seen[name]}", results))
+    table = analysis.comparison(named)
+    return (table, named) if with_results else table
+
+
+def parse_vary(texts: list[str] | tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    """`path=v1,v2,...` as (path, values)."""
+    out = []
+    for text in texts:
+        try:
+            parts, values = parse_override(text)
+        except ScenarioError:
+            raise ScenarioError([Problem("--vary", text, None, "expected key.path=v1,v2,..., such as capacities.hr=1,2,3")])
+        choices = [v.strip() for v in values.split(",")]
+        if not all(choices):
+            raise ScenarioError([Problem("--vary", text, None, "a value is empty")])
+        out.append((".".join(parts), choices))
+    if not out:
+        raise ScenarioError([Problem("--vary", "", None, "give at least one --vary key.path=v1,v2")])
+    return out
+
+
+def sweep(scenario: str | Path | None = None, vary: dict[str, list] | list[str] = (), runs: int = 2000,
+          seed: int | None = None, workers: int | None = None, progress: bool = False) -> pd.DataFrame:
+    """The grid of what-ifs (every combination of the values), a row of headline figures per point."""
+    grid = list(vary.items()) if isinstance(vary, dict) else parse_vary(vary)
+    paths = [path for path, _ in grid]
+    points = list(itertools.product(*[[str(v) for v in values] for _, values in grid]))
+    loaded = []
+    for point in points:  # check every point before running any
+        overrides = [f"{path}={value}" for path, value in zip(paths, point)]
+        try:
+            loaded.append(load(scenario, overrides))
+        except ScenarioError as err:
+            raise ScenarioError([Problem("--vary" if p.file == "--set" else p.file, p.path, p.line, p.message)
+                                 for p in err.problems]) from None
+    rows = []
+    for point, item in zip(points, loaded):
+        results = simulate(item.scenario, runs=runs, seed=seed, workers=workers, progress=progress)
+        rows.append({**dict(zip(paths, point)), **headline_row(results)})
+    return pd.DataFrame(rows)
+
+
+def headline_row(results: Results) -> dict:
+    """The figures a sweep shows per point, in reader's units."""
+    f = analysis.figures(results)
+    row = {"go-live P50": f.at["go-live P50", "value"].date(), "go-live P80": f.at["go-live P80", "value"].date(),
+           "P(on time) %": round(100 * f.at["P(go-live on the planned date)", "value"], 1),
+           "P(before vesting) %": round(100 * f.at["P(go-live before vesting day)", "value"], 1),
+           "expected slip days": round(f.at["expected slip (days)", "value"])}
+    if "transition cost P50" in f.index:
+        row["transition cost P50 £m"] = round(f.at["transition cost P50", "value"] / 1e6, 2)
+        row["transition cost P80 £m"] = round(f.at["transition cost P80", "value"] / 1e6, 2)
+        row["staff transferred"] = int(f.at["staff transferred (TUPE)", "value"])
+    return row
+
+
+def drivers(source: str | Path | Results, workers: int | None = None) -> dict[str, pd.DataFrame]:
+    """What drives slippage: task criticality and correlation, risk removal shifts, cost-schedule frontier."""
+    results = source if isinstance(source, Results) else load_run(source)
+
+    def rerun(scenario):
+        return simulate(scenario, runs=results.runs, seed=results.seed, workers=workers)
+
+    out = {"figures": tables.present(analysis.figures(results)),
+           "tasks": analysis.task_drivers(results), "risks": analysis.risk_drivers(results, rerun)}
+    if "transition_cost_gbp" in results.replications:
+        out["joint_confidence"] = tables.present_money_columns(analysis.joint_frontier(results))
+    return out

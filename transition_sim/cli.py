@@ -4,13 +4,39 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 
 import click
+import pandas as pd
 
-from transition_sim import __version__, api
+from transition_sim import __version__, api, runstore, tables
 from transition_sim.errors import ScenarioError
+from transition_sim.scenario import bundled_what_ifs, models_dir
 
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+RUNS = click.option("--runs", type=click.IntRange(min=1), default=2000, show_default=True,
+                    help="Replications (for scenario files; run folders keep their own).")
+SEED = click.option("--seed", type=int, default=None, help="Master seed (default: the scenario's).")
+WORKERS = click.option("--workers", type=click.IntRange(min=1), default=None,
+                       help="Worker processes (default: all cores).")
+OUT = click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),
+                   help="Folder that holds run folders.")
+FORCE = click.option("--force", is_flag=True, help="Replace existing output of the same name.")
+
+
+def simulation_options(command):
+    """--runs, --seed and --workers."""
+    return RUNS(SEED(WORKERS(command)))
+
+
+def output_options(default: str):
+    """--name, --out and --force for a command that writes a folder."""
+    def apply(command):
+        name = click.option("--name", default=None, help=f"Output folder name (default: {default}).")
+        return name(OUT(FORCE(command)))
+    return apply
+
+
 SET = click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
                    help="Change one value of the scenario, typed by the schema (repeatable).")
 
@@ -39,14 +65,9 @@ def main():
 
 @main.command()
 @SCENARIO
-@click.option("--runs", type=click.IntRange(min=1), default=2000, show_default=True, help="Replications.")
-@click.option("--seed", type=int, default=None, help="Master seed (default: the scenario's).")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@simulation_options
 @SET
-@click.option("--name", default=None, help="Run folder name (default: scenario name and time).")
-@click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),
-              help="Folder that holds run folders.")
-@click.option("--force", is_flag=True, help="Replace an existing run of the same name.")
+@output_options("scenario name and time")
 @reports_bad_input
 def run(scenario, runs, seed, workers, overrides, name, out, force):
     """Run a scenario (default: the bundled Northamptonshire baseline) and write runs/<name>/.
@@ -122,3 +143,97 @@ def validate(scenario, strict, overrides):
     """
     counts = api.validate(scenario, strict=strict, overrides=overrides)
     click.echo("ok: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+def show(title: str, table: pd.DataFrame) -> str:
+    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_colwidth", 60):
+        return f"{title}\n{table.to_string()}\n"
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@simulation_options
+@output_options("compare and time")
+@reports_bad_input
+def compare(sources, runs, seed, workers, name, out, force):
+    """Compare run folders or scenarios side by side; a scenario file is run first.
+
+    Scenarios run with the same seed share random numbers task by task and risk by risk, so a
+    difference comes from the change, not from noise.
+
+    \b
+    Example:
+      transition-sim compare models/northamptonshire.yaml models/what-if/cwd-in-scope.yaml \\
+          models/what-if/no-pandemic.yaml
+      transition-sim compare runs/base runs/sept
+    """
+    folder = Path(out) / (name or api.timestamped("compare"))
+    runstore.check_free(folder, force)
+    table = tables.present(api.compare(*sources, runs=runs, seed=seed, workers=workers))
+    paths = tables.write_tables(folder, "compare", {"compare": table}, force=True)
+    click.echo(show("Comparison (Δ: difference from the first column; in days for dates)", table))
+    click.echo("Written: " + ", ".join(str(p) for p in paths))
+
+
+@main.command()
+@SCENARIO
+@click.option("--vary", multiple=True, required=True, metavar="KEY.PATH=V1,V2,...",
+              help="A parameter and its values (repeatable: the grid is every combination).")
+@simulation_options
+@output_options("sweep and time")
+@reports_bad_input
+def sweep(scenario, vary, runs, seed, workers, name, out, force):
+    """Run the grid of what-ifs, one run per combination, and tabulate the headline figures.
+
+    \b
+    Example:
+      transition-sim sweep --vary capacities.hr=1,2,3 --vary planned_go_live=2020-07-01,2020-11-01
+    """
+    folder = Path(out) / (name or api.timestamped("sweep"))
+    runstore.check_free(folder, force)
+    table = api.sweep(scenario, vary, runs=runs, seed=seed, workers=workers, progress=sys.stderr.isatty())
+    table.index = pd.RangeIndex(1, len(table) + 1, name="point")
+    paths = tables.write_tables(folder, "sweep", {"sweep": table}, force=True)
+    click.echo(show(f"Sweep: {len(table)} points", table))
+    click.echo("Written: " + ", ".join(str(p) for p in paths))
+
+
+@main.command()
+@click.argument("run_folder", type=click.Path(file_okay=False))
+@WORKERS
+@FORCE
+@reports_bad_input
+def drivers(run_folder, workers, force):
+    """What drives slippage in a run: critical tasks, risks, and cost-schedule joint confidence.
+
+    Each risk's effect is measured by re-running the scenario without it, with the run's seed and
+    replications.
+
+    \b
+    Example:
+      transition-sim drivers runs/northamptonshire-20201101-120000
+    """
+    found = api.drivers(run_folder, workers=workers)
+    paths = tables.write_tables(Path(run_folder), "drivers", found, force=force)
+    titles = {"figures": "Headline figures with 95% confidence intervals from the Monte Carlo sample",
+              "tasks": "Tasks: criticality (share of replications on the critical chain) and Spearman "
+                       "correlation of duration with go-live",
+              "risks": "Risks: share of replications struck, and how much earlier go-live is (days) without it",
+              "joint_confidence": "Joint confidence: least transition cost (£m) for P(go-live <= date and "
+                                  "cost <= C) at 70% and 80%"}
+    for key, table in found.items():
+        click.echo(show(titles[key], table.head(20) if key == "tasks" else table))
+    click.echo("Written: " + ", ".join(str(p) for p in paths))
+
+
+@main.command("list")
+@reports_bad_input
+def list_scenarios():
+    """List the bundled scenarios and what-ifs with their descriptions.
+
+    \b
+    Example:
+      transition-sim list
+    """
+    for path, description in bundled_what_ifs():
+        click.echo(f"{str(path.relative_to(models_dir())):45} {description}")

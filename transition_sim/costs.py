@@ -191,18 +191,26 @@ class CostModel:
 
     # --- payers and the ledger -----------------------------------------------------------------
     def by_payer(self, parts: dict[str, np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
-        """(category, payer) -> (R, M): the county pays before vesting day, North and West after it."""
-        north = self.fin.split.north_share
-        before = np.arange(len(self.months)) < self.vesting
-        out = {}
+        """(category, payer) -> (R, M): the county pays before vesting day, North and West after it.
+
+        A council that keeps its share in house pays that share of the service as its own direct cost.
+        """
+        split = self.fin.split
+        after = (np.arange(len(self.months)) >= self.vesting).astype(float)
+        shares = {"north": split.north_share, "west": 1 - split.north_share}
+        out: dict[tuple[str, str], np.ndarray] = {}
+
+        def add(category: str, payer: str, amount: np.ndarray) -> None:
+            out[(category, payer)] = out.get((category, payer), 0.0) + amount
+
         for category, amount in parts.items():
             if category == "DfE funding":
-                out[("transition funding", "DfE")] = amount
-                amount = -amount  # income to the council: it lowers what the council pays
-                category = "transition funding"
-            out[(category, "county")] = np.where(before, amount, 0.0)
-            out[(category, "north")] = np.where(before, 0.0, amount * north)
-            out[(category, "west")] = np.where(before, 0.0, amount * (1 - north))
+                add("transition funding", "DfE", amount)
+                category, amount = "transition funding", -amount  # income to the council lowers what it pays
+            add(category, "county", amount * (1 - after))
+            for payer, share in shares.items():
+                kept = payer == split.in_house and category in CONTRACT
+                add("service direct" if kept else category, payer, amount * after * share)
         return out
 
     def ledger(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:

@@ -166,14 +166,17 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "pause_days": arrays["risk_pause_days"].ravel(),
         "delay_days": arrays["risk_delay_days"].ravel(),
     })
-    task_info = pd.DataFrame({
+    ledger = None
+    if scenario.finance is not None:
+        ledger, totals = costs.cost_tables(scenario, seed, replications, tasks, risks)
+        replications = pd.concat([replications, totals], axis=1)
+    return Results(scenario, seed, runs, replications, tasks, risks, task_table(scenario, net), ledger)
+
+
+def task_table(scenario: Scenario, net: Network) -> pd.DataFrame:
+    return pd.DataFrame({
         "task_id": net.task_ids,
         "name": [scenario.tasks[k].name for k in net.task_ids],
         "workstream": list(net.workstreams),
         "programme": [scenario.tasks[k].programme for k in net.task_ids],
     })
-    ledger = None
-    if scenario.finance is not None:
-        ledger, totals = costs.cost_tables(scenario, seed, replications, tasks, risks)
-        replications = pd.concat([replications, totals], axis=1)
-    return Results(scenario, seed, runs, replications, tasks, risks, task_info, ledger)

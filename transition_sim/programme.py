@@ -68,6 +68,7 @@ class Network:
     needs: tuple[tuple[tuple[int, int], ...], ...]  # (capacity index, amount) per task
     capacity_names: tuple[str, ...]
     capacity_sizes: tuple[int, ...]
+    not_before_day: np.ndarray  # earliest start day, or nan
     done_day: np.ndarray  # finish day of tasks done at the status date, else nan
     in_progress: np.ndarray  # bool: started before the status date, with work remaining
     started_day: np.ndarray  # start day of tasks started before the status date, else nan
@@ -110,6 +111,7 @@ def compile_network(scenario: Scenario) -> Network:
         needs=tuple(tuple(sorted((cap_index[c], n) for c, n in t.needs.items())) for t in tasks),
         capacity_names=capacity_names,
         capacity_sizes=tuple(q.value for q in scenario.capacities.values()),
+        not_before_day=np.array([day(t.not_before) for t in tasks]),
         done_day=np.array([day(t.done_on) for t in tasks]),
         in_progress=np.array([t.remaining is not None for t in tasks], dtype=bool),
         started_day=np.array([day(t.started_on or (scenario.status if t.remaining is not None else None))

@@ -45,10 +45,32 @@ def baseline_path() -> Path:
     return models_dir() / BASELINE
 
 
+def resolve_path(path: str | Path | None) -> Path:
+    """A scenario path as given or, failing that, among the bundled models (`what-if/no-pandemic.yaml`)."""
+    if path is None:
+        return baseline_path()
+    path = Path(path)
+    if path.exists():
+        return path
+    parts = path.parts[1:] if path.parts[:1] == ("models",) else path.parts
+    bundled = models_dir().joinpath(*parts) if parts else path
+    return bundled if bundled.exists() else path
+
+
+def bundled_what_ifs() -> list[tuple[Path, str]]:
+    """The bundled scenarios and what-ifs with their one-line descriptions."""
+    out = []
+    for path in sorted(models_dir().glob("*.yaml")) + sorted(models_dir().glob("what-if/*.yaml")):
+        document, _ = load_yaml(path)
+        description = str(document.get("description", "")) if isinstance(document, dict) else ""
+        out.append((path, description.strip().split("\n")[0]))
+    return out
+
+
 def load(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = (),
          strict: bool = False) -> LoadedScenario:
     """The validated scenario at `path` (the bundled baseline if None) with `overrides` applied."""
-    path = Path(path) if path is not None else baseline_path()
+    path = resolve_path(path)
     document, lines, files, originals = _read_with_extends(path, ())
     for override in overrides:
         _apply_override(document, lines, override)

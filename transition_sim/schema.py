@@ -79,6 +79,7 @@ class Task(Provenance):
     predecessors: list[str] = []
     needs: dict[str, Annotated[int, Field(ge=1)]] = {}
     requires_scope: dict[str, ScopeOutcome] = {}
+    not_before: dt.date | None = None  # cannot start before this date (a meeting, a legal date)
     done_on: dt.date | None = None
     started_on: dt.date | None = None
     remaining: ThreePoint | None = None
@@ -140,6 +141,7 @@ class Split(Provenance):
     rule: Literal["fixed", "population", "children_in_care"]
     north: Annotated[float, Field(gt=0)]
     west: Annotated[float, Field(gt=0)]
+    in_house: Literal["north", "west"] | None = None  # a council that keeps its share of the service in house
 
     @property
     def north_share(self) -> float:

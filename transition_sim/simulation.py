@@ -83,6 +83,8 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
                     yield procs[p]
                 if finish[p] > latest:
                     latest, driver[k] = finish[p], p
+            if env.now < net.not_before_day[k]:  # false for nan
+                yield env.timeout(net.not_before_day[k] - env.now)
         for c, amount in net.needs[k]:
             yield pools[c].get(amount)
         begin = env.now
