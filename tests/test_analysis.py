@@ -116,7 +116,8 @@ def test_compare_cli_writes_csv_and_xlsx(tmp_path):
 def test_compare_accepts_run_folders(tmp_path):
     runner = CliRunner()
     for name in ("a", "b"):
-        assert runner.invoke(main, ["run", "--runs", "60", "--out", str(tmp_path), "--name", name]).exit_code == 0
+        args = ["run", "--runs", "60", "--out", str(tmp_path), "--name", name, "--no-report"]
+        assert runner.invoke(main, args).exit_code == 0
     table = transition_sim.compare(tmp_path / "a", tmp_path / "b")
     assert table.loc["go-live P50"].iloc[-1] == 0
 
@@ -149,7 +150,8 @@ def test_bad_vary_exits_2_with_a_message(tmp_path, vary, message):
 
 def test_drivers_cli_prints_and_writes_ranked_tables(tmp_path):
     runner = CliRunner()
-    assert runner.invoke(main, ["run", "--runs", "100", "--out", str(tmp_path), "--name", "r"]).exit_code == 0
+    args = ["run", "--runs", "100", "--out", str(tmp_path), "--name", "r", "--no-report"]
+    assert runner.invoke(main, args).exit_code == 0
     result = runner.invoke(main, ["drivers", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     for text in ("criticality", "spearman_with_go_live", "programme_pause", "cost_at_80pct_gbp_m"):

@@ -18,7 +18,7 @@ def test_run_bundled_baseline_writes_a_complete_folder(tmp_path):
     assert result.exit_code == 0, result.output
     folder = tmp_path / "base"
     expected = {"manifest.json", "scenario.resolved.yaml", "replications.parquet", "tasks.parquet",
-                "risks.parquet", "summary.json", "ledger.parquet"}
+                "risks.parquet", "summary.json", "ledger.parquet", "report.html"}
     assert {p.name for p in folder.iterdir()} == expected
     for text in ("P10", "P50", "P80", "P90", "P(go-live on the planned date)", "P(go-live before vesting day)",
                  "critical path", "Staff transferred under TUPE", "Transition cost", "P80",
@@ -40,7 +40,7 @@ def test_run_bundled_baseline_writes_a_complete_folder(tmp_path):
 
 
 def test_existing_run_is_kept_without_force(tmp_path):
-    args = ["run", "--runs", "20", "--out", str(tmp_path), "--name", "x"]
+    args = ["run", "--runs", "20", "--out", str(tmp_path), "--name", "x", "--no-report"]
     assert invoke(*args, "--seed", "1").exit_code == 0
     before = (tmp_path / "x" / "replications.parquet").read_bytes()
     result = CliRunner().invoke(main, args + ["--seed", "2"])
@@ -51,7 +51,7 @@ def test_existing_run_is_kept_without_force(tmp_path):
 
 
 def test_set_overrides_reach_the_run(tmp_path):
-    result = invoke("run", "--runs", "20", "--out", str(tmp_path), "--name", "s",
+    result = invoke("run", "--runs", "20", "--out", str(tmp_path), "--name", "s", "--no-report",
                     "--set", "planned_go_live=2020-11-01", "--set", "capacities.hr=3")
     assert result.exit_code == 0
     resolved = (tmp_path / "s" / "scenario.resolved.yaml").read_text()
@@ -64,7 +64,8 @@ def test_sept_2020_reforecast_runs_from_its_status_date(tmp_path):
     from transition_sim.scenario import models_dir
     path = models_dir() / "northamptonshire-sept-2020.yaml"
     assert invoke("validate", str(path), "--strict").exit_code == 0
-    assert invoke("run", str(path), "--runs", "50", "--out", str(tmp_path), "--name", "sept").exit_code == 0
+    assert invoke("run", str(path), "--runs", "50", "--out", str(tmp_path), "--name", "sept",
+                  "--no-report").exit_code == 0
     tasks = pd.read_parquet(tmp_path / "sept" / "tasks.parquet")
     not_done = tasks[tasks["task_id"].isin(["go_no_go", "readiness_review", "cabinet_signoff"])]
     assert (not_done["start_date"] >= pd.Timestamp("2020-09-01")).all()
@@ -121,3 +122,31 @@ def test_write_run_removes_its_partial_folder_when_interrupted(tmp_path):
     except KeyboardInterrupt:
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_report_command_rebuilds_only_with_force(tmp_path):
+    assert invoke("run", "--runs", "40", "--out", str(tmp_path), "--name", "r").exit_code == 0
+    page = tmp_path / "r" / "report.html"
+    first = page.read_text()
+    assert "Plotly.newPlot" in first
+    assert CliRunner().invoke(main, ["report", str(tmp_path / "r")]).exit_code == 2
+    page.unlink()
+    assert invoke("report", str(tmp_path / "r")).exit_code == 0
+    assert page.read_text().count("Plotly.newPlot") == first.count("Plotly.newPlot")
+
+
+def test_no_report_flag(tmp_path):
+    assert invoke("run", "--runs", "20", "--out", str(tmp_path), "--name", "n", "--no-report").exit_code == 0
+    assert not (tmp_path / "n" / "report.html").exists()
+
+
+def test_compare_writes_a_comparison_page(tmp_path):
+    out = tmp_path / "cmp.html"
+    result = invoke("compare", "models/northamptonshire.yaml", "what-if/no-pandemic.yaml", "--runs", "50",
+                    "--out", str(tmp_path), "--name", "c", "--report", str(out))
+    assert result.exit_code == 0
+    page = out.read_text()
+    assert "No pandemic" in page and page.count("Plotly.newPlot") == 3
+    again = CliRunner().invoke(main, ["compare", "models/northamptonshire.yaml", "what-if/no-pandemic.yaml",
+                                      "--runs", "50", "--out", str(tmp_path), "--name", "c2", "--report", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output

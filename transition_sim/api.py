@@ -12,7 +12,7 @@ import itertools
 
 import pandas as pd
 
-from transition_sim import __version__, analysis, runstore, tables
+from transition_sim import __version__, analysis, report, runstore, tables
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import Results, available_workers, simulate, task_table
 from transition_sim.programme import compile_network
@@ -39,7 +39,8 @@ def default_name(loaded: LoadedScenario) -> str:
 
 def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None = None,
         workers: int | None = None, overrides: tuple[str, ...] | list[str] = (), name: str | None = None,
-        out: str | Path = "runs", force: bool = False, write: bool = True, progress: bool = False) -> Run:
+        out: str | Path = "runs", force: bool = False, write: bool = True, progress: bool = False,
+        with_report: bool = True) -> Run:
     """Simulate a scenario (the bundled baseline if None) and, if `write`, save it as runs/<name>/."""
     loaded = load(scenario, overrides)
     folder = Path(out) / (name or default_name(loaded)) if write else None
@@ -63,15 +64,40 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
             "timings": {"simulate_seconds": round(seconds, 3),
                         "replications_per_second": round(runs / seconds, 1)},
         }
+        files = {"manifest.json": json.dumps(manifest, indent=2) + "\n",
+                 "scenario.resolved.yaml": resolved_yaml(loaded),
+                 "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
+        if with_report:
+            files["report.html"] = run_report(results, workers)
         runstore.write_run(
             folder,
-            files={"manifest.json": json.dumps(manifest, indent=2) + "\n",
-                   "scenario.resolved.yaml": resolved_yaml(loaded),
-                   "summary.json": json.dumps(summary, indent=2, default=str) + "\n"},
+            files=files,
             tables={"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
                     **({"ledger": results.ledger} if results.ledger is not None else {})},
             force=force)
     return Run(results, summary, folder, loaded, workers, seconds)
+
+
+REPORT_RISK_REPLICATIONS = 1000
+
+
+def run_report(results: Results, workers: int | None = None) -> str:
+    """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
+    sample = results.head(REPORT_RISK_REPLICATIONS)
+    risks = analysis.risk_drivers(sample, lambda s: simulate(s, runs=sample.runs, seed=sample.seed, workers=workers))
+    return report.run_page(results, risks, sample.runs)
+
+
+def rebuild_report(folder: str | Path, force: bool = False, workers: int | None = None) -> Path:
+    """Write a run folder's report.html again from its tables."""
+    path = Path(folder) / "report.html"
+    if path.exists() and not force:
+        raise ScenarioError([Problem(str(path), "", None, "exists already; pass --force to replace it")])
+    html = run_report(load_run(folder), workers)
+    partial = path.with_name(".report.html.partial")
+    partial.write_text(html, encoding="utf-8")
+    partial.replace(path)
+    return path
 
 
 def validate(scenario: str | Path | None = None, strict: bool = False,
@@ -121,6 +147,17 @@ def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, wor
         named.append((name if seen[name] == 1 else f"{name} #{seen[name]}", results))
     table = analysis.comparison(named)
     return (table, named) if with_results else table
+
+
+def write_comparison_report(named: list[tuple[str, Results]], path: str | Path, force: bool = False) -> Path:
+    path = Path(path)
+    if path.exists() and not force:
+        raise ScenarioError([Problem(str(path), "", None, "exists already; pass --force to replace it")])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(report.comparison_page(named), encoding="utf-8")
+    partial.replace(path)
+    return path
 
 
 def parse_vary(texts: list[str] | tuple[str, ...]) -> list[tuple[str, list[str]]]:

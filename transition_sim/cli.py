@@ -10,7 +10,7 @@ import click
 import pandas as pd
 
 from transition_sim import __version__, api, runstore, tables
-from transition_sim.errors import ScenarioError
+from transition_sim.errors import Problem, ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
@@ -68,8 +68,9 @@ def main():
 @simulation_options
 @SET
 @output_options("scenario name and time")
+@click.option("--no-report", is_flag=True, help="Do not write report.html.")
 @reports_bad_input
-def run(scenario, runs, seed, workers, overrides, name, out, force):
+def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
     """Run a scenario (default: the bundled Northamptonshire baseline) and write runs/<name>/.
 
     \b
@@ -79,7 +80,7 @@ def run(scenario, runs, seed, workers, overrides, name, out, force):
       transition-sim run --set capacities.hr=3 --set planned_go_live=2020-11-01
     """
     result = api.run(scenario, runs=runs, seed=seed, workers=workers, overrides=overrides, name=name,
-                     out=out, force=force, progress=sys.stderr.isatty())
+                     out=out, force=force, progress=sys.stderr.isatty(), with_report=not no_report)
     click.echo(format_summary(result))
 
 
@@ -107,6 +108,8 @@ def format_summary(result: api.Run) -> str:
         lines += format_costs(s["costs"])
     if result.folder is not None:
         lines += ["", f"Run written to {result.folder}/"]
+        if (result.folder / "report.html").exists():
+            lines += [f"Report: {result.folder / 'report.html'}"]
     return "\n".join(lines)
 
 
@@ -154,8 +157,10 @@ def show(title: str, table: pd.DataFrame) -> str:
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
 @simulation_options
 @output_options("compare and time")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write an interactive comparison page to this HTML file.")
 @reports_bad_input
-def compare(sources, runs, seed, workers, name, out, force):
+def compare(sources, runs, seed, workers, name, out, force, report_path):
     """Compare run folders or scenarios side by side; a scenario file is run first.
 
     Scenarios run with the same seed share random numbers task by task and risk by risk, so a
@@ -165,12 +170,17 @@ def compare(sources, runs, seed, workers, name, out, force):
     Example:
       transition-sim compare models/northamptonshire.yaml models/what-if/cwd-in-scope.yaml \\
           models/what-if/no-pandemic.yaml
-      transition-sim compare runs/base runs/sept
+      transition-sim compare runs/base runs/sept --report comparison.html
     """
     folder = Path(out) / (name or api.timestamped("compare"))
     runstore.check_free(folder, force)
-    table = tables.present(api.compare(*sources, runs=runs, seed=seed, workers=workers))
+    if report_path is not None and Path(report_path).exists() and not force:
+        raise ScenarioError([Problem(report_path, "", None, "exists already; pass --force to replace it")])
+    raw, named = api.compare(*sources, runs=runs, seed=seed, workers=workers, with_results=True)
+    table = tables.present(raw)
     paths = tables.write_tables(folder, "compare", {"compare": table}, force=True)
+    if report_path is not None:
+        paths.append(api.write_comparison_report(named, report_path, force=force))
     click.echo(show("Comparison (Δ: difference from the first column; in days for dates)", table))
     click.echo("Written: " + ", ".join(str(p) for p in paths))
 
@@ -198,11 +208,14 @@ def sweep(scenario, vary, runs, seed, workers, name, out, force):
     click.echo("Written: " + ", ".join(str(p) for p in paths))
 
 
+def on_a_run_folder(command):
+    """RUN_FOLDER, --workers and --force, with bad input reported."""
+    argument = click.argument("run_folder", type=click.Path(file_okay=False))
+    return argument(WORKERS(FORCE(reports_bad_input(command))))
+
+
 @main.command()
-@click.argument("run_folder", type=click.Path(file_okay=False))
-@WORKERS
-@FORCE
-@reports_bad_input
+@on_a_run_folder
 def drivers(run_folder, workers, force):
     """What drives slippage in a run: critical tasks, risks, and cost-schedule joint confidence.
 
@@ -213,6 +226,9 @@ def drivers(run_folder, workers, force):
     Example:
       transition-sim drivers runs/northamptonshire-20201101-120000
     """
+    if (Path(run_folder) / "drivers.xlsx").exists() and not force:
+        raise ScenarioError([Problem(str(Path(run_folder) / "drivers.xlsx"), "", None,
+                                     "exists already; pass --force to replace it")])
     found = api.drivers(run_folder, workers=workers)
     paths = tables.write_tables(Path(run_folder), "drivers", found, force=force)
     titles = {"figures": "Headline figures with 95% confidence intervals from the Monte Carlo sample",
@@ -224,6 +240,18 @@ def drivers(run_folder, workers, force):
     for key, table in found.items():
         click.echo(show(titles[key], table.head(20) if key == "tasks" else table))
     click.echo("Written: " + ", ".join(str(p) for p in paths))
+
+
+@main.command()
+@on_a_run_folder
+def report(run_folder, workers, force):
+    """Rebuild a run's interactive page, RUN/report.html, from its tables.
+
+    \b
+    Example:
+      transition-sim report runs/northamptonshire-20201101-120000 --force
+    """
+    click.echo(f"Written: {api.rebuild_report(run_folder, force=force, workers=workers)}")
 
 
 @main.command("list")

@@ -36,6 +36,14 @@ class Results:
     task_info: pd.DataFrame  # a row per task in scope: name, workstream, programme
     ledger: pd.DataFrame | None = None  # a row per replication × month × payer × category, if finance is given
 
+    def head(self, n: int) -> "Results":
+        """The first n replications (what a run of n with the same seed gives)."""
+        if n >= self.runs:
+            return self
+        keep = lambda t: None if t is None else t[t["replication"] < n].reset_index(drop=True)  # noqa: E731
+        return Results(self.scenario, self.seed, n, keep(self.replications), keep(self.tasks), keep(self.risks),
+                       self.task_info, keep(self.ledger))
+
 
 def available_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

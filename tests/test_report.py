@@ -1,0 +1,170 @@
+"""Figure builders on a small run, and the whole page in a real headless Chromium."""
+
+import math
+import os
+import shutil
+import tempfile
+
+import numpy as np
+import pytest
+
+from transition_sim import report
+from transition_sim.api import run_report
+from transition_sim.montecarlo import simulate
+from transition_sim.scenario import load
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def small():
+    return simulate(load().scenario, runs=60, workers=1)
+
+
+def plotted_numbers(fig):
+    for trace in fig.data:
+        for axis in ("x", "y"):
+            values = getattr(trace, axis, None)
+            if values is None:
+                continue
+            for v in values:
+                if isinstance(v, (int, float, np.floating)) and not isinstance(v, bool):
+                    yield float(v)
+
+
+def check(chart, traces=None):
+    fig = chart.figure
+    assert fig.layout.title.text
+    if traces is not None:
+        assert len(fig.data) == traces
+    assert all(not math.isnan(v) for v in plotted_numbers(fig))
+    assert chart.caption.endswith(".")
+    return fig
+
+
+def axis_titles(fig):
+    return fig.layout.xaxis.title.text, fig.layout.yaxis.title.text
+
+
+def test_histogram_and_s_curve(small):
+    fig = check(report.go_live_histogram(small), traces=1)
+    assert axis_titles(fig) == ("go-live date", "share of replications (%)")
+    assert sum(fig.data[0].y) == pytest.approx(100)
+    fig = check(report.go_live_s_curve([("a", small), ("b", small)]), traces=2)
+    assert fig.data[0].y[-1] == pytest.approx(100)
+    assert len(fig.layout.shapes) >= len(small.scenario.closed_windows) + 2  # windows, planned, vesting
+
+
+def test_gantt_has_every_task_and_workstream(small):
+    fig = check(report.gantt(small))
+    workstreams = small.task_info["workstream"].nunique()
+    assert len(fig.data) == 4 * workstreams  # start band, finish band, median finish, median start
+    labels = {y for trace in fig.data for y in trace.y if y is not None}
+    assert len(labels) == len(small.task_info)
+    assert "criticality" in fig.data[2].hovertemplate
+    assert axis_titles(fig) == ("date", "task (by workstream)")
+
+
+def test_why_charts(small):
+    for chart in (report.criticality_chart(small), report.correlation_tornado(small)):
+        fig = check(chart, traces=1)
+        assert all(axis_titles(fig))
+    risks = report.analysis.risk_drivers(small.head(20), lambda s: simulate(s, runs=20, workers=1))
+    fig = check(report.risk_tornado(risks, 20), traces=1)
+    assert len(fig.data[0].y) == len(small.scenario.risks)
+
+
+def test_money_charts(small):
+    fig = check(report.cumulative_cost_fan(small), traces=3)
+    assert axis_titles(fig) == ("month", "cumulative transition cost (£m)")
+    assert max(fig.data[0].y) < 50  # £m, not £
+    fig = check(report.cost_by_year_and_payer(small), traces=4)
+    assert [t.name for t in fig.data] == ["county", "north", "west", "DfE"]
+    fig = check(report.go_live_cost_scatter(small), traces=3)
+    assert len(fig.data[0].x) == small.runs
+
+
+def test_people_and_organisation_charts(small):
+    fig = check(report.staff_sankey(small), traces=1)
+    link = fig.data[0].link
+    assert sum(link.value) == sum(g.headcount for s in small.scenario.services.values() for g in s.staff.values())
+    check(report.agency_share_over_time(small), traces=3)
+    fig = check(report.organisations_network(small))
+    assert len(fig.layout.annotations) == 3  # one subplot per phase
+
+
+def test_comparison_page_builders(small):
+    check(report.go_live_bars([("a", small), ("b", small)]), traces=2)
+    check(report.cost_boxes([("a", small), ("b", small)]), traces=2)
+    page = report.comparison_page([("a", small), ("b", small)])
+    assert page.count("Plotly.newPlot") == 3
+
+
+def test_scenario_text_is_escaped_in_the_page(small):
+    page = report.page(XSS, "", [("When", [report.go_live_histogram(small)])])
+    assert XSS not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+# --- in a real browser ---------------------------------------------------------------------------------------
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser_page(tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run must install the Debian package chromium")
+        pytest.skip("Debian's chromium is not installed")
+    playwright = pytest.importorskip("playwright.sync_api")
+    scenario = load(overrides=[f"tasks.company_setup.name={XSS}", f"name={XSS} baseline",
+                               f"risks.union_dispute.name={XSS}"]).scenario
+    results = simulate(scenario, runs=2000)
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    path.write_text(run_report(results))
+    with playwright.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True, viewport={"width": 1300, "height": 900},
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = context.new_page()
+        seen = {"errors": [], "dialogs": [], "requests": []}
+        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+        page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+        page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+        page.on("request", lambda r: seen["requests"].append(r.url))
+        page.goto(path.as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
+        page.wait_for_timeout(1500)
+        facts = page.evaluate("""() => ({
+            containers: document.querySelectorAll('.plotly-graph-div').length,
+            drawn: [...document.querySelectorAll('.plotly-graph-div')].filter(
+                d => d.querySelector('svg.main-svg') && d.querySelectorAll('path, rect, text').length > 10).length,
+            images: document.querySelectorAll('img').length,
+            text: document.body.innerText,
+        })""")
+        shot = path.with_name("report.png")
+        page.screenshot(path=str(shot), full_page=True)
+        context.close()
+    yield {"path": path, "facts": facts, "seen": seen, "shot": shot}
+
+
+def test_page_renders_every_chart_without_errors(browser_page):
+    facts, seen = browser_page["facts"], browser_page["seen"]
+    assert seen["errors"] == []
+    assert facts["containers"] == 12
+    assert facts["drawn"] == facts["containers"]
+    assert browser_page["shot"].stat().st_size > 50_000
+
+
+def test_page_is_self_contained_and_small(browser_page):
+    assert all(url.startswith("file://") for url in browser_page["seen"]["requests"])
+    html = browser_page["path"].read_text()
+    assert html.count("<script type=\"text/javascript\">/**") == 1  # plotly.js embedded once
+    assert browser_page["path"].stat().st_size < 15 * 1024 * 1024
+
+
+def test_scenario_markup_is_shown_as_text_and_never_runs(browser_page):
+    assert browser_page["seen"]["dialogs"] == []
+    assert browser_page["facts"]["images"] == 0
+    assert XSS in browser_page["facts"]["text"]

@@ -1,0 +1,411 @@
+"""Plotly figures of a run or a comparison, and the self-contained HTML page that holds them."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.offline
+from plotly.subplots import make_subplots
+
+from transition_sim import analysis, organisations
+from transition_sim.costs import PAYERS, TRANSITION, CostModel
+from transition_sim.montecarlo import Results
+from transition_sim.workforce import staff_groups
+
+MAX_SCATTER_POINTS = 4000
+PAYER_COLOURS = {"county": "#7f7f7f", "north": "#1f77b4", "west": "#2ca02c", "DfE": "#d62728"}
+
+
+def text(value) -> str:
+    """Scenario text made inert: shown as written, never run as markup."""
+    return html.escape(str(value), quote=True)
+
+
+@dataclass(frozen=True)
+class Chart:
+    figure: go.Figure
+    caption: str
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=dict(l=70, r=30, t=60, b=60), template="plotly_white",
+                      legend=dict(orientation="h", y=-0.18))
+    fig.update_xaxes(title_text=x)
+    fig.update_yaxes(title_text=y)
+    return fig
+
+
+def _mark_calendar(fig: go.Figure, results: Results) -> None:
+    s = results.scenario
+    for window in s.closed_windows.values():
+        fig.add_vrect(x0=window.start, x1=window.end, fillcolor="grey", opacity=0.15, line_width=0,
+                      annotation_text=f"closed: {text(window.name)}", annotation_position="top left")
+    _vline(fig, s.planned_go_live.value, "planned go-live", "#d62728")
+    _vline(fig, s.vesting_day.value, "vesting day", "#9467bd")
+
+
+def _vline(fig: go.Figure, day, label: str, colour: str) -> None:
+    # add_vline's annotation needs numbers on a date axis: draw the line and its label separately
+    fig.add_shape(type="line", x0=day, x1=day, y0=0, y1=1, yref="paper", line=dict(color=colour, dash="dash"))
+    fig.add_annotation(x=day, y=1, yref="paper", text=label, showarrow=False, yanchor="bottom",
+                       font=dict(color=colour))
+
+
+def go_live_shares(results: Results) -> pd.Series:
+    counts = results.replications["go_live_date"].value_counts().sort_index()
+    return counts / results.runs
+
+
+# --- when -------------------------------------------------------------------------------------
+def go_live_histogram(results: Results) -> Chart:
+    shares = go_live_shares(results)
+    fig = go.Figure(go.Bar(x=shares.index, y=100 * shares.values, name="go-live",
+                           hovertemplate="%{x|%d %b %Y}: %{y:.1f}% of futures<extra></extra>"))
+    _mark_calendar(fig, results)
+    _layout(fig, "When the trust goes live", "go-live date", "share of replications (%)")
+    return Chart(fig, "Each bar is a go-live slot (the first of a month) and the share of simulated futures "
+                      "that go live on it; shaded spans are closed windows.")
+
+
+def _s_curve_trace(name: str, results: Results) -> go.Scatter:
+    shares = go_live_shares(results).cumsum()
+    return go.Scatter(x=shares.index, y=100 * shares.values, mode="lines+markers", line_shape="hv", name=text(name),
+                      hovertemplate="live by %{x|%d %b %Y} in %{y:.1f}% of futures<extra>" + text(name) + "</extra>")
+
+
+def go_live_s_curve(named: list[tuple[str, Results]]) -> Chart:
+    fig = go.Figure([_s_curve_trace(name, results) for name, results in named])
+    _mark_calendar(fig, named[0][1])
+    fig.add_hline(y=80, line=dict(color="black", dash="dot"), annotation_text="P80")
+    _layout(fig, "Confidence of going live by each date (S-curve)", "go-live date",
+            "share of replications live by then (%)")
+    return Chart(fig, "Read across from a confidence level to the date by which the trust is live in that "
+                      "share of futures: where a curve crosses 80% is its P80 date.")
+
+
+# --- the risk-adjusted Gantt ------------------------------------------------------------------------
+def gantt_table(results: Results) -> pd.DataFrame:
+    tasks = results.tasks
+    q = tasks.groupby("task_id", observed=True).agg(
+        start_p10=("start_date", lambda s: s.quantile(0.1)), start_p50=("start_date", "median"),
+        start_p90=("start_date", lambda s: s.quantile(0.9)), finish_p10=("finish_date", lambda s: s.quantile(0.1)),
+        finish_p50=("finish_date", "median"), finish_p90=("finish_date", lambda s: s.quantile(0.9)),
+        criticality=("critical", "mean"))
+    table = results.task_info.set_index("task_id").join(q).reset_index()
+    table = table.dropna(subset=["finish_p50"])
+    table["start_p10"] = table["start_p10"].fillna(table["finish_p10"])
+    for column in ("start_p50", "start_p90"):
+        table[column] = table[column].fillna(table["finish_p50"])
+    return table.sort_values(["programme", "workstream", "start_p50"], ascending=[False, True, True])
+
+
+def gantt(results: Results) -> Chart:
+    table = gantt_table(results)
+    labels = [f"{text(w)} · {text(n)}" for w, n in zip(table["workstream"], table["name"])]
+    table = table.assign(label=labels)
+    fig = go.Figure()
+    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+               "#bcbd22", "#17becf"]
+    for i, (workstream, rows) in enumerate(table.groupby("workstream", sort=False)):
+        colour = palette[i % len(palette)]
+        for band, width in (("start", 5), ("finish", 11)):
+            xs, ys = [], []
+            for _, row in rows.iterrows():
+                xs += [row[f"{band}_p10"], row[f"{band}_p90"], None]
+                ys += [row["label"], row["label"], None]
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=width),
+                                     opacity=0.45 if band == "start" else 0.8, name=f"{text(workstream)} ({band})",
+                                     legendgroup=text(workstream), showlegend=band == "finish", hoverinfo="skip"))
+        fig.add_trace(go.Scatter(
+            x=rows["finish_p50"], y=rows["label"], mode="markers", marker=dict(color=colour, size=9, symbol="diamond"),
+            legendgroup=text(workstream), showlegend=False, name=text(workstream),
+            customdata=np.stack([100 * rows["criticality"], rows["start_p50"].dt.strftime("%d %b %Y"),
+                                 rows["finish_p10"].dt.strftime("%d %b %Y"),
+                                 rows["finish_p90"].dt.strftime("%d %b %Y")], axis=1),
+            hovertemplate="%{y}<br>median start %{customdata[1]}, median finish %{x|%d %b %Y}<br>"
+                          "finish P10-P90 %{customdata[2]} to %{customdata[3]}<br>"
+                          "criticality %{customdata[0]:.0f}%<extra></extra>"))
+        fig.add_trace(go.Scatter(x=rows["start_p50"], y=rows["label"], mode="markers",
+                                 marker=dict(color=colour, size=7, symbol="line-ns-open"), legendgroup=text(workstream),
+                                 showlegend=False, hovertemplate="%{y}<br>median start %{x|%d %b %Y}<extra></extra>"))
+    _vline(fig, results.scenario.vesting_day.value, "vesting day", "#9467bd")
+    _vline(fig, results.scenario.planned_go_live.value, "planned go-live", "#d62728")
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(table["label"]))
+    _layout(fig, "Risk-adjusted Gantt: each task's start and finish, P10 to P90", "date", "task (by workstream)",
+            height=max(500, 22 * len(table) + 160))
+    return Chart(fig, "Thin bars span the P10-P90 start dates, thick bars the P10-P90 finish dates; diamonds mark "
+                      "the median finish. Hover a diamond for the task's criticality.")
+
+
+# --- why -------------------------------------------------------------------------------------------
+def criticality_chart(results: Results, top: int = 15) -> Chart:
+    table = analysis.task_criticality(results).head(top).iloc[::-1]
+    fig = go.Figure(go.Bar(x=100 * table["criticality"], y=[text(n) for n in table["name"]], orientation="h",
+                           customdata=[text(w) for w in table["workstream"]],
+                           hovertemplate="%{y} (%{customdata})<br>on the critical chain in %{x:.1f}% of futures"
+                                         "<extra></extra>"))
+    _layout(fig, f"Criticality: the {top} tasks most often setting the readiness date",
+            "share of replications on the critical chain (%)", "task", height=520)
+    return Chart(fig, "A task with 100% criticality sets the readiness date in every simulated future; "
+                      "shortening a task near 0% changes nothing.")
+
+
+def correlation_tornado(results: Results, top: int = 15) -> Chart:
+    table = analysis.task_drivers(results).dropna(subset=["spearman_with_go_live"])
+    table = table.reindex(table["spearman_with_go_live"].abs().sort_values(ascending=False).index).head(top)
+    table = table.iloc[::-1]
+    fig = go.Figure(go.Bar(x=table["spearman_with_go_live"], y=[text(n) for n in table["name"]], orientation="h",
+                           marker_color=np.where(table["spearman_with_go_live"] >= 0, "#d62728", "#1f77b4"),
+                           hovertemplate="%{y}<br>Spearman correlation with go-live %{x:.2f}<extra></extra>"))
+    _layout(fig, "Tornado: how each task's duration moves go-live", "Spearman rank correlation with go-live date",
+            "task", height=520)
+    return Chart(fig, "Longer bars are tasks whose duration goes with a later go-live; a bar near zero barely "
+                      "matters, whatever its length.")
+
+
+def risk_tornado(risks: pd.DataFrame, replications: int) -> Chart:
+    table = risks.sort_values("mean_shift_days")
+    fig = go.Figure(go.Bar(
+        x=table["mean_shift_days"], y=[text(n) for n in table["name"]], orientation="h",
+        customdata=np.stack([100 * table["struck_share"], table["p50_shift_days"], table["p80_shift_days"]], axis=1),
+        hovertemplate="%{y}<br>go-live %{x:.1f} days earlier on average without it<br>struck in %{customdata[0]:.0f}% "
+                      "of futures; P50 shift %{customdata[1]} days, P80 shift %{customdata[2]} days<extra></extra>"))
+    _layout(fig, "Tornado: what removing each risk is worth", "mean go-live shift when removed (days)", "risk",
+            height=420)
+    return Chart(fig, f"Each risk is switched off in turn and the first {replications:,} replications re-run with "
+                      "the same random numbers, so the bar is that risk's own effect on go-live.")
+
+
+# --- how much ------------------------------------------------------------------------------------------
+def cumulative_cost_fan(results: Results) -> Chart:
+    ledger = results.ledger[results.ledger["category"].isin(TRANSITION)]
+    monthly = ledger.pivot_table(index="replication", columns="month", values="amount_gbp", aggfunc="sum",
+                                 fill_value=0.0).reindex(range(results.runs), fill_value=0.0)
+    cumulative = monthly.cumsum(axis=1) / 1e6
+    bands = cumulative.quantile([0.1, 0.5, 0.9])
+    months = cumulative.columns
+    fig = go.Figure([
+        go.Scatter(x=months, y=bands.loc[0.9], mode="lines", line=dict(width=0), name="P90",
+                   hovertemplate="%{x|%b %Y}: P90 £%{y:.1f}m<extra></extra>"),
+        go.Scatter(x=months, y=bands.loc[0.1], mode="lines", line=dict(width=0), fill="tonexty",
+                   fillcolor="rgba(31,119,180,0.25)", name="P10-P90", hovertemplate="%{x|%b %Y}: P10 £%{y:.1f}m"
+                                                                                     "<extra></extra>"),
+        go.Scatter(x=months, y=bands.loc[0.5], mode="lines", line=dict(color="#1f77b4"), name="median",
+                   hovertemplate="%{x|%b %Y}: median £%{y:.1f}m<extra></extra>")])
+    _vline(fig, results.scenario.vesting_day.value, "vesting day", "#9467bd")
+    _layout(fig, "Cumulative transition cost", "month", "cumulative transition cost (£m)")
+    return Chart(fig, "Programme burn, set-up, risk costs and dual running added up month by month: the band "
+                      "holds 80% of simulated futures, the line is the median.")
+
+
+def cost_by_year_and_payer(results: Results) -> Chart:
+    table = analysis.money_by_year_and_payer(results) / 1e6
+    fig = go.Figure([go.Bar(x=list(table.index.astype(str)), y=table[payer], name=payer,
+                            marker_color=PAYER_COLOURS[payer],
+                            hovertemplate=f"{payer}, %{{x}}: £%{{y:.1f}}m<extra></extra>") for payer in PAYERS])
+    fig.update_layout(barmode="relative")
+    _layout(fig, "Who pays what, by financial year", "financial year (1 April - 31 March)",
+            "mean over replications (£m)")
+    return Chart(fig, "All money of the service and the transition (service, contract sum, programme, dual "
+                      "running), by payer; DfE funding shows as the DfE's bar and as a small negative for the "
+                      "council it funds.")
+
+
+def go_live_cost_scatter(results: Results) -> Chart:
+    reps = results.replications
+    step = max(1, int(np.ceil(len(reps) / MAX_SCATTER_POINTS)))
+    shown = reps.iloc[::step]
+    offsets = pd.to_timedelta((np.arange(len(shown)) % 15) - 7, unit="D")  # spread points within a slot
+    fig = go.Figure(go.Scatter(
+        x=shown["go_live_date"] + offsets, y=shown["transition_cost_gbp"] / 1e6, mode="markers", name="replication",
+        marker=dict(size=4, opacity=0.4), customdata=shown["go_live_date"].dt.strftime("%d %b %Y"),
+        hovertemplate="go-live %{customdata}<br>transition cost £%{y:.2f}m<extra></extra>"))
+    frontier = analysis.joint_frontier(results)
+    for level, colour in ((70, "#ff7f0e"), (80, "#d62728")):
+        column = f"cost_at_{level}pct_gbp"
+        points = frontier.dropna(subset=[column])
+        fig.add_trace(go.Scatter(x=points["go_live_by"], y=points[column] / 1e6, mode="lines+markers",
+                                 line_shape="hv", line=dict(color=colour), name=f"{level}% joint confidence",
+                                 hovertemplate=f"{level}%: live by %{{x|%d %b %Y}} and cost at most £%{{y:.2f}}m"
+                                               "<extra></extra>"))
+    _layout(fig, "Go-live against transition cost, with the joint-confidence frontier", "go-live date",
+            "transition cost (£m)")
+    note = f" (every {step}th replication shown)" if step > 1 else ""
+    return Chart(fig, "Each dot is one simulated future, spread by up to a week within its go-live slot" + note +
+                      "; on a frontier line, P(go-live by that date and cost at most that much) reaches 70% or 80%.")
+
+
+# --- who -------------------------------------------------------------------------------------------------
+def staff_sankey(results: Results) -> Chart:
+    groups = staff_groups(results.scenario)
+    services = {k: text(s.name) for k, s in results.scenario.services.items()}
+    per_service = groups.groupby("service_id").agg(in_scope=("in_scope", "first"), permanent=("permanent_headcount", "sum"),
+                                                   agency=("agency_headcount", "sum"))
+    targets = ["Children's trust (TUPE transfer)", "Stays with the council", "Agency workers (do not transfer)"]
+    labels = [services[k] for k in per_service.index] + targets
+    source, target, value = [], [], []
+    for i, (key, row) in enumerate(per_service.iterrows()):
+        if row["in_scope"]:
+            source += [i, i]
+            target += [len(per_service), len(per_service) + 2]
+            value += [row["permanent"], row["agency"]]
+        else:
+            source.append(i)
+            target.append(len(per_service) + 1)
+            value.append(row["permanent"] + row["agency"])
+    fig = go.Figure(go.Sankey(node=dict(label=labels, pad=14),
+                              link=dict(source=source, target=target, value=value,
+                                        hovertemplate="%{source.label} → %{target.label}: %{value:,.0f} staff"
+                                                      "<extra></extra>")))
+    _layout(fig, "Who moves: staff from county services at go-live", "", "", height=480)
+    return Chart(fig, "Band widths are headcount: permanent staff of in-scope services transfer to the trust under "
+                      "TUPE; agency workers are not employees and do not; out-of-scope services stay.")
+
+
+def agency_share_over_time(results: Results, years: int = 6) -> Chart:
+    groups = staff_groups(results.scenario)
+    moving = groups[groups["in_scope"]]
+    conversion = CostModel(results.scenario, results.seed, results.runs).sample(
+        "agency_conversion", results.scenario.finance.agency_conversion_per_year)
+    t = np.arange(0, years + 1)
+    fte = float(moving["fte"].sum())
+    share = sum(g.fte * g.agency_share * (1 - conversion[:, None]) ** t[None, :] for _, g in moving.iterrows()) / fte
+    bands = np.quantile(100 * share, [0.1, 0.5, 0.9], axis=0)
+    fig = go.Figure([
+        go.Scatter(x=t, y=bands[2], mode="lines", line=dict(width=0), name="P90",
+                   hovertemplate="year %{x}: P90 %{y:.1f}%<extra></extra>"),
+        go.Scatter(x=t, y=bands[0], mode="lines", line=dict(width=0), fill="tonexty", fillcolor="rgba(255,127,14,0.25)",
+                   name="P10-P90", hovertemplate="year %{x}: P10 %{y:.1f}%<extra></extra>"),
+        go.Scatter(x=t, y=bands[1], mode="lines+markers", line=dict(color="#ff7f0e"), name="median",
+                   hovertemplate="year %{x}: median %{y:.1f}%<extra></extra>")])
+    _layout(fig, "Agency share of the trust's workforce after go-live", "years after go-live",
+            "agency share of FTE (%)")
+    return Chart(fig, "The share of FTE filled by agency workers as they convert to permanent posts at an "
+                      "uncertain rate; a flat band is the 2023 reality of continued recruitment pressure.")
+
+
+# --- who commissions whom ---------------------------------------------------------------------------------------
+NODE_POSITIONS = {organisations.DFE: (0.5, 1.0), organisations.COUNTY: (0.0, 0.6), organisations.NORTH: (0.0, 0.75),
+                  organisations.WEST: (1.0, 0.75), organisations.TRUST: (0.5, 0.4),
+                  organisations.SERVICE: (0.5, 0.0)}
+
+
+def organisations_network(results: Results) -> Chart:
+    graphs = organisations.phases(results.scenario)
+    fig = make_subplots(rows=1, cols=len(graphs), subplot_titles=list(graphs))
+    for col, graph in enumerate(graphs.values(), start=1):
+        for a, b, data in graph.edges(data=True):
+            (x0, y0), (x1, y1) = NODE_POSITIONS[a], NODE_POSITIONS[b]
+            fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", line=dict(color="#999", width=2),
+                                     showlegend=False, hoverinfo="skip"), row=1, col=col)
+            fig.add_trace(go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="markers",
+                                     marker=dict(size=8, color="#999", symbol="triangle-down"), showlegend=False,
+                                     hovertemplate=f"{a} → {b}: {data['relation']}<extra></extra>"), row=1, col=col)
+        nodes = list(graph.nodes)
+        fig.add_trace(go.Scatter(x=[NODE_POSITIONS[n][0] for n in nodes], y=[NODE_POSITIONS[n][1] for n in nodes],
+                                 mode="markers+text", text=nodes, textposition="bottom center",
+                                 marker=dict(size=18, color="#1f77b4"), showlegend=False,
+                                 hovertemplate="%{text}<extra></extra>"), row=1, col=col)
+    fig.update_xaxes(range=[-0.4, 1.4], showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[-0.2, 1.15], showticklabels=False, showgrid=False, zeroline=False)
+    _layout(fig, "Who owns, commissions and funds whom, phase by phase", "", "", height=460)
+    fig.update_xaxes(title_text="organisations (position has no scale)")
+    return Chart(fig, "Arrows point from the organisation that runs, owns, commissions or funds to the one it "
+                      "acts on; hover an arrowhead for the relation.")
+
+
+# --- pages -------------------------------------------------------------------------------------------------------
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+h1 { margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
+.caption { color: #555; margin: 0.2em 0 1.5em; }
+table.headline { border-collapse: collapse; } table.headline td, table.headline th { padding: 4px 14px; text-align: left; }
+table.headline th { background: #f3f3f3; }
+.meta { color: #666; }
+"""
+
+
+def _headline_rows(results: Results) -> list[tuple[str, str]]:
+    f = analysis.figures(results)
+    date = lambda key: f.at[key, "value"].strftime("%d %b %Y")  # noqa: E731
+    rows = [("Planned go-live", results.scenario.planned_go_live.value.strftime("%d %b %Y")),
+            ("Go-live P50 / P80", f"{date('go-live P50')} / {date('go-live P80')}"),
+            ("P(go-live on the planned date)", f"{100 * f.at['P(go-live on the planned date)', 'value']:.1f}%"),
+            ("P(go-live before vesting day)", f"{100 * f.at['P(go-live before vesting day)', 'value']:.1f}%")]
+    if "transition cost P50" in f.index:
+        rows += [("Transition cost P50 / P80", f"£{f.at['transition cost P50', 'value'] / 1e6:.1f}m / "
+                                               f"£{f.at['transition cost P80', 'value'] / 1e6:.1f}m"),
+                 ("Staff transferred (TUPE)", f"{int(f.at['staff transferred (TUPE)', 'value']):,}")]
+    return rows
+
+
+def _headline_table(named: list[tuple[str, Results]]) -> str:
+    rows = [_headline_rows(results) for _, results in named]
+    head = "".join(f"<th>{text(name)}</th>" for name, _ in named)
+    body = "".join("<tr><td>" + label + "</td>" + "".join(f"<td>{r[i][1]}</td>" for r in rows) + "</tr>"
+                   for i, (label, _) in enumerate(rows[0]))
+    return f'<table class="headline"><tr><th></th>{head}</tr>{body}</table>'
+
+
+def page(title: str, intro: str, sections: list[tuple[str, list[Chart]]]) -> str:
+    """One self-contained HTML page: plotly.js embedded once, no network requests."""
+    parts = []
+    count = 0
+    for heading, charts in sections:
+        parts.append(f"<h2>{text(heading)}</h2>")
+        for chart in charts:
+            count += 1
+            div = chart.figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{count}",
+                                       config={"displaylogo": False, "responsive": True})
+            parts.append(f'<div class="chart">{div}</div><p class="caption">{text(chart.caption)}</p>')
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{text(title)}</title>"
+            f"<style>{STYLE}</style><script type=\"text/javascript\">{plotly.offline.get_plotlyjs()}</script>"
+            f"</head><body><h1>{text(title)}</h1>{intro}{''.join(parts)}</body></html>")
+
+
+def run_page(results: Results, risks: pd.DataFrame, risk_replications: int) -> str:
+    s = results.scenario
+    intro = (f"<p>{text(s.description)}</p><p class=\"meta\">{results.runs:,} replications, seed {results.seed}; "
+             f"vesting day {s.vesting_day.value:%d %b %Y}</p>" + _headline_table([(s.name, results)]))
+    sections = [("When", [go_live_histogram(results), go_live_s_curve([(s.name, results)])]),
+                ("Risk-adjusted plan", [gantt(results)]),
+                ("Why", [criticality_chart(results), correlation_tornado(results),
+                         risk_tornado(risks, risk_replications)])]
+    if results.ledger is not None:
+        sections += [("How much", [cumulative_cost_fan(results), cost_by_year_and_payer(results),
+                                   go_live_cost_scatter(results)]),
+                     ("Who", [staff_sankey(results), agency_share_over_time(results)])]
+    sections.append(("Who commissions whom", [organisations_network(results)]))
+    return page(f"transition-sim: {s.name}", intro, sections)
+
+
+def cost_boxes(named: list[tuple[str, Results]]) -> Chart:
+    fig = go.Figure([go.Box(y=results.replications["transition_cost_gbp"] / 1e6, name=text(name), boxpoints=False,
+                            hovertemplate="£%{y:.2f}m<extra>" + text(name) + "</extra>")
+                     for name, results in named if "transition_cost_gbp" in results.replications])
+    _layout(fig, "Transition cost by scenario", "scenario", "transition cost (£m)")
+    return Chart(fig, "Boxes span the middle half of simulated futures, whiskers the range without outliers; "
+                      "the line is the median.")
+
+
+def go_live_bars(named: list[tuple[str, Results]]) -> Chart:
+    fig = go.Figure([go.Bar(x=go_live_shares(results).index, y=100 * go_live_shares(results).values, name=text(name),
+                            hovertemplate="%{x|%d %b %Y}: %{y:.1f}%<extra>" + text(name) + "</extra>")
+                     for name, results in named])
+    fig.update_layout(barmode="group")
+    _mark_calendar(fig, named[0][1])
+    _layout(fig, "Go-live slots by scenario", "go-live date", "share of replications (%)")
+    return Chart(fig, "For each slot, one bar per scenario: the share of its simulated futures going live then.")
+
+
+def comparison_page(named: list[tuple[str, Results]]) -> str:
+    intro = ("<p>Scenarios run with the same seed share their random numbers task by task and risk by risk, "
+             "so differences come from the changes, not from noise.</p>" + _headline_table(named))
+    sections = [("When", [go_live_s_curve(named), go_live_bars(named)])]
+    if all(r.ledger is not None for _, r in named):
+        sections.append(("How much", [cost_boxes(named)]))
+    return page("transition-sim: comparison", intro, sections)
