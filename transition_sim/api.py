@@ -84,7 +84,8 @@ REPORT_RISK_REPLICATIONS = 1000
 def run_report(results: Results, workers: int | None = None) -> str:
     """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
     sample = results.head(REPORT_RISK_REPLICATIONS)
-    risks = analysis.risk_drivers(sample, lambda s: simulate(s, runs=sample.runs, seed=sample.seed, workers=workers))
+    risks = analysis.risk_drivers(sample, lambda s: simulate(s, runs=sample.runs, seed=sample.seed, workers=workers,
+                                                             with_costs=False))
     return report.run_page(results, risks, sample.runs)
 
 
@@ -217,7 +218,7 @@ def drivers(source: str | Path | Results, workers: int | None = None) -> dict[st
     results = source if isinstance(source, Results) else load_run(source)
 
     def rerun(scenario):
-        return simulate(scenario, runs=results.runs, seed=results.seed, workers=workers)
+        return simulate(scenario, runs=results.runs, seed=results.seed, workers=workers, with_costs=False)
 
     out = {"figures": tables.present(analysis.figures(results)),
            "tasks": analysis.task_drivers(results), "risks": analysis.risk_drivers(results, rerun)}

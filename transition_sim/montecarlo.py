@@ -96,7 +96,7 @@ def chunks(runs: int, workers: int) -> list[tuple[int, int]]:
 
 
 def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
-             progress: bool = False) -> Results:
+             progress: bool = False, with_costs: bool = True) -> Results:
     """Play `runs` replications; replication i depends only on (seed, i), whatever `workers` is."""
     if runs < 1:
         raise ValueError(f"runs must be at least 1, not {runs}")
@@ -126,11 +126,11 @@ def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, work
     finally:
         bar.close()
     arrays = {f: np.concatenate([parts[k][f] for k in sorted(parts)]) for f in CHUNK_FIELDS}
-    return tabulate(scenario, net, calendar, seed, runs, arrays)
+    return tabulate(scenario, net, calendar, seed, runs, arrays, with_costs)
 
 
 def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: int, runs: int,
-             arrays: dict) -> Results:
+             arrays: dict, with_costs: bool = True) -> Results:
     start = pd.Timestamp(calendar.start)
 
     def dates(days: np.ndarray) -> pd.Series | np.ndarray:
@@ -175,7 +175,7 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "delay_days": arrays["risk_delay_days"].ravel(),
     })
     ledger = None
-    if scenario.finance is not None:
+    if with_costs and scenario.finance is not None:
         ledger, totals = costs.cost_tables(scenario, seed, replications, tasks, risks)
         replications = pd.concat([replications, totals], axis=1)
     return Results(scenario, seed, runs, replications, tasks, risks, task_table(scenario, net), ledger)
