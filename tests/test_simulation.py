@@ -1,7 +1,5 @@
-import datetime as dt
 
 import numpy as np
-import pytest
 from scipy import integrate, optimize, stats
 
 from transition_sim.montecarlo import simulate
@@ -118,7 +116,7 @@ def test_completion_time_matches_the_exact_distribution(loaded):
         return integrate.quad(lambda x: a.cdf(t - x) * b.cdf(t - x) * c.pdf(x), 2, 12, limit=200)[0]
 
     for p in (0.1, 0.5, 0.8, 0.9):
-        exact = optimize.brentq(lambda t: cdf(t) - p, 12, 52)
+        exact = optimize.brentq(lambda t, p=p: cdf(t) - p, 12, 52)
         observed = np.mean(sample <= exact)
         assert abs(observed - p) < 4 * np.sqrt(p * (1 - p) / n), (p, exact, observed)
         # and the sample percentile sits within Monte Carlo error of the exact one

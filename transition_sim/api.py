@@ -168,7 +168,8 @@ def parse_vary(texts: list[str] | tuple[str, ...]) -> list[tuple[str, list[str]]
         try:
             parts, values = parse_override(text)
         except ScenarioError:
-            raise ScenarioError([Problem("--vary", text, None, "expected key.path=v1,v2,..., such as capacities.hr=1,2,3")])
+            raise ScenarioError([Problem("--vary", text, None,
+                                         "expected key.path=v1,v2,..., such as capacities.hr=1,2,3")]) from None
         choices = [v.strip() for v in values.split(",")]
         if not all(choices):
             raise ScenarioError([Problem("--vary", text, None, "a value is empty")])

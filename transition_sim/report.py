@@ -248,7 +248,7 @@ def staff_sankey(results: Results) -> Chart:
     targets = ["Children's trust (TUPE transfer)", "Stays with the council", "Agency workers (do not transfer)"]
     labels = [services[k] for k in per_service.index] + targets
     source, target, value = [], [], []
-    for i, (key, row) in enumerate(per_service.iterrows()):
+    for i, (_, row) in enumerate(per_service.iterrows()):
         if row["in_scope"]:
             source += [i, i]
             target += [len(per_service), len(per_service) + 2]

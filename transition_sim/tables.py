@@ -55,7 +55,7 @@ def write_tables(folder: Path, stem: str, tables: dict[str, pd.DataFrame], force
     existing = [p for p in paths if p.exists()]
     if existing and not force:
         raise ScenarioError([Problem(str(existing[0]), "", None, "exists already; pass --force to replace it")])
-    for (name, table), path in zip(tables.items(), paths):
+    for table, path in zip(tables.values(), paths):
         table.to_csv(path)
     with pd.ExcelWriter(paths[-1], engine="openpyxl") as book:
         for name, table in tables.items():
