@@ -145,6 +145,7 @@ def test_sweep_runs_every_combination(tmp_path):
 def test_bad_vary_exits_2_with_a_message(tmp_path, vary, message):
     result = CliRunner().invoke(main, ["sweep", "--vary", vary, "--runs", "10", "--out", str(tmp_path)])
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert "--vary" in result.output
     assert not any(tmp_path.iterdir())
 
 

@@ -16,9 +16,7 @@ PERCENTILES = (10, 50, 80, 90)
 
 def percentile_dates(dates: pd.Series, percentiles=PERCENTILES) -> dict[str, pd.Timestamp]:
     """The date by which the event has happened in p% of replications (an observed date, not interpolated)."""
-    values = dates.to_numpy(dtype="datetime64[D]").astype(np.int64)
-    return {f"P{p}": pd.Timestamp(np.quantile(values, p / 100, method="inverted_cdf").astype("datetime64[D]"))
-            for p in percentiles}
+    return percentile_table(dates, percentiles)["value"].to_dict()
 
 
 def _as_numbers(values: pd.Series) -> tuple[np.ndarray, bool]:

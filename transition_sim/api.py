@@ -92,13 +92,8 @@ def run_report(results: Results, workers: int | None = None) -> str:
 def rebuild_report(folder: str | Path, force: bool = False, workers: int | None = None) -> Path:
     """Write a run folder's report.html again from its tables."""
     path = Path(folder) / "report.html"
-    if path.exists() and not force:
-        raise ScenarioError([Problem(str(path), "", None, "exists already; pass --force to replace it")])
-    html = run_report(load_run(folder), workers)
-    partial = path.with_name(".report.html.partial")
-    partial.write_text(html, encoding="utf-8")
-    partial.replace(path)
-    return path
+    runstore.check_free(path, force)
+    return runstore.write_text_atomically(path, run_report(load_run(folder), workers), force)
 
 
 def validate(scenario: str | Path | None = None, strict: bool = False,
@@ -151,14 +146,7 @@ def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, wor
 
 
 def write_comparison_report(named: list[tuple[str, Results]], path: str | Path, force: bool = False) -> Path:
-    path = Path(path)
-    if path.exists() and not force:
-        raise ScenarioError([Problem(str(path), "", None, "exists already; pass --force to replace it")])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(report.comparison_page(named), encoding="utf-8")
-    partial.replace(path)
-    return path
+    return runstore.write_text_atomically(Path(path), report.comparison_page(named), force)
 
 
 def parse_vary(texts: list[str] | tuple[str, ...]) -> list[tuple[str, list[str]]]:
@@ -188,11 +176,7 @@ def sweep(scenario: str | Path | None = None, vary: dict[str, list] | list[str] 
     loaded = []
     for point in points:  # check every point before running any
         overrides = [f"{path}={value}" for path, value in zip(paths, point)]
-        try:
-            loaded.append(load(scenario, overrides))
-        except ScenarioError as err:
-            raise ScenarioError([Problem("--vary" if p.file == "--set" else p.file, p.path, p.line, p.message)
-                                 for p in err.problems]) from None
+        loaded.append(load(scenario, overrides, origin="--vary"))
     rows = []
     for point, item in zip(points, loaded):
         results = simulate(item.scenario, runs=runs, seed=seed, workers=workers, progress=progress)

@@ -10,7 +10,7 @@ import click
 import pandas as pd
 
 from transition_sim import __version__, api, runstore, tables
-from transition_sim.errors import Problem, ScenarioError
+from transition_sim.errors import ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
@@ -174,8 +174,8 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
     """
     folder = Path(out) / (name or api.timestamped("compare"))
     runstore.check_free(folder, force)
-    if report_path is not None and Path(report_path).exists() and not force:
-        raise ScenarioError([Problem(report_path, "", None, "exists already; pass --force to replace it")])
+    if report_path is not None:
+        runstore.check_free(Path(report_path), force)
     raw, named = api.compare(*sources, runs=runs, seed=seed, workers=workers, with_results=True)
     table = tables.present(raw)
     paths = tables.write_tables(folder, "compare", {"compare": table}, force=True)
@@ -226,9 +226,7 @@ def drivers(run_folder, workers, force):
     Example:
       transition-sim drivers runs/northamptonshire-20201101-120000
     """
-    if (Path(run_folder) / "drivers.xlsx").exists() and not force:
-        raise ScenarioError([Problem(str(Path(run_folder) / "drivers.xlsx"), "", None,
-                                     "exists already; pass --force to replace it")])
+    runstore.check_free(Path(run_folder) / "drivers.xlsx", force)
     found = api.drivers(run_folder, workers=workers)
     paths = tables.write_tables(Path(run_folder), "drivers", found, force=force)
     titles = {"figures": "Headline figures with 95% confidence intervals from the Monte Carlo sample",

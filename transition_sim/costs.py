@@ -10,7 +10,7 @@ import pandas as pd
 from transition_sim.programme import ThreePointArrays
 from transition_sim.sampling import stream, three_point
 from transition_sim.schema import Estimate, Scenario
-from transition_sim.workforce import service_scope, staff_groups
+from transition_sim.workforce import after_conversion, fte_agency_share, service_scope, staff_groups
 
 DAYS_PER_MONTH = 365.25 / 12
 PAYERS = ("county", "north", "west", "DfE")
@@ -75,6 +75,13 @@ class CostModel:
         out = three_point(u, arrays)
         return out[:, 0] if width == 1 else out
 
+    def months_of(self, days: np.ndarray) -> np.ndarray:
+        return np.rint(days / DAYS_PER_MONTH).astype(int)
+
+    def agency_conversion(self) -> np.ndarray:
+        """Per replication: the share of agency posts converting to permanent each year."""
+        return self.sample("agency_conversion", self.fin.agency_conversion_per_year)
+
     def at_month(self, index: np.ndarray, amount: np.ndarray) -> np.ndarray:
         """(R, M) with `amount` in column `index` of each row (nothing if past the horizon)."""
         out = np.zeros((self.runs, len(self.months) + 1))
@@ -91,10 +98,9 @@ class CostModel:
         """Council-paid money per category, (R, M) arrays in £, plus the DfE's contribution."""
         fin = self.fin
         go = self.month_index(timeline.go_live)
-        months = lambda days: np.rint(days / DAYS_PER_MONTH).astype(int)  # noqa: E731
         parts: dict[str, np.ndarray] = {}
         burn = self.sample("programme_burn", fin.programme_burn_per_month)
-        stabilisation = months(self.sample("stabilisation", fin.stabilisation))
+        stabilisation = self.months_of(self.sample("stabilisation", fin.stabilisation))
         parts["programme"] = self.between(np.zeros(self.runs, int), go + stabilisation) * burn[:, None]
         parts["set-up"] = sum((self.at_month(self.month_index(timeline.task_finish[c.paid_when]),
                                              self.sample(f"setup:{key}", c.amount))
@@ -106,7 +112,7 @@ class CostModel:
         shadow_from = self.month_index(timeline.task_finish[fin.shadow_from_task])
         parts["shadow running"] = self.between(shadow_from, go) * fin.shadow_running_per_month.value
         stranded = self.sample("stranded_overheads", fin.stranded_overheads_per_month)
-        period = months(self.sample("stranded_period", fin.stranded_period))
+        period = self.months_of(self.sample("stranded_period", fin.stranded_period))
         parts["stranded overheads"] = self.between(go, go + period) * stranded[:, None]
         parts.update(self.service(go))
         dfe = self.at_month(self.month_index(timeline.task_finish[fin.dfe_paid_when]),
@@ -133,7 +139,7 @@ class CostModel:
         groups = staff_groups(self.scenario)
         services = {k: s for k, s in self.scenario.services.items() if service_scope(self.scenario, s) == "in"}
         pay, price = self.indices()
-        conversion = self.sample("agency_conversion", fin.agency_conversion_per_year)
+        conversion = self.agency_conversion()
         growth = self.sample("demand_growth", fin.demand_growth_per_year)
         pressure = self.sample("in_year_pressure", fin.in_year_pressure, width=len(self.years))
         if pressure.ndim == 1:
@@ -151,7 +157,7 @@ class CostModel:
             mine = groups[groups["service_id"] == key]
             staff = np.zeros((runs, len(self.years)))
             for _, g in mine.iterrows():
-                agency = g.agency_share * (1 - conversion[:, None]) ** years_since_go
+                agency = after_conversion(g.agency_share, conversion[:, None], years_since_go)
                 staff += g.fte * g.average_cost_gbp * (1 + g.agency_premium * agency)
             staff_cost_first = float(mine["cost_gbp"].sum())
             other = (svc.budget - staff_cost_first) * price
@@ -183,7 +189,7 @@ class CostModel:
         first = self.month_index(pd.DatetimeIndex([f"{fy_start_year(t.from_year)}-04-01"]))[0]
         in_year = (self.fy_year == fy_start_year(t.from_year))
         out += np.where(in_year, t.investment / 12, 0.0)[None, :]
-        delay = np.rint(self.sample("transformation_delay", t.delay) / DAYS_PER_MONTH).astype(int)
+        delay = self.months_of(self.sample("transformation_delay", t.delay))
         achieved = self.sample("transformation_achieved", t.achieved)
         saving = self.between(first + delay, np.full(self.runs, len(self.months))) * \
             (t.savings_per_year / 12 * achieved)[:, None]
@@ -240,10 +246,8 @@ class CostModel:
         groups = staff_groups(self.scenario)
         moving = groups[groups["in_scope"]]
         table["staff_transferred"] = np.full(self.runs, int(moving["transfers_under_tupe"].sum()))
-        conversion = self.sample("agency_conversion", self.fin.agency_conversion_per_year)
         years = np.maximum(0.0, (pd.Timestamp(self.fin.horizon.value) - go).days.to_numpy() / 365.25)
-        agency_fte = sum(g.fte * g.agency_share * (1 - conversion) ** years for _, g in moving.iterrows())
-        table["agency_share_at_horizon"] = agency_fte / max(float(moving["fte"].sum()), 1e-9)
+        table["agency_share_at_horizon"] = fte_agency_share(moving, self.agency_conversion(), years)
         return pd.DataFrame(table)
 
 

@@ -18,10 +18,6 @@ from transition_sim.programme import Network, compile_network
 from transition_sim.schema import Scenario
 from transition_sim.simulation import play
 
-CHUNK_FIELDS = ("go_live", "readiness_day", "consultation_end_day", "reorganisation_ready_day",
-                "task_start_day", "task_finish_day", "critical", "risk_struck", "risk_strike_day",
-                "risk_pause_days", "risk_delay_days")
-
 
 @dataclass(frozen=True)
 class Results:
@@ -125,7 +121,7 @@ def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, work
                     raise
     finally:
         bar.close()
-    arrays = {f: np.concatenate([parts[k][f] for k in sorted(parts)]) for f in CHUNK_FIELDS}
+    arrays = {f: np.concatenate([parts[k][f] for k in sorted(parts)]) for f in parts[0]}
     return tabulate(scenario, net, calendar, seed, runs, arrays, with_costs)
 
 

@@ -71,6 +71,7 @@ class Network:
     not_before_day: np.ndarray  # earliest start day, or nan
     done_day: np.ndarray  # finish day of tasks done at the status date, else nan
     in_progress: np.ndarray  # bool: started before the status date, with work remaining
+    process_order: tuple[int, ...]  # tasks to simulate: in progress first (they hold capacity), then the rest
     started_day: np.ndarray  # start day of tasks started before the status date, else nan
     work: ThreePointArrays  # the work left at the status date (zeros for done tasks)
     status_day: float
@@ -114,6 +115,8 @@ def compile_network(scenario: Scenario) -> Network:
         not_before_day=np.array([day(t.not_before) for t in tasks]),
         done_day=np.array([day(t.done_on) for t in tasks]),
         in_progress=np.array([t.remaining is not None for t in tasks], dtype=bool),
+        process_order=tuple(k for k, t in enumerate(tasks) if t.remaining is not None)
+        + tuple(k for k, t in enumerate(tasks) if t.remaining is None and t.done_on is None),
         started_day=np.array([day(t.started_on or (scenario.status if t.remaining is not None else None))
                               for t in tasks]),
         work=ThreePointArrays.of(work, [scenario.distribution_of(t) for t in tasks]),

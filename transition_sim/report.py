@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from transition_sim import analysis, organisations
 from transition_sim.costs import PAYERS, TRANSITION, CostModel
 from transition_sim.montecarlo import Results
-from transition_sim.workforce import staff_groups
+from transition_sim.workforce import fte_agency_share, staff_groups
 
 MAX_SCATTER_POINTS = 4000
 PAYER_COLOURS = {"county": "#7f7f7f", "north": "#1f77b4", "west": "#2ca02c", "DfE": "#d62728"}
@@ -269,11 +269,9 @@ def staff_sankey(results: Results) -> Chart:
 def agency_share_over_time(results: Results, years: int = 6) -> Chart:
     groups = staff_groups(results.scenario)
     moving = groups[groups["in_scope"]]
-    conversion = CostModel(results.scenario, results.seed, results.runs).sample(
-        "agency_conversion", results.scenario.finance.agency_conversion_per_year)
+    conversion = CostModel(results.scenario, results.seed, results.runs).agency_conversion()
     t = np.arange(0, years + 1)
-    fte = float(moving["fte"].sum())
-    share = sum(g.fte * g.agency_share * (1 - conversion[:, None]) ** t[None, :] for _, g in moving.iterrows()) / fte
+    share = fte_agency_share(moving, conversion[:, None], t[None, :])
     bands = np.quantile(100 * share, [0.1, 0.5, 0.9], axis=0)
     fig = go.Figure([
         go.Scatter(x=t, y=bands[2], mode="lines", line=dict(width=0), name="P90",

@@ -14,10 +14,25 @@ from transition_sim.errors import Problem, ScenarioError
 TABLES = ("replications", "tasks", "risks")
 
 
-def check_free(folder: Path, force: bool) -> None:
-    if folder.exists() and not force:
-        raise ScenarioError([Problem(str(folder), "", None,
-                                     "a run of this name exists; choose another --name or pass --force")])
+def check_free(path: Path, force: bool) -> None:
+    """Refuse to replace an existing file or folder unless forced."""
+    if Path(path).exists() and not force:
+        raise ScenarioError([Problem(str(path), "", None,
+                                     "exists already; choose another --name or pass --force to replace it")])
+
+
+def write_text_atomically(path: Path, text: str, force: bool) -> Path:
+    """Write a whole file under a temporary name, then rename it into place."""
+    path = Path(path)
+    check_free(path, force)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
 
 
 def write_run(folder: Path, files: dict[str, str], tables: dict[str, pd.DataFrame], force: bool) -> Path:

@@ -19,8 +19,7 @@ from transition_sim.units import is_duration
 from transition_sim.yamltree import Lines, load as load_yaml
 
 BASELINE = "northamptonshire.yaml"
-SET_ORIGIN = "--set"  # the file named in problems with a --set override
-SET_ASSUMPTION = "set on the command line with --set"
+SET_ORIGIN = "--set"  # stands for the file in problems with a command-line override
 # Run settings rather than facts about the world: they need no source.
 UNSOURCED_KEYS = {"name", "description", "extends", "seed", "default_distribution"}
 
@@ -68,12 +67,15 @@ def bundled_what_ifs() -> list[tuple[Path, str]]:
 
 
 def load(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = (),
-         strict: bool = False) -> LoadedScenario:
-    """The validated scenario at `path` (the bundled baseline if None) with `overrides` applied."""
+         strict: bool = False, origin: str = SET_ORIGIN) -> LoadedScenario:
+    """The validated scenario at `path` (the bundled baseline if None) with `overrides` applied.
+
+    `origin` names the command-line option the overrides came from, in problems and provenance.
+    """
     path = resolve_path(path)
     document, lines, files, originals = _read_with_extends(path, ())
     for override in overrides:
-        _apply_override(document, lines, override)
+        _apply_override(document, lines, override, origin)
     problems: list[Problem] = []
     if strict:
         for original, original_lines in originals:
@@ -134,34 +136,34 @@ def _merge(base: Any, change: Any, path: tuple, change_lines: Lines, lines: Line
     return merged
 
 
-def parse_override(text: str) -> tuple[tuple[str, ...], str]:
+def parse_override(text: str, origin: str = SET_ORIGIN) -> tuple[tuple[str, ...], str]:
     """`key.path=value` as (path, value); the value stays text for the schema to type."""
     key, sep, value = text.partition("=")
     parts = tuple(key.strip().split("."))
     if not sep or not key.strip() or any(not p for p in parts):
-        raise ScenarioError([Problem(SET_ORIGIN, text, None, "expected key.path=value, such as capacities.hr=3")])
+        raise ScenarioError([Problem(origin, text, None, "expected key.path=value, such as capacities.hr=3")])
     return parts, value.strip()
 
 
-def _apply_override(document: dict, lines: Lines, text: str) -> None:
-    parts, value = parse_override(text)
+def _apply_override(document: dict, lines: Lines, text: str, origin: str) -> None:
+    parts, value = parse_override(text, origin)
     node = document
     for depth, part in enumerate(parts[:-1]):
         child = node.get(part) if isinstance(node, dict) else None
         if not isinstance(child, dict):
             known = ", ".join(sorted(node)) if isinstance(node, dict) else ""
-            raise ScenarioError([Problem(SET_ORIGIN, dotted(parts), None,
+            raise ScenarioError([Problem(origin, dotted(parts), None,
                                          f"no key {dotted(parts[:depth + 1])!r} in the scenario"
                                          + (f" (keys here: {known})" if known else ""))])
         node = child
     leaf = parts[-1]
     if isinstance(node.get(leaf), dict) and "value" in node[leaf]:
-        node[leaf] = {"value": value, "assumption": SET_ASSUMPTION}  # a sourced quantity: set its value
+        node[leaf] = {"value": value, "assumption": f"set on the command line with {origin}"}  # keep it sourced
     else:
         node[leaf] = value
     for key in [k for k in lines if k[:len(parts)] == parts]:
         del lines[key]
-    lines[parts] = (SET_ORIGIN, None)
+    lines[parts] = (origin, None)
 
 
 def unsourced_numbers(document: dict, lines: Lines) -> list[Problem]:
@@ -288,8 +290,7 @@ def _check_money(scenario: Scenario, add) -> None:
         if service.scope not in ("in", "out") and service.scope not in scenario.scope:
             add(("services", key, "scope"), f"scope must be in, out or a scope decision ({', '.join(scenario.scope)}), "
                 f"not {service.scope!r}")
-        staff_cost = sum(g.fte * g.average_cost * (1 + g.agency_premium * g.agency_share)
-                         for g in service.staff.values())
+        staff_cost = sum(g.cost for g in service.staff.values())
         if staff_cost > service.budget:
             add(("services", key, "staff"), f"staff cost £{staff_cost / 1e6:.2f}m exceeds the budget "
                 f"£{service.budget / 1e6:.2f}m")

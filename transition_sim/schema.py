@@ -121,6 +121,11 @@ class StaffGroup(Provenance):
     average_cost: Pounds  # per permanent FTE per year, 2020/21, with on-costs
     agency_premium: Annotated[float, Field(ge=0)]  # an agency FTE costs (1 + premium) × average_cost
 
+    @property
+    def cost(self) -> float:
+        """A year's cost in 2020/21 pounds, agency premium included."""
+        return self.fte * self.average_cost * (1 + self.agency_premium * self.agency_share)
+
 
 class Service(Provenance):
     name: str

@@ -68,6 +68,8 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     for d, (r, t) in enumerate(net.risk_delays):
         if struck[r]:
             task_delays[t].append((strike_day[r], delay_days[d], r))
+    for delays in task_delays:
+        delays.sort()  # by strike day
     applied = np.zeros(len(net.risk_ids))
     driver = [-1] * n
 
@@ -91,7 +93,7 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         task_pauses = pauses if net.trust[k] else []
         work = work_days[k]
         end = advance(begin, work, task_pauses)
-        for s, extra, r in sorted(task_delays[k]):
+        for s, extra, r in task_delays[k]:
             if s <= end:
                 work += extra
                 applied[r] += extra
@@ -102,10 +104,8 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         start[k] = net.started_day[k] if in_progress else begin
         finish[k] = end
 
-    in_progress = net.in_progress
-    for k in [k for k in range(n) if in_progress[k]] + [k for k in range(n) if not in_progress[k]]:
-        if np.isnan(net.done_day[k]):
-            procs[k] = env.process(perform(k, bool(in_progress[k])))
+    for k in net.process_order:
+        procs[k] = env.process(perform(k, bool(net.in_progress[k])))
     env.run()
 
     trust_finish = np.where(net.trust, finish, -np.inf)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from transition_sim.errors import Problem, ScenarioError
+from transition_sim.runstore import check_free
 
 
 def present_value(value, unit: str):
@@ -52,9 +52,8 @@ def write_tables(folder: Path, stem: str, tables: dict[str, pd.DataFrame], force
     folder.mkdir(parents=True, exist_ok=True)
     names = [stem] if len(tables) == 1 else [f"{stem}-{name}" for name in tables]
     paths = [folder / f"{name}.csv" for name in names] + [folder / f"{stem}.xlsx"]
-    existing = [p for p in paths if p.exists()]
-    if existing and not force:
-        raise ScenarioError([Problem(str(existing[0]), "", None, "exists already; pass --force to replace it")])
+    for path in paths:
+        check_free(path, force)
     for table, path in zip(tables.values(), paths):
         table.to_csv(path)
     with pd.ExcelWriter(paths[-1], engine="openpyxl") as book:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from transition_sim.schema import Scenario, Service
@@ -26,11 +27,22 @@ def staff_groups(scenario: Scenario) -> pd.DataFrame:
                 "permanent_headcount": permanent, "agency_headcount": g.headcount - permanent,
                 # TUPE moves the permanent employees of in-scope services; agency workers are not employees
                 "transfers_under_tupe": permanent if in_scope else 0,
-                "cost_gbp": g.fte * g.average_cost * (1 + g.agency_premium * g.agency_share),
+                "cost_gbp": g.cost,
             })
     return pd.DataFrame(rows, columns=["service_id", "group_id", "in_scope", "headcount", "fte", "agency_share",
                                        "average_cost_gbp", "agency_premium", "permanent_headcount",
                                        "agency_headcount", "transfers_under_tupe", "cost_gbp"])
+
+
+def after_conversion(agency_share, conversion, years):
+    """The agency share left after `years` of converting a share `conversion` of agency posts each year."""
+    return agency_share * (1 - conversion) ** years
+
+
+def fte_agency_share(groups: pd.DataFrame, conversion, years) -> np.ndarray:
+    """The FTE-weighted agency share of `groups` (rows of staff_groups); conversion and years broadcast."""
+    agency_fte = sum(g.fte * after_conversion(g.agency_share, conversion, years) for g in groups.itertuples())
+    return agency_fte / max(float(groups["fte"].sum()), 1e-9)
 
 
 def staff_transferred(scenario: Scenario) -> int:
