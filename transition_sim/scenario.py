@@ -31,7 +31,6 @@ class LoadedScenario:
     files: tuple[tuple[str, str], ...]  # (path, sha256) of the file and everything it extends
     resolved: dict  # the merged document, as validated
     overrides: tuple[str, ...]
-    lines: Lines
 
 
 def models_dir() -> Path:
@@ -85,7 +84,7 @@ def load(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] 
         problems += consistency_problems(scenario, lines, str(path))
     if problems:
         raise ScenarioError(problems)
-    return LoadedScenario(scenario, path, tuple(files), document, tuple(overrides), lines)
+    return LoadedScenario(scenario, path, tuple(files), document, tuple(overrides))
 
 
 def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Lines, list, list]:

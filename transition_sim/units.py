@@ -26,10 +26,6 @@ _MONEY = re.compile(r"^\s*£?\s*(\d+(?:\.\d+)?)\s*([km]?)\s*$")
 POUNDS_PER_UNIT = {"": 1.0, "k": 1e3, "m": 1e6}
 
 
-def is_money(text: object) -> bool:
-    return isinstance(text, str) and text.strip().startswith("£") and _MONEY.match(text) is not None
-
-
 def parse_money(value: object) -> float:
     """Pounds in an amount written `£2.58m`, `£250k`, `£1200` or as a plain number."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
