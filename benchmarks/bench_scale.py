@@ -1,0 +1,150 @@
+"""Speed and memory at programme scale: the goals of "Fast at programme scale", measured in one run.
+
+    python benchmarks/bench_scale.py [--quick]
+
+Not a test: it prints each figure, its goal, and its ratio to a reference measured in the same
+run on the same machine, so figures from different machines can be compared:
+- the reference for engine speed is a plain SimPy model of a 60-task network (no capacities,
+  no risks): each task a process that waits for its predecessors and then for its duration;
+- the reference for whole-process times is `python -c "import simpy"` (the interpreter's start).
+Whole-process figures run the CLI in a subprocess, as a user would. Synthetic plans come from
+`benchmarks/synthetic_plan.py`. `--quick` uses fewer replications, for a smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from synthetic_plan import plan  # noqa: E402
+
+
+def anchor_network(n_tasks: int = 60, seed: int = 60) -> list[tuple[int, ...]]:
+    """Predecessors of a random 60-task DAG (tasks in topological order)."""
+    rng = np.random.default_rng(seed)
+    return [tuple(sorted(set(int(j) for j in rng.integers(max(0, k - 10), k, size=min(k, 2))))) if k else ()
+            for k in range(n_tasks)]
+
+
+def plain_simpy_rate(runs: int) -> float:
+    """Replications per second of the plain SimPy anchor model."""
+    preds = anchor_network()
+    rng = np.random.default_rng(1)
+    durations = rng.triangular(5, 10, 20, size=(runs, len(preds)))
+    began = time.perf_counter()
+    for row in durations:
+        env = simpy.Environment()
+        procs: list = []
+
+        def task(k: int, work: float):
+            if preds[k]:
+                yield env.all_of([procs[p] for p in preds[k]])
+            yield env.timeout(work)
+
+        for k, work in enumerate(row):
+            procs.append(env.process(task(k, work)))
+        env.run()
+    return runs / (time.perf_counter() - began)
+
+
+def engine_rate(scenario_path: Path | None, runs: int, workers: int) -> float:
+    from transition_sim.montecarlo import simulate
+    from transition_sim.scenario import load
+    scenario = load(scenario_path).scenario
+    simulate(scenario, runs=min(runs, 50), workers=1)  # warm up
+    began = time.perf_counter()
+    simulate(scenario, runs=runs, workers=workers)
+    return runs / (time.perf_counter() - began)
+
+
+def command_seconds(args: list[str], env: dict) -> float:
+    began = time.perf_counter()
+    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - began
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(args)}\n{done.stderr[-2000:]}")
+    return seconds
+
+
+def peak_memory_mib(args: list[str], env: dict) -> float:
+    """Peak resident memory of the largest process of a command, in MiB, measured in a fresh wrapper.
+
+    The wrapper's RUSAGE_CHILDREN is the peak of its descendants alone (Linux reports KiB).
+    """
+    wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", wrapper, *args], env=env, capture_output=True, text=True, check=True)
+    return int(done.stdout.strip()) / 1024
+
+
+def row(what: str, figure: str, goal: str, ratio: str) -> None:
+    print(f"{what:58} {figure:>14}  goal {goal:>10}  {ratio}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer replications (a smoke run)")
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))}
+    cli = [sys.executable, "-m", "transition_sim"]
+    work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    plans = {}
+    for n in (1000, 3614):
+        plans[n] = work / f"plan-{n}.yaml"
+        plans[n].write_text(yaml.safe_dump(plan(n), sort_keys=False), encoding="utf-8")
+
+    interpreter = command_seconds([sys.executable, "-c", "import simpy"], env)
+    anchor = plain_simpy_rate(2000 // scale)
+    print(f"references: interpreter start {interpreter:.2f} s; plain SimPy 60-task anchor {anchor:,.0f} replications/s")
+    print()
+
+    seconds = command_seconds(cli + ["--help"], env)
+    row("transition-sim --help", f"{seconds:.2f} s", "<= 0.5 s", f"{seconds / interpreter:.1f}x interpreter start")
+
+    runs = 2000 // scale
+    seconds = command_seconds(cli + ["run", "--runs", str(runs), "--workers", "2", "--out", str(work),
+                                     "--name", "baseline", "--force"], env)
+    row(f"run baseline, {runs} replications, report, 2 workers", f"{seconds:.2f} s", "<= 3 s",
+        f"{seconds / interpreter:.0f}x interpreter start")
+
+    rate = engine_rate(None, 2000 // scale, 1)
+    row("engine on the baseline, 1 worker", f"{rate:,.0f} rep/s", ">= 5x", f"{rate / anchor:.2f}x the SimPy anchor")
+
+    iterations = 1000 // scale
+    for n, name in ((1000, "1,000-task plan"), (3614, "3,614-task plan")):
+        seconds = command_seconds(cli + ["run", str(plans[n]), "--runs", str(iterations), "--workers", "2",
+                                         "--no-report", "--out", str(work), "--name", f"plan-{n}", "--force"], env)
+        goal = "<= 3 s" if n == 1000 else "<= 10 s"
+        row(f"{name}, {iterations} iterations, 2 workers", f"{seconds:.1f} s", goal,
+            f"{seconds * anchor / iterations:.0f}x one anchor replication per iteration")
+    seconds = command_seconds(cli + ["run", str(plans[3614]), "--runs", str(iterations), "--workers", "2",
+                                     "--out", str(work), "--name", "plan-3614-report", "--force"], env)
+    row(f"3,614-task plan with its report, {iterations} iterations", f"{seconds:.1f} s", "<= 30 s",
+        f"{seconds / interpreter:.0f}x interpreter start")
+
+    small, large = 10_000 // scale, 100_000 // scale
+    memory = {}
+    for runs in (small, large):
+        memory[runs] = peak_memory_mib(cli + ["run", "--runs", str(runs), "--workers", "2", "--no-report",
+                                              "--out", str(work), "--name", f"mem-{runs}", "--force"], env)
+    row(f"peak memory, baseline {large:,} vs {small:,} replications", f"{memory[large]:,.0f} MiB", "<= 1.5x",
+        f"{memory[large] / memory[small]:.2f}x ({memory[small]:,.0f} MiB at {small:,})")
+    print(f"\n(outputs in {work})")
+
+
+if __name__ == "__main__":
+    main()
