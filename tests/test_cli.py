@@ -22,7 +22,8 @@ def test_run_bundled_baseline_writes_a_complete_folder(tmp_path):
     assert {p.name for p in folder.iterdir()} == expected
     for text in ("P10", "P50", "P80", "P90", "P(go-live on the planned date)", "P(go-live before vesting day)",
                  "critical path", "Staff transferred under TUPE", "Transition cost", "P80",
-                 "Contract sum by financial year and payer", "county", "north", "west", "DfE",
+                 "Contract sum by financial year and payer", "northamptonshire", "north_northamptonshire",
+                 "west_northamptonshire", "dfe",
                  f"Run written to {folder}/"):
         assert text in result.output
     manifest = json.loads((folder / "manifest.json").read_text())

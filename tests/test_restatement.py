@@ -12,7 +12,8 @@ from restatement_tables import DATA, RUNS, SCENARIOS, SEED, tables
 from transition_sim import api
 
 # the payer names written in code before the restatement, and the scenario ids that replace them
-OLD_PAYERS = {"county": "county", "north": "north", "west": "west", "DfE": "DfE"}
+OLD_PAYERS = {"county": "northamptonshire", "north": "north_northamptonshire", "west": "west_northamptonshire",
+              "DfE": "dfe"}
 
 
 @pytest.fixture(scope="module", params=list(SCENARIOS))

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from transition_sim.costs import CONTRACT, PAYERS
+from transition_sim import organisations
+from transition_sim.costs import CONTRACT
 from transition_sim.montecarlo import Results
 
 PERCENTILES = (10, 50, 80, 90)
@@ -194,7 +195,7 @@ def money_by_year_and_payer(results: Results, categories: tuple[str, ...] | None
         ledger = ledger[ledger["category"].isin(categories)]
     table = ledger.pivot_table(index="financial_year", columns="payer", values="amount_gbp", aggfunc="sum",
                                observed=False, fill_value=0.0) / results.runs
-    return table.reindex(columns=list(PAYERS), fill_value=0.0)
+    return table.reindex(columns=organisations.payers(results.scenario), fill_value=0.0)
 
 
 def cost_headline(results: Results) -> dict:

@@ -101,8 +101,8 @@ def validate(scenario: str | Path | None = None, strict: bool = False,
     """Counts of what the scenario holds; raises ScenarioError listing every problem."""
     s = load(scenario, overrides, strict=strict).scenario
     return {
-        "trust tasks": sum(t.programme == "trust" for t in s.tasks.values()),
-        "reorganisation tasks": sum(t.programme == "reorganisation" for t in s.tasks.values()),
+        **{f"{key} tasks": sum(s.programme_of(t) == key for t in s.tasks.values()) for key in s.programmes},
+        "councils": len(s.councils),
         "workstreams": len({t.workstream for t in s.tasks.values()}),
         "capacities": len(s.capacities),
         "risks": len(s.risks),

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from transition_sim import organisations
 from transition_sim.programme import ThreePointArrays
 from transition_sim.sampling import stream, three_point
 from transition_sim.schema import Estimate, Scenario
 from transition_sim.workforce import after_conversion, fte_agency_share, service_scope, staff_groups
 
 DAYS_PER_MONTH = 365.25 / 12
-PAYERS = ("county", "north", "west", "DfE")
+FUNDING = "transition funding"
 TRANSITION = ("programme", "set-up", "risk", "shadow running", "stranded overheads")
 DUAL_RUNNING = ("shadow running", "stranded overheads")
 CONTRACT = ("contract sum", "transformation", "exceptional")
@@ -59,7 +60,9 @@ class CostModel:
                                     freq="MS")
         self.fy_year = np.asarray(self.months.year - (self.months.month < 4))
         self.years = np.unique(self.fy_year)
-        self.vesting = self.month_index(pd.DatetimeIndex([scenario.vesting_day.value]))[0]
+        m = np.arange(len(self.months))
+        self.vested = {key: m >= self.month_index(pd.DatetimeIndex([day]))[0]
+                       for key, day in organisations.vesting_days(scenario).items()}
 
     # --- helpers -----------------------------------------------------------------------------
     def month_index(self, dates: pd.DatetimeIndex) -> np.ndarray:
@@ -95,7 +98,7 @@ class CostModel:
 
     # --- the parts -------------------------------------------------------------------------------
     def compute(self, timeline: Timeline) -> dict[str, np.ndarray]:
-        """Council-paid money per category, (R, M) arrays in £, plus the DfE's contribution."""
+        """Council-paid money per category, (R, M) arrays in £; funders' contributions under (FUNDING, funder id)."""
         fin = self.fin
         go = self.month_index(timeline.go_live)
         parts: dict[str, np.ndarray] = {}
@@ -115,9 +118,9 @@ class CostModel:
         period = self.months_of(self.sample("stranded_period", fin.stranded_period))
         parts["stranded overheads"] = self.between(go, go + period) * stranded[:, None]
         parts.update(self.service(go))
-        dfe = self.at_month(self.month_index(timeline.task_finish[fin.dfe_paid_when]),
-                            np.full(self.runs, fin.dfe_transition_funding.value))
-        parts["DfE funding"] = dfe
+        for funder, funding in fin.transition_funding.items():
+            parts[(FUNDING, funder)] = self.at_month(self.month_index(timeline.task_finish[funding.paid_when]),
+                                                     np.full(self.runs, funding.amount))
         return parts
 
     def indices(self) -> tuple[np.ndarray, np.ndarray]:
@@ -196,27 +199,26 @@ class CostModel:
         return out - saving
 
     # --- payers and the ledger -----------------------------------------------------------------
-    def by_payer(self, parts: dict[str, np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
-        """(category, payer) -> (R, M): the county pays before vesting day, North and West after it.
+    def by_payer(self, parts: dict) -> dict[tuple[str, str], np.ndarray]:
+        """(category, payer) -> (R, M): the predecessor pays before vesting day, the successors after it.
 
-        A council that keeps its share in house pays that share of the service as its own direct cost.
+        A successor that keeps its share in house pays that share of the service as its own direct cost.
+        A funder's contribution is its own payment and, as income, lowers what the councils pay.
         """
-        split = self.fin.split
-        after = (np.arange(len(self.months)) >= self.vesting).astype(float)
-        shares = {"north": split.north_share, "west": 1 - split.north_share}
+        shares = organisations.paying_shares(self.scenario, self.vested)
+        in_house = set(self.scenario.delivery.in_house)
         out: dict[tuple[str, str], np.ndarray] = {}
 
         def add(category: str, payer: str, amount: np.ndarray) -> None:
             out[(category, payer)] = out.get((category, payer), 0.0) + amount
 
         for category, amount in parts.items():
-            if category == "DfE funding":
-                add("transition funding", "DfE", amount)
-                category, amount = "transition funding", -amount  # income to the council lowers what it pays
-            add(category, "county", amount * (1 - after))
+            if isinstance(category, tuple):
+                add(FUNDING, category[1], amount)
+                category, amount = FUNDING, -amount
             for payer, share in shares.items():
-                kept = payer == split.in_house and category in CONTRACT
-                add("service direct" if kept else category, payer, amount * after * share)
+                kept = payer in in_house and category in CONTRACT
+                add("service direct" if kept else category, payer, amount * share)
         return out
 
     def ledger(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
@@ -237,7 +239,8 @@ class CostModel:
         table = {
             "transition_cost_gbp": sum(parts[c].sum(axis=1) for c in TRANSITION),
             "dual_running_cost_gbp": sum(parts[c].sum(axis=1) for c in DUAL_RUNNING),
-            "dfe_funding_gbp": parts["DfE funding"].sum(axis=1),
+            "transition_funding_gbp": sum((v.sum(axis=1) for k, v in parts.items() if isinstance(k, tuple)),
+                                          np.zeros(self.runs)),
         }
         contract = sum(parts[c] for c in CONTRACT)
         for year in self.years:

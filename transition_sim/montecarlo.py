@@ -182,5 +182,5 @@ def task_table(scenario: Scenario, net: Network) -> pd.DataFrame:
         "task_id": net.task_ids,
         "name": [scenario.tasks[k].name for k in net.task_ids],
         "workstream": list(net.workstreams),
-        "programme": [scenario.tasks[k].programme for k in net.task_ids],
+        "programme": list(net.programmes),
     })

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -12,12 +13,17 @@ import plotly.offline
 from plotly.subplots import make_subplots
 
 from transition_sim import analysis, organisations
-from transition_sim.costs import PAYERS, TRANSITION, CostModel
+from transition_sim.costs import TRANSITION, CostModel
 from transition_sim.montecarlo import Results
 from transition_sim.workforce import fte_agency_share, staff_groups
 
 MAX_SCATTER_POINTS = 4000
-PAYER_COLOURS = {"county": "#7f7f7f", "north": "#1f77b4", "west": "#2ca02c", "DfE": "#d62728"}
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf"]
+
+
+def payer_colours(scenario) -> dict[str, str]:
+    return {payer: PALETTE[i % len(PALETTE)] for i, payer in enumerate(organisations.payers(scenario))}
 
 
 def text(value) -> str:
@@ -204,15 +210,18 @@ def cumulative_cost_fan(results: Results) -> Chart:
 
 def cost_by_year_and_payer(results: Results) -> Chart:
     table = analysis.money_by_year_and_payer(results) / 1e6
-    fig = go.Figure([go.Bar(x=list(table.index.astype(str)), y=table[payer], name=payer,
-                            marker_color=PAYER_COLOURS[payer],
-                            hovertemplate=f"{payer}, %{{x}}: £%{{y:.1f}}m<extra></extra>") for payer in PAYERS])
+    colours = payer_colours(results.scenario)
+    names = {p: text(organisations.display_name(results.scenario, p)) for p in table.columns}
+    fig = go.Figure([go.Bar(x=list(table.index.astype(str)), y=table[payer], name=names[payer],
+                            marker_color=colours[payer],
+                            hovertemplate=f"{names[payer]}, %{{x}}: £%{{y:.1f}}m<extra></extra>")
+                     for payer in table.columns])
     fig.update_layout(barmode="relative")
     _layout(fig, "Who pays what, by financial year", "financial year (1 April - 31 March)",
             "mean over replications (£m)")
     return Chart(fig, "All money of the service and the transition (service, contract sum, programme, dual "
-                      "running), by payer; DfE funding shows as the DfE's bar and as a small negative for the "
-                      "council it funds.")
+                      "running), by payer; a funder's transition funding shows as its bar and as a small "
+                      "negative for the council it funds.")
 
 
 def go_live_cost_scatter(results: Results) -> Chart:
@@ -287,28 +296,41 @@ def agency_share_over_time(results: Results, years: int = 6) -> Chart:
 
 
 # --- who commissions whom ---------------------------------------------------------------------------------------
-NODE_POSITIONS = {organisations.DFE: (0.5, 1.0), organisations.COUNTY: (0.0, 0.6), organisations.NORTH: (0.0, 0.75),
-                  organisations.WEST: (1.0, 0.75), organisations.TRUST: (0.5, 0.4),
-                  organisations.SERVICE: (0.5, 0.0)}
+def node_positions(graph) -> dict[str, tuple[float, float]]:
+    """Layers from the top: those with no incoming edge, then each step down the edges; the service last."""
+    depth = {n: 0 for n in graph.nodes}
+    for node in nx.topological_sort(graph) if nx.is_directed_acyclic_graph(graph) else graph.nodes:
+        for child in graph.successors(node):
+            depth[child] = max(depth[child], depth[node] + 1)
+    depth[organisations.SERVICE] = max(depth.values()) + 1 if len(depth) > 1 else 0
+    layers: dict[int, list[str]] = {}
+    for node in graph.nodes:
+        layers.setdefault(depth[node], []).append(node)
+    bottom = max(layers)
+    return {node: ((i + 1) / (len(nodes) + 1), 1.0 - layer / max(bottom, 1))
+            for layer, nodes in layers.items() for i, node in enumerate(nodes)}
 
 
 def organisations_network(results: Results) -> Chart:
-    graphs = organisations.phases(results.scenario)
-    fig = make_subplots(rows=1, cols=len(graphs), subplot_titles=list(graphs))
-    for col, graph in enumerate(graphs.values(), start=1):
+    phases = organisations.phases(results.scenario)
+    fig = make_subplots(rows=1, cols=len(phases), subplot_titles=[f"{p.name} (from {p.start:%b %Y})" for p in phases])
+    for col, phase in enumerate(phases, start=1):
+        graph = phase.graph
+        positions = node_positions(graph)
         for a, b, data in graph.edges(data=True):
-            (x0, y0), (x1, y1) = NODE_POSITIONS[a], NODE_POSITIONS[b]
+            (x0, y0), (x1, y1) = positions[a], positions[b]
             fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", line=dict(color="#999", width=2),
                                      showlegend=False, hoverinfo="skip"), row=1, col=col)
             fig.add_trace(go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="markers",
                                      marker=dict(size=8, color="#999", symbol="triangle-down"), showlegend=False,
-                                     hovertemplate=f"{a} → {b}: {data['relation']}<extra></extra>"), row=1, col=col)
+                                     hovertemplate=f"{text(a)} → {text(b)}: {data['relation']}<extra></extra>"),
+                          row=1, col=col)
         nodes = list(graph.nodes)
-        fig.add_trace(go.Scatter(x=[NODE_POSITIONS[n][0] for n in nodes], y=[NODE_POSITIONS[n][1] for n in nodes],
-                                 mode="markers+text", text=nodes, textposition="bottom center",
+        fig.add_trace(go.Scatter(x=[positions[n][0] for n in nodes], y=[positions[n][1] for n in nodes],
+                                 mode="markers+text", text=[text(n) for n in nodes], textposition="bottom center",
                                  marker=dict(size=18, color="#1f77b4"), showlegend=False,
                                  hovertemplate="%{text}<extra></extra>"), row=1, col=col)
-    fig.update_xaxes(range=[-0.4, 1.4], showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(range=[-0.1, 1.1], showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(range=[-0.2, 1.15], showticklabels=False, showgrid=False, zeroline=False)
     _layout(fig, "Who owns, commissions and funds whom, phase by phase", "", "", height=460)
     fig.update_xaxes(title_text="organisations (position has no scale)")

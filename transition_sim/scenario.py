@@ -237,8 +237,6 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
     start, status = scenario.start.value, scenario.status
     if scenario.planned_go_live.value <= start:
         add(("planned_go_live",), f"planned go-live {scenario.planned_go_live.value} is not after the start {start}")
-    if scenario.vesting_day.value <= start:
-        add(("vesting_day",), f"vesting day {scenario.vesting_day.value} is not after the start {start}")
     if status < start:
         add(("status_date",), f"status date {status} is before the start {start}")
     for key, window in scenario.closed_windows.items():
@@ -274,13 +272,106 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
         for task in risk.delays:
             if task not in scenario.tasks:
                 add(("risks", key, "delays", task), f"unknown task {task!r}")
-    if not any(t.programme == "trust" for t in scenario.tasks.values()):
-        add(("tasks",), "no trust-programme task: nothing sets readiness")
+    _check_programmes(scenario, add)
+    _check_organisations(scenario, add)
     _check_money(scenario, add)
     cycle = programme.find_cycle(scenario)
     if cycle:
         add(("tasks", cycle[0], "predecessors"), "dependency cycle: " + " -> ".join(cycle + [cycle[0]]))
     return problems
+
+
+def _check_programmes(scenario: Scenario, add) -> None:
+    """Tasks name known programmes; the go-live programme exists, has tasks and supports the delivery model."""
+    ready = scenario.go_live.programme
+    for key, task in scenario.tasks.items():
+        if task.programme is not None and task.programme not in scenario.programmes:
+            add(("tasks", key, "programme"), f"unknown programme {task.programme!r} "
+                f"(known: {', '.join(scenario.programmes)})")
+    if ready not in scenario.programmes:
+        add(("go_live", "programme"), f"unknown programme {ready!r} (known: {', '.join(scenario.programmes)})")
+        return
+    if not any(scenario.programme_of(t) == ready for t in scenario.tasks.values()):
+        add(("tasks",), f"no task in the go-live programme {ready!r}: nothing sets readiness")
+    supported = scenario.programmes[ready].delivers
+    if scenario.delivery.model not in supported:
+        add(("delivery", "model"), f"the tasks of programme {ready!r} do not set up a {scenario.delivery.model!r} "
+            f"service (it delivers: {', '.join(supported) or 'nothing listed'}); extend that model's template")
+
+
+def _check_organisations(scenario: Scenario, add) -> None:
+    """Councils' roles and dates, the vesting day they imply, providers, the delivery model's councils."""
+    start = scenario.start.value
+    predecessors, successors = scenario.predecessors, scenario.successors
+    if not predecessors:
+        add(("councils",), "no predecessor council: who runs the service before the reorganisation?")
+    if not successors:
+        add(("councils",), "no successor council: who runs the service after the reorganisation?")
+    for key, council in successors.items():
+        if council.from_ is None:
+            add(("councils", key), "a successor council needs from: (its vesting day)")
+    dated = {k: c.from_.value for k, c in successors.items() if c.from_ is not None}
+    if not dated:
+        return
+    vesting = min(dated.values())
+    if vesting <= start:
+        add(("councils", min(dated, key=dated.get), "from"), f"vesting day {vesting} is not after the start {start}")
+    if len(set(dated.values())) > 1 and not scenario.allow_staggered_vesting:
+        add(("councils", max(dated, key=dated.get), "from"),
+            "successors vest on different days (" + ", ".join(f"{k} {d}" for k, d in dated.items())
+            + "); one structural changes order sets one vesting day (allow_staggered_vesting: true if not)")
+    for key, council in predecessors.items():
+        if council.until is not None and council.until.value >= vesting:
+            add(("councils", key, "until"), f"the predecessor's last day {council.until.value} overlaps its "
+                f"successors, who start on {vesting}")
+    for key, provider in scenario.providers.items():
+        for i, owner in enumerate(provider.owners):
+            if owner not in scenario.councils:
+                add(("providers", key, "owners", i), f"unknown council {owner!r}")
+    d = scenario.delivery
+    if d.model == "trust":
+        if d.provider is None:
+            add(("delivery",), "a trust needs provider: (a key of providers)")
+        elif d.provider not in scenario.providers:
+            add(("delivery", "provider"), f"unknown provider {d.provider!r} (known: {', '.join(scenario.providers)})")
+    if d.model in ("lead_authority", "shared_service"):
+        if d.host is None:
+            add(("delivery",), f"a {d.model} needs host: (the successor council that hosts the service)")
+        elif d.host not in successors:
+            add(("delivery", "host"), f"the host {d.host!r} is not a successor council ({', '.join(successors)})")
+    for i, key in enumerate(d.in_house):
+        if key not in successors:
+            add(("delivery", "in_house", i), f"{key!r} is not a successor council ({', '.join(successors)})")
+    if d.model == "disaggregate" and d.in_house:
+        add(("delivery", "in_house"), "under disaggregate every successor runs its own service already")
+    _check_split(scenario, add)
+
+
+def _check_split(scenario: Scenario, add) -> None:
+    successors = scenario.successors
+    split = scenario.finance.split if scenario.finance is not None else None
+    if split is None:
+        if scenario.finance is not None and len(successors) > 1:
+            add(("finance",), "more than one successor council: give finance.split (how they share the costs)")
+        return
+    if split.rule == "fixed":
+        for key in split.shares:
+            if key not in successors:
+                add(("finance", "split", "shares", key), f"unknown successor council {key!r} "
+                    f"(successors: {', '.join(successors)})")
+        missing = [k for k in successors if k not in split.shares]
+        if missing:
+            add(("finance", "split", "shares"), f"no share for {', '.join(missing)}")
+        total = sum(split.shares.values())
+        if abs(total - 1.0) > 1e-6:
+            add(("finance", "split", "shares"), f"shares add up to {total:g}, not 1")
+    else:
+        if split.shares:
+            add(("finance", "split", "shares"), f"the {split.rule} rule takes its shares from the councils' "
+                f"{split.rule}; give shares: only with the fixed rule")
+        for key, council in successors.items():
+            if getattr(council, split.rule) is None:
+                add(("councils", key), f"the {split.rule} split rule needs {split.rule}: for every successor")
 
 
 def _check_money(scenario: Scenario, add) -> None:
@@ -310,7 +401,12 @@ def _check_money(scenario: Scenario, add) -> None:
         add(("services",), f"services in scope add up to {in_scope / expected:.1%} of the budget, not the "
             f"finance.in_scope_share of {share:.0%}")
     named = [(("finance", "setup_costs", k, "paid_when"), c.paid_when) for k, c in fin.setup_costs.items()]
-    named += [(("finance", "shadow_from_task"), fin.shadow_from_task), (("finance", "dfe_paid_when"), fin.dfe_paid_when)]
+    named += [(("finance", "shadow_from_task"), fin.shadow_from_task)]
+    named += [(("finance", "transition_funding", k, "paid_when"), f.paid_when)
+              for k, f in fin.transition_funding.items()]
+    for key in fin.transition_funding:
+        if key not in scenario.funders:
+            add(("finance", "transition_funding", key), f"unknown funder {key!r} (known: {', '.join(scenario.funders)})")
     for loc, task in named:
         if task not in scenario.tasks:
             add(loc, f"unknown task {task!r}")

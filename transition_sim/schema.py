@@ -64,6 +64,7 @@ class Window(Provenance):
 
 
 class GoLiveRule(Model):
+    programme: str  # the programme whose last task sets readiness (a key of `programmes`)
     slot: Literal["first_of_month"] = "first_of_month"
     go_no_go_notice: Quantity[Days]
     eli_notice: Quantity[Days]
@@ -73,7 +74,7 @@ class GoLiveRule(Model):
 class Task(Provenance):
     name: str
     workstream: str
-    programme: Literal["trust", "reorganisation"] = "trust"
+    programme: str | None = None  # a key of `programmes`; none means the go-live programme
     duration: ThreePoint | None = None
     distribution: Distribution | None = None
     predecessors: list[str] = []
@@ -140,17 +141,14 @@ class SetupCost(Provenance):
     paid_when: str  # the task whose finish the payment falls on
 
 
+SplitRule = Literal["fixed", "population", "children_in_care"]
+
+
 class Split(Provenance):
-    """How North and West share council costs after vesting day."""
+    """How the successor councils share council costs: fixed shares, or by a council attribute."""
 
-    rule: Literal["fixed", "population", "children_in_care"]
-    north: Annotated[float, Field(gt=0)]
-    west: Annotated[float, Field(gt=0)]
-    in_house: Literal["north", "west"] | None = None  # a council that keeps its share of the service in house
-
-    @property
-    def north_share(self) -> float:
-        return self.north / (self.north + self.west)
+    rule: SplitRule
+    shares: dict[str, Annotated[float, Field(gt=0)]] = {}  # council id -> share, for the fixed rule
 
 
 class Transformation(Provenance):
@@ -161,6 +159,11 @@ class Transformation(Provenance):
     savings_per_year: Pounds
     delay: ThreePoint  # before savings start, from the start of that year
     achieved: Estimate[Share]  # share of the hoped-for savings delivered
+
+
+class Funding(Provenance):
+    amount: Pounds
+    paid_when: str  # the task whose finish the payment falls on
 
 
 class Finance(Model):
@@ -183,9 +186,48 @@ class Finance(Model):
     exceptional_threshold: Quantity[Pounds]
     transformation: Transformation | None = None
     agency_conversion_per_year: Estimate[Share]
-    dfe_transition_funding: Quantity[Pounds]
-    dfe_paid_when: str
-    split: Split
+    transition_funding: dict[str, Funding] = {}  # funder id -> what it pays towards the transition
+    split: Split | None = None  # needed when there is more than one successor council
+
+
+
+# --- organisations ------------------------------------------------------------------------------
+class Council(Provenance):
+    name: str
+    role: Literal["predecessor", "successor"]
+    from_: Quantity[dt.date] | None = Field(None, alias="from")  # a successor's vesting day
+    until: Quantity[dt.date] | None = None  # a predecessor's last day
+    population: Quantity[Annotated[int, Field(gt=0)]] | None = None
+    children_in_care: Quantity[Annotated[int, Field(gt=0)]] | None = None
+
+
+class Provider(Provenance):
+    """The organisation that delivers the service under contract: a trust or company."""
+
+    name: str
+    owners: list[str] = Field(min_length=1)  # council ids; each owns it while the council exists
+
+
+class Funder(Provenance):
+    name: str
+
+
+DeliveryModel = Literal["trust", "disaggregate", "lead_authority", "shared_service"]
+
+
+class Programme(Provenance):
+    name: str
+    paused_by_risks: bool = True  # false for a programme whose end date is fixed by law
+    delivers: list[DeliveryModel] = []  # the delivery models whose set-up this programme's tasks carry out
+
+
+class Delivery(Provenance):
+    """How the service is delivered after the reorganisation."""
+
+    model: DeliveryModel
+    provider: str | None = None  # a key of `providers`: the trust or company
+    host: str | None = None  # the successor council that hosts a lead-authority or shared service
+    in_house: list[str] = []  # successor councils that keep their share of the service in house
 
 
 class Scenario(Model):
@@ -196,7 +238,12 @@ class Scenario(Model):
     start: Quantity[dt.date]
     status_date: Quantity[dt.date] | None = None
     planned_go_live: Quantity[dt.date]
-    vesting_day: Quantity[dt.date]
+    councils: dict[str, Council] = Field(min_length=1)
+    providers: dict[str, Provider] = {}
+    funders: dict[str, Funder] = {}
+    delivery: Delivery
+    programmes: dict[str, Programme] = Field(min_length=1)
+    allow_staggered_vesting: bool = False  # successors may vest on different days
     go_live: GoLiveRule
     closed_windows: dict[str, Window] = {}
     capacities: dict[str, Quantity[Annotated[int, Field(ge=1)]]] = {}
@@ -205,6 +252,22 @@ class Scenario(Model):
     risks: dict[str, Risk] = {}
     services: dict[str, Service] = {}
     finance: Finance | None = None
+
+    @property
+    def predecessors(self) -> dict[str, Council]:
+        return {k: c for k, c in self.councils.items() if c.role == "predecessor"}
+
+    @property
+    def successors(self) -> dict[str, Council]:
+        return {k: c for k, c in self.councils.items() if c.role == "successor"}
+
+    @property
+    def vesting_day(self) -> Quantity[dt.date]:
+        """The first successor's `from` date: the day the new councils take over."""
+        return min((c.from_ for c in self.successors.values() if c.from_ is not None), key=lambda q: q.value)
+
+    def programme_of(self, task: Task) -> str:
+        return task.programme or self.go_live.programme
 
     @property
     def status(self) -> dt.date:
