@@ -31,7 +31,7 @@ def test_run_bundled_baseline_writes_a_complete_folder(tmp_path):
     reps = pd.read_parquet(folder / "replications.parquet")
     summary = json.loads((folder / "summary.json").read_text())
     assert len(reps) == 200
-    assert summary["p_on_time"]["share"] == reps["on_time"].mean()
+    assert summary["figures"]["p_on_time"]["value"] == reps["on_time"].mean()
     assert not list(tmp_path.glob(".*partial*"))
     ledger = pd.read_parquet(folder / "ledger.parquet")
     assert set(ledger.columns) == {"replication", "month", "financial_year", "payer", "category", "amount_gbp"}

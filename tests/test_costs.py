@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from transition_sim.costs import CostModel, Timeline, financial_year
-from transition_sim.montecarlo import simulate
+from transition_sim.api import simulate
 from transition_sim.scenario import load
 from transition_sim.workforce import staff_groups, staff_transferred
 

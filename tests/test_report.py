@@ -10,7 +10,7 @@ import pytest
 
 from transition_sim import report
 from transition_sim.api import run_report
-from transition_sim.montecarlo import simulate
+from transition_sim.api import simulate
 from transition_sim.scenario import load
 
 XSS = "<img src=x onerror=alert(1)>"

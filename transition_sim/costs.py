@@ -9,6 +9,7 @@ import pandas as pd
 
 from transition_sim import organisations
 from transition_sim.programme import ThreePointArrays
+from transition_sim.results import Results
 from transition_sim.sampling import stream, three_point
 from transition_sim.schema import Estimate, Scenario
 from transition_sim.workforce import after_conversion, fte_agency_share, service_scope, staff_groups
@@ -261,3 +262,11 @@ def cost_tables(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks
     timeline = Timeline.of(replications, tasks, risks)
     parts = model.compute(timeline)
     return model.ledger(model.by_payer(parts)), model.totals(parts, timeline.go_live)
+
+
+def with_money(results: Results) -> Results:
+    """The results with the ledger and money columns, if the scenario has a finance: section."""
+    if results.scenario.finance is None:
+        return results
+    return results.with_money(*cost_tables(results.scenario, results.seed, results.replications, results.tasks,
+                                           results.risks))

@@ -13,9 +13,9 @@ import plotly.offline
 from plotly.subplots import make_subplots
 
 from transition_sim import analysis, organisations
-from transition_sim.costs import TRANSITION, CostModel
-from transition_sim.montecarlo import Results
-from transition_sim.workforce import fte_agency_share, staff_groups
+from transition_sim.costs import TRANSITION
+from transition_sim.results import Results
+from transition_sim.workforce import staff_groups
 
 MAX_SCATTER_POINTS = 4000
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -94,23 +94,8 @@ def go_live_s_curve(named: list[tuple[str, Results]]) -> Chart:
 
 
 # --- the risk-adjusted Gantt ------------------------------------------------------------------------
-def gantt_table(results: Results) -> pd.DataFrame:
-    tasks = results.tasks
-    q = tasks.groupby("task_id", observed=True).agg(
-        start_p10=("start_date", lambda s: s.quantile(0.1)), start_p50=("start_date", "median"),
-        start_p90=("start_date", lambda s: s.quantile(0.9)), finish_p10=("finish_date", lambda s: s.quantile(0.1)),
-        finish_p50=("finish_date", "median"), finish_p90=("finish_date", lambda s: s.quantile(0.9)),
-        criticality=("critical", "mean"))
-    table = results.task_info.set_index("task_id").join(q).reset_index()
-    table = table.dropna(subset=["finish_p50"])
-    table["start_p10"] = table["start_p10"].fillna(table["finish_p10"])
-    for column in ("start_p50", "start_p90"):
-        table[column] = table[column].fillna(table["finish_p50"])
-    return table.sort_values(["programme", "workstream", "start_p50"], ascending=[False, True, True])
-
-
 def gantt(results: Results) -> Chart:
-    table = gantt_table(results)
+    table = analysis.gantt_table(results)
     labels = [f"{text(w)} · {text(n)}" for w, n in zip(table["workstream"], table["name"])]
     table = table.assign(label=labels)
     fig = go.Figure()
@@ -188,12 +173,8 @@ def risk_tornado(risks: pd.DataFrame, replications: int) -> Chart:
 
 # --- how much ------------------------------------------------------------------------------------------
 def cumulative_cost_fan(results: Results) -> Chart:
-    ledger = results.ledger[results.ledger["category"].isin(TRANSITION)]
-    monthly = ledger.pivot_table(index="replication", columns="month", values="amount_gbp", aggfunc="sum",
-                                 fill_value=0.0).reindex(range(results.runs), fill_value=0.0)
-    cumulative = monthly.cumsum(axis=1) / 1e6
-    bands = cumulative.quantile([0.1, 0.5, 0.9])
-    months = cumulative.columns
+    bands = analysis.cumulative_cost_bands(results, TRANSITION) / 1e6
+    months = bands.columns
     fig = go.Figure([
         go.Scatter(x=months, y=bands.loc[0.9], mode="lines", line=dict(width=0), name="P90",
                    hovertemplate="%{x|%b %Y}: P90 £%{y:.1f}m<extra></extra>"),
@@ -276,12 +257,8 @@ def staff_sankey(results: Results) -> Chart:
 
 
 def agency_share_over_time(results: Results, years: int = 6) -> Chart:
-    groups = staff_groups(results.scenario)
-    moving = groups[groups["in_scope"]]
-    conversion = CostModel(results.scenario, results.seed, results.runs).agency_conversion()
-    t = np.arange(0, years + 1)
-    share = fte_agency_share(moving, conversion[:, None], t[None, :])
-    bands = np.quantile(100 * share, [0.1, 0.5, 0.9], axis=0)
+    paths = analysis.agency_share_paths(results, years)
+    t, bands = paths["year"], [100 * paths[c] for c in ("p10", "p50", "p90")]
     fig = go.Figure([
         go.Scatter(x=t, y=bands[2], mode="lines", line=dict(width=0), name="P90",
                    hovertemplate="year %{x}: P90 %{y:.1f}%<extra></extra>"),
@@ -350,16 +327,16 @@ table.headline th { background: #f3f3f3; }
 
 
 def _headline_rows(results: Results) -> list[tuple[str, str]]:
-    f = analysis.figures(results)
-    date = lambda key: f.at[key, "value"].strftime("%d %b %Y")  # noqa: E731
+    f = analysis.figures(results)["value"]
+    date = lambda key: f[key].strftime("%d %b %Y")  # noqa: E731
     rows = [("Planned go-live", results.scenario.planned_go_live.value.strftime("%d %b %Y")),
-            ("Go-live P50 / P80", f"{date('go-live P50')} / {date('go-live P80')}"),
-            ("P(go-live on the planned date)", f"{100 * f.at['P(go-live on the planned date)', 'value']:.1f}%"),
-            ("P(go-live before vesting day)", f"{100 * f.at['P(go-live before vesting day)', 'value']:.1f}%")]
-    if "transition cost P50" in f.index:
-        rows += [("Transition cost P50 / P80", f"£{f.at['transition cost P50', 'value'] / 1e6:.1f}m / "
-                                               f"£{f.at['transition cost P80', 'value'] / 1e6:.1f}m"),
-                 ("Staff transferred (TUPE)", f"{int(f.at['staff transferred (TUPE)', 'value']):,}")]
+            ("Go-live P50 / P80", f"{date('go_live_p50')} / {date('go_live_p80')}"),
+            ("P(go-live on the planned date)", f"{100 * f['p_on_time']:.1f}%"),
+            ("P(go-live before vesting day)", f"{100 * f['p_live_before_vesting']:.1f}%")]
+    if "transition_cost_p50" in f.index:
+        rows += [("Transition cost P50 / P80", f"£{f['transition_cost_p50'] / 1e6:.1f}m / "
+                                               f"£{f['transition_cost_p80'] / 1e6:.1f}m"),
+                 ("Staff transferred (TUPE)", f"{int(f['staff_transferred']):,}")]
     return rows
 
 
