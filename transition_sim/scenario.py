@@ -75,6 +75,7 @@ def load(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] 
     document, lines, files, originals = _read_with_extends(path, ())
     for override in overrides:
         _apply_override(document, lines, override, origin)
+    expand_per_successor(document, lines)
     problems: list[Problem] = []
     if strict:
         for original, original_lines in originals:
@@ -101,19 +102,26 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Lines
     files = [(str(path), hashlib.sha256(path.read_bytes()).hexdigest())]
     originals = [(document, lines)]
     document = copy.deepcopy(document)
-    parent = document.pop("extends", None)
-    if parent is None:
+    parents = document.pop("extends", None)
+    if parents is None:
         return document, dict(lines), files, originals
-    if not isinstance(parent, str):
+    # several parents (an area and a delivery-model template) are laid over each other in order
+    parents = parents if isinstance(parents, list) else [parents]
+    if not parents or not all(isinstance(p, str) for p in parents):
         raise ScenarioError([Problem(str(path), "extends", lines[("extends",)][1],
-                                     "extends must name a scenario file")])
-    parent_path = path.parent / parent
-    if not parent_path.exists():
-        raise ScenarioError([Problem(str(path), "extends", lines[("extends",)][1],
-                                     f"extends a file that does not exist: {parent}")])
-    base, merged_lines, base_files, base_originals = _read_with_extends(parent_path, chain + (resolved,))
+                                     "extends must name a scenario file (or a list of them)")])
+    base, merged_lines = None, {}
+    for parent in parents:
+        parent_path = path.parent / parent
+        if not parent_path.exists():
+            raise ScenarioError([Problem(str(path), "extends", lines[("extends",)][1],
+                                         f"extends a file that does not exist: {parent}")])
+        layer, layer_lines, layer_files, layer_originals = _read_with_extends(parent_path, chain + (resolved,))
+        base = layer if base is None else _merge(base, layer, (), layer_lines, merged_lines)
+        merged_lines = layer_lines if len(merged_lines) == 0 else merged_lines
+        files, originals = files + layer_files, originals + layer_originals
     merged = _merge(base, document, (), lines, merged_lines)
-    return merged, merged_lines, files + base_files, originals + base_originals
+    return merged, merged_lines, files, originals
 
 
 def _merge(base: Any, change: Any, path: tuple, change_lines: Lines, lines: Lines) -> Any:
@@ -133,6 +141,57 @@ def _merge(base: Any, change: Any, path: tuple, change_lines: Lines, lines: Line
             merged[key] = copy.deepcopy(value)
             lines.update({k: v for k, v in change_lines.items() if k[:len(path) + 1] == path + (key,)})
     return merged
+
+
+def expand_per_successor(document: dict, lines: Lines) -> None:
+    """Tasks with `for_each: successor` become one task per successor council, `<task>_<council>`.
+
+    A copy's predecessors that are themselves per-successor tasks become the same council's copy;
+    any other reference to such a task (a predecessor, a consultation task, a risk's delay, a
+    payment) stands for all of its copies.
+    """
+    tasks, councils = document.get("tasks"), document.get("councils")
+    if not isinstance(tasks, dict) or not isinstance(councils, dict):
+        return
+    templates = [k for k, t in tasks.items() if isinstance(t, dict) and t.get("for_each") == "successor"]
+    if not templates:
+        return
+    successors = [k for k, c in councils.items() if isinstance(c, dict) and c.get("role") == "successor"]
+    copies = {key: [f"{key}_{council}" for council in successors] for key in templates}
+
+    def expand(names: Any, council: str | None = None) -> Any:
+        if not isinstance(names, list):
+            return names
+        out = []
+        for name in names:
+            if name in copies:
+                out += [f"{name}_{council}"] if council is not None else copies[name]
+            else:
+                out.append(name)
+        return out
+
+    new_tasks = {}
+    for key, task in tasks.items():
+        if key not in copies:
+            new_tasks[key] = {**task, "predecessors": expand(task.get("predecessors"))} \
+                if isinstance(task, dict) and "predecessors" in task else task
+            continue
+        for council, copy_key in zip(successors, copies[key]):
+            name = councils[council].get("name", council)
+            body = {k: v for k, v in task.items() if k != "for_each"}
+            body["name"] = f"{task.get('name', key)} ({name})"
+            if "predecessors" in body:
+                body["predecessors"] = expand(body["predecessors"], council)
+            new_tasks[copy_key] = body
+            for path in [p for p in list(lines) if p[:2] == ("tasks", key)]:
+                lines[("tasks", copy_key) + path[2:]] = lines[path]
+    document["tasks"] = new_tasks
+    go_live = document.get("go_live")
+    if isinstance(go_live, dict) and "consultation_tasks" in go_live:
+        go_live["consultation_tasks"] = expand(go_live["consultation_tasks"])
+    for risk in (document.get("risks") or {}).values():
+        if isinstance(risk, dict) and isinstance(risk.get("delays"), dict):
+            risk["delays"] = {new: d for k, d in risk["delays"].items() for new in copies.get(k, [k])}
 
 
 def parse_override(text: str, origin: str = SET_ORIGIN) -> tuple[tuple[str, ...], str]:
@@ -344,6 +403,30 @@ def _check_organisations(scenario: Scenario, add) -> None:
             add(("delivery", "in_house", i), f"{key!r} is not a successor council ({', '.join(successors)})")
     if d.model == "disaggregate" and d.in_house:
         add(("delivery", "in_house"), "under disaggregate every successor runs its own service already")
+    if d.recharge_overhead is not None and d.model != "lead_authority":
+        add(("delivery", "recharge_overhead"), "a recharge overhead belongs to the lead_authority model")
+
+    def council(loc: tuple, key: str | None) -> None:
+        if key is not None and key not in scenario.councils:
+            add(loc, f"unknown council {key!r} (known: {', '.join(scenario.councils)})")
+
+    def task(loc: tuple, key: str | None) -> None:
+        if key is not None and key not in scenario.tasks:
+            add(loc, f"unknown task {key!r}")
+
+    for key, item in d.cost_items.items():
+        task(("delivery", "cost_items", key, "paid_when"), item.paid_when)
+        council(("delivery", "cost_items", key, "paid_by"), item.paid_by)
+    for group in ("support_services", "loss_claims"):
+        if getattr(d, group) and d.provider is None:
+            add(("delivery", group), f"{group.replace('_', ' ')} need a separate provider (the {d.model} model has none)")
+    for key, service in d.support_services.items():
+        council(("delivery", "support_services", key, "provided_by"), service.provided_by)
+    for key, claim in d.loss_claims.items():
+        task(("delivery", "loss_claims", key, "late_task"), claim.late_task)
+        council(("delivery", "loss_claims", key, "paid_by"), claim.paid_by)
+        if claim.risk is not None and claim.risk not in scenario.risks:
+            add(("delivery", "loss_claims", key, "risk"), f"unknown risk {claim.risk!r}")
     _check_split(scenario, add)
 
 

@@ -75,6 +75,7 @@ class Task(Provenance):
     name: str
     workstream: str
     programme: str | None = None  # a key of `programmes`; none means the go-live programme
+    for_each: Literal["successor"] | None = None  # one copy of the task per successor council
     duration: ThreePoint | None = None
     distribution: Distribution | None = None
     predecessors: list[str] = []
@@ -221,6 +222,46 @@ class Programme(Provenance):
     delivers: list[DeliveryModel] = []  # the delivery models whose set-up this programme's tasks carry out
 
 
+class CostItem(Provenance):
+    """A cost of the delivery model: one-off when a task finishes, or monthly from go-live or vesting day."""
+
+    category: str  # the ledger category it is booked under
+    amount: Estimate[Pounds]  # a one-off sum, or a year's cost for recurring items
+    paid_when: str | None = None  # one-off: the task whose finish the payment falls on
+    recurring_from: Literal["go_live", "vesting_day"] | None = None  # recurring: a twelfth a month from then
+    times: Literal["once", "each_successor", "each_extra_successor"] = "once"
+    paid_by: str | None = None  # a council id; none means the councils paying in that month, by the split
+
+    @model_validator(mode="after")
+    def _when(self):
+        if (self.paid_when is None) == (self.recurring_from is None):
+            raise ValueError("give a cost item either paid_when: (a one-off) or recurring_from: (a yearly cost)")
+        return self
+
+
+class SupportService(Provenance):
+    """A service the provider buys back from a council under a support-service agreement."""
+
+    charge_per_year: Estimate[Pounds]
+    provided_by: str | None = None  # a council id; none means the councils of the month, by the split
+
+
+class LossClaim(Provenance):
+    """The provider's claim when a council-side task is late or a council-side risk strikes."""
+
+    amount: Estimate[Pounds]
+    late_task: str | None = None  # a task that the provider depends on ...
+    due: dt.date | None = None  # ... and the date it must be finished by
+    risk: str | None = None  # or a risk whose strike means the council failed to deliver
+    paid_by: str | None = None  # a council id; none means the councils paying in that month, by the split
+
+    @model_validator(mode="after")
+    def _trigger(self):
+        if (self.late_task is None) == (self.risk is None) or (self.late_task is not None) != (self.due is not None):
+            raise ValueError("a loss claim is triggered by late_task: with due:, or by risk:")
+        return self
+
+
 class Delivery(Provenance):
     """How the service is delivered after the reorganisation."""
 
@@ -228,6 +269,10 @@ class Delivery(Provenance):
     provider: str | None = None  # a key of `providers`: the trust or company
     host: str | None = None  # the successor council that hosts a lead-authority or shared service
     in_house: list[str] = []  # successor councils that keep their share of the service in house
+    recharge_overhead: Quantity[Share] | None = None  # lead authority: the host's charge on top of the others' shares
+    cost_items: dict[str, CostItem] = {}
+    support_services: dict[str, SupportService] = {}
+    loss_claims: dict[str, LossClaim] = {}
 
 
 class Scenario(Model):
