@@ -123,14 +123,18 @@ def format_costs(f: dict, money: dict) -> list[str]:
              f"Transition cost                  P50 {m(value('transition_cost_p50'))}  "
              f"P80 {m(value('transition_cost_p80'))}",
              f"  of which dual running (mean)   {m(value('dual_running_cost_mean'))}",
-             f"Agency share at the horizon      {value('agency_share_at_horizon_mean'):.1%} (mean)",
-             "", "Contract sum by financial year and payer (mean, £m)"]
+             f"Agency share at the horizon      {value('agency_share_at_horizon_mean'):.1%} (mean)"]
     payers = list(money["payers"])
     width = max([9] + [len(p) + 2 for p in payers])
-    lines.append("  year     " + "".join(f"{p:>{width}}" for p in payers) + "    total")
-    for year, row in money["contract_sum_by_year"].items():
-        lines.append(f"  {year}  " + "".join(f"{row[p] / 1e6:{width}.1f}" for p in payers)
-                     + f"{sum(row.values()) / 1e6:9.1f}")
+    for title, key in (("Contract sum", "contract_sum_by_year"), ("All money", "all_money_by_year")):
+        years = money[key]
+        if not any(v for row in years.values() for v in row.values()):
+            continue  # no contract under this delivery model
+        lines += ["", f"{title} by financial year and payer (mean, £m)",
+                  "  year     " + "".join(f"{p:>{width}}" for p in payers) + "    total"]
+        for year, row in years.items():
+            lines.append(f"  {year}  " + "".join(f"{row[p] / 1e6:{width}.1f}" for p in payers)
+                         + f"{sum(row.values()) / 1e6:9.1f}")
     lines.append("  payers: " + "; ".join(f"{p} = {name}" for p, name in money["payers"].items()))
     lines.append("All money to the horizon by payer (mean): "
                  + ", ".join(f"{p} {m(v)}" for p, v in money["all_money"].items()))
