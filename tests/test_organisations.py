@@ -99,3 +99,28 @@ def test_bad_organisation_data_exits_2_with_file_key_path_and_line(tmp_path, wha
     assert message in line
     file, number = line.removeprefix("error: ").split(":")[:2]
     assert Path(file).name in ("bad.yaml", "northamptonshire.yaml") and number.strip().isdigit(), line
+
+
+def test_a_service_with_its_own_split_moves_money_between_successors_without_creating_any(tmp_path):
+    base = simulate(load().scenario, runs=30, workers=1)
+    same_path = tmp_path / "same.yaml"
+    same_path.write_text(f"extends: {(FIXTURES / 'childrens-homes-north.yaml').resolve()}\nservices:\n"
+                         "  childrens_homes:\n    split:\n      rule: population\n      shares: null\n")
+    same = simulate(load(same_path).scenario, runs=30, workers=1)
+    fixed = load(FIXTURES / "childrens-homes-north.yaml").scenario
+    moved = simulate(fixed, runs=30, workers=1)
+    total = lambda r, payer=None: r.ledger[(r.ledger["payer"] == payer) if payer else slice(None)][  # noqa: E731
+        "amount_gbp"].sum()
+    assert total(same) == pytest.approx(total(base), rel=1e-12)
+    assert total(same, "north_northamptonshire") == pytest.approx(total(base, "north_northamptonshire"), rel=1e-9)
+    assert total(moved) == pytest.approx(total(base), rel=1e-12)
+    assert total(moved, "north_northamptonshire") > total(base, "north_northamptonshire") + 1e6
+    assert total(moved, "northamptonshire") == pytest.approx(total(base, "northamptonshire"), rel=1e-12)
+
+
+def test_a_service_split_is_checked_like_the_finance_split(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"extends: {(FIXTURES / 'childrens-homes-north.yaml').resolve()}\nservices:\n  childrens_homes:\n"
+                    "    split:\n      shares: {north_northamptonshire: 0.9, west_northamptonshire: 0.2}\n")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2 and "services.childrens_homes.split.shares: shares add up to 1.1, not 1" in result.output

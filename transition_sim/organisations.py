@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from transition_sim.schema import Scenario
+from transition_sim.schema import Scenario, Split
 
 SERVICE = "the service"
 
@@ -26,10 +26,11 @@ def display_name(scenario: Scenario, org_id: str) -> str:
     return org_id
 
 
-def successor_shares(scenario: Scenario) -> dict[str, float]:
-    """Each successor's share of council costs, by the finance split rule (all of it for a single successor)."""
+def successor_shares(scenario: Scenario, split: Split | None = None) -> dict[str, float]:
+    """Each successor's share of council costs by `split` (default the finance split; all for a single successor)."""
     successors = scenario.successors
-    split = scenario.finance.split if scenario.finance is not None else None
+    if split is None:
+        split = scenario.finance.split if scenario.finance is not None else None
     if split is None:
         return {key: 1.0 / len(successors) for key in successors}
     if split.rule == "fixed":
@@ -45,12 +46,13 @@ def service_predecessor(scenario: Scenario) -> str:
     return next(iter(scenario.predecessors))
 
 
-def paying_shares(scenario: Scenario, vested: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def paying_shares(scenario: Scenario, vested: dict[str, np.ndarray],
+                  split: Split | None = None) -> dict[str, np.ndarray]:
     """Council id -> its share of council costs in each month, given each successor's `vested` (M,) bools.
 
     A successor pays its share from its vesting month; the predecessor pays the shares of those not yet vested.
     """
-    shares = successor_shares(scenario)
+    shares = successor_shares(scenario, split)
     out = {key: np.where(vested[key], share, 0.0) for key, share in shares.items()}
     none_vested = ~np.logical_or.reduce([vested[key] for key in shares])
     all_vested = np.logical_and.reduce([vested[key] for key in shares])
