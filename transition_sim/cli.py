@@ -60,7 +60,7 @@ def reports_bad_input(command):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="transition-sim")
 def main():
-    """Simulate moving a council's children's services into a trust: when it goes live, and why."""
+    """Simulate a reorganisation's children's services under any delivery model: when, why, and who pays."""
 
 
 @main.command()
@@ -187,6 +187,8 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
       transition-sim compare models/northamptonshire.yaml models/what-if/cwd-in-scope.yaml \\
           models/what-if/no-pandemic.yaml
       transition-sim compare runs/base runs/sept --report comparison.html
+      transition-sim compare models/surrey.yaml what-if/surrey-trust.yaml what-if/surrey-lead-authority.yaml \\
+          --report surrey-options.html
     """
     folder = Path(out) / (name or api.timestamped("compare"))
     found = api.compare(*sources, runs=runs, seed=seed, workers=workers, folder=folder, report_path=report_path,
