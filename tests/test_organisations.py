@@ -58,6 +58,10 @@ def test_phases_are_derived_from_the_dates():
     late = organisations.phases(scenario, go_live=pd.Timestamp("2021-06-01").date())
     assert [p.name for p in late] == ["Before go-live", "After vesting day"]
     roles = organisations.monthly_roles(scenario, pd.date_range("2021-03-01", "2021-04-01", freq="MS"))
+    assert list(roles["phase"]) == ["Go-live to vesting day", "After vesting day"]
+    assert roles["employs"].iloc[0] == ["Northamptonshire Children's Trust"]
+    assert roles["commissions"].iloc[0] == ["Northamptonshire County Council"]
+    assert roles["commissions"].iloc[1] == ["North Northamptonshire Council", "West Northamptonshire Council"]
     assert list(roles["payers"]) == [{"northamptonshire": 1.0},
                                      {"north_northamptonshire": pytest.approx(350 / 755),
                                       "west_northamptonshire": pytest.approx(405 / 755)}]

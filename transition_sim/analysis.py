@@ -314,6 +314,12 @@ def headline(results: Results) -> dict:
     return out
 
 
+def go_live_shares(results: Results) -> pd.Series:
+    """The share of replications going live on each slot, by date."""
+    counts = results.replications["go_live_date"].value_counts().sort_index()
+    return counts / results.runs
+
+
 def cumulative_cost_bands(results: Results, categories: tuple[str, ...]) -> pd.DataFrame:
     """P10, P50 and P90 (rows 0.1, 0.5, 0.9) of the money of `categories` added up month by month (columns)."""
     ledger = results.ledger[results.ledger["category"].isin(categories)]

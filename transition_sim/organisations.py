@@ -126,7 +126,7 @@ def phases(scenario: Scenario, go_live: dt.date | None = None) -> list[Phase]:
 
 
 def monthly_roles(scenario: Scenario, months: pd.DatetimeIndex, go_live: dt.date | None = None) -> pd.DataFrame:
-    """A row per month: the phase, who pays the councils' costs (with shares) and who delivers."""
+    """A row per month: the phase, who pays the councils' costs (with shares), commissions, delivers and employs."""
     vested = {key: np.asarray(months >= pd.Timestamp(day).to_period("M").to_timestamp())
               for key, day in vesting_days(scenario).items()}
     shares = paying_shares(scenario, vested)
@@ -135,7 +135,9 @@ def monthly_roles(scenario: Scenario, months: pd.DatetimeIndex, go_live: dt.date
     for m, month in enumerate(months):
         phase = [p for start, p in starts if start <= month][-1] if starts[0][0] <= month else starts[0][1]
         delivers = sorted(u for u, v in phase.graph.edges if v == SERVICE)
+        commissions = sorted(u for u, v, r in phase.graph.edges(data="relation") if "commissions" in r)
         rows.append({"month": month, "phase": phase.name,
                      "payers": {k: float(s[m]) for k, s in shares.items() if s[m] > 0},
-                     "delivers": delivers})
+                     "commissions": commissions, "delivers": delivers,
+                     "employs": delivers})  # whoever delivers the service employs its staff
     return pd.DataFrame(rows)

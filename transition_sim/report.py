@@ -61,14 +61,9 @@ def _vline(fig: go.Figure, day, label: str, colour: str) -> None:
                        font=dict(color=colour))
 
 
-def go_live_shares(results: Results) -> pd.Series:
-    counts = results.replications["go_live_date"].value_counts().sort_index()
-    return counts / results.runs
-
-
 # --- when -------------------------------------------------------------------------------------
 def go_live_histogram(results: Results) -> Chart:
-    shares = go_live_shares(results)
+    shares = analysis.go_live_shares(results)
     fig = go.Figure(go.Bar(x=shares.index, y=100 * shares.values, name="go-live",
                            hovertemplate="%{x|%d %b %Y}: %{y:.1f}% of futures<extra></extra>"))
     _mark_calendar(fig, results)
@@ -79,7 +74,7 @@ def go_live_histogram(results: Results) -> Chart:
 
 
 def _s_curve_trace(name: str, results: Results) -> go.Scatter:
-    shares = go_live_shares(results).cumsum()
+    shares = analysis.go_live_shares(results).cumsum()
     return go.Scatter(x=shares.index, y=100 * shares.values, mode="lines+markers", line_shape="hv", name=text(name),
                       hovertemplate="live by %{x|%d %b %Y} in %{y:.1f}% of futures<extra>" + text(name) + "</extra>")
 
@@ -395,9 +390,10 @@ def cost_boxes(named: list[tuple[str, Results]]) -> Chart:
 
 
 def go_live_bars(named: list[tuple[str, Results]]) -> Chart:
-    fig = go.Figure([go.Bar(x=go_live_shares(results).index, y=100 * go_live_shares(results).values, name=text(name),
+    shares = [(name, analysis.go_live_shares(results)) for name, results in named]
+    fig = go.Figure([go.Bar(x=share.index, y=100 * share.values, name=text(name),
                             hovertemplate="%{x|%d %b %Y}: %{y:.1f}%<extra>" + text(name) + "</extra>")
-                     for name, results in named])
+                     for name, share in shares])
     fig.update_layout(barmode="group")
     _mark_calendar(fig, named[0][1])
     _layout(fig, "Go-live slots by scenario", "go-live date", "share of replications (%)")
