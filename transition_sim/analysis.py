@@ -224,7 +224,7 @@ def figures(results: Results) -> pd.DataFrame:
 def options_table(named: list[tuple[str, Results]]) -> pd.DataFrame:
     """Per option (scenario): delivery model, go-live, transition cost and each successor's yearly cost.
 
-    Raw numbers from `figures`, one row per option; yearly costs as `<council>_p10/_p50/_p90` columns.
+    Raw numbers from `figures`, one row per option; yearly costs as `<council>_yearly_p10_gbp` columns.
     """
     rows = []
     for name, results in named:
@@ -235,7 +235,7 @@ def options_table(named: list[tuple[str, Results]]) -> pd.DataFrame:
                                         "transition_cost_p50", "transition_cost_p90")}}
         for council in results.scenario.successors:
             for p in YEARLY_COST_PERCENTILES:
-                row[f"{council}_p{p}"] = f.get(f"yearly_cost_{council}_p{p}")
+                row[f"{council}_yearly_p{p}_gbp"] = f.get(f"yearly_cost_{council}_p{p}")
         rows.append(row)
     return pd.DataFrame(rows).set_index("option")
 

@@ -195,6 +195,8 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
                         force=force)
     click.echo(show("Comparison (Δ: difference from the first column; in days for dates)",
                     tables.for_readers(found.table)))
+    click.echo(show("Options: delivery model, go-live, transition cost and each new council's yearly cost (£m)",
+                    tables.for_readers(found.options)))
     click.echo("Written: " + ", ".join(str(p) for p in found.paths))
 
 

@@ -414,12 +414,13 @@ def yearly_cost_by_council_chart(named: list[tuple[str, Results]]) -> Chart:
     councils = successors_of(named)
     fig = go.Figure()
     for option, row in table.iterrows():
-        keys = [k for k in councils if row.get(f"{k}_p50") is not None and not pd.isna(row.get(f"{k}_p50"))]
-        p50 = np.array([row[f"{k}_p50"] for k in keys]) / 1e6
+        cost = lambda k, p: row.get(f"{k}_yearly_p{p}_gbp")  # noqa: E731
+        keys = [k for k in councils if cost(k, 50) is not None and not pd.isna(cost(k, 50))]
+        p50 = np.array([cost(k, 50) for k in keys]) / 1e6
         fig.add_trace(go.Bar(
             x=[text(councils[k]) for k in keys], y=p50, name=text(option),
-            error_y=dict(type="data", symmetric=False, array=np.array([row[f"{k}_p90"] for k in keys]) / 1e6 - p50,
-                         arrayminus=p50 - np.array([row[f"{k}_p10"] for k in keys]) / 1e6),
+            error_y=dict(type="data", symmetric=False, array=np.array([cost(k, 90) for k in keys]) / 1e6 - p50,
+                         arrayminus=p50 - np.array([cost(k, 10) for k in keys]) / 1e6),
             hovertemplate="%{x}: P50 £%{y:.1f}m a year<extra>" + text(option) + "</extra>"))
     fig.update_layout(barmode="group")
     _layout(fig, "Yearly cost to each new council, by option", "successor council", "mean cost per year after "
@@ -443,7 +444,8 @@ def options_html(named: list[tuple[str, Results]]) -> str:
         cells = [text(option), model, f"{d(row['go_live_p50'])} / {d(row['go_live_p80'])}",
                  f"{100 * row['p_on_time']:.0f}%",
                  f"{m(row['transition_cost_p50'])} ({m(row['transition_cost_p10'])}-{m(row['transition_cost_p90'])})"]
-        cells += [f"{m(row.get(f'{k}_p50'))} ({m(row.get(f'{k}_p10'))}-{m(row.get(f'{k}_p90'))})" for k in councils]
+        cost = lambda k, p: row.get(f"{k}_yearly_p{p}_gbp")  # noqa: E731
+        cells += [f"{m(cost(k, 50))} ({m(cost(k, 10))}-{m(cost(k, 90))})" for k in councils]
         body += "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
     return f'<table class="headline">{head}{body}</table>'
 
