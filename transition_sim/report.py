@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -12,12 +13,17 @@ import plotly.offline
 from plotly.subplots import make_subplots
 
 from transition_sim import analysis, organisations
-from transition_sim.costs import PAYERS, TRANSITION, CostModel
-from transition_sim.montecarlo import Results
-from transition_sim.workforce import fte_agency_share, staff_groups
+from transition_sim.costs import TRANSITION
+from transition_sim.results import Results
+from transition_sim.workforce import staff_groups
 
 MAX_SCATTER_POINTS = 4000
-PAYER_COLOURS = {"county": "#7f7f7f", "north": "#1f77b4", "west": "#2ca02c", "DfE": "#d62728"}
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf"]
+
+
+def payer_colours(scenario) -> dict[str, str]:
+    return {payer: PALETTE[i % len(PALETTE)] for i, payer in enumerate(organisations.payers(scenario))}
 
 
 def text(value) -> str:
@@ -55,24 +61,20 @@ def _vline(fig: go.Figure, day, label: str, colour: str) -> None:
                        font=dict(color=colour))
 
 
-def go_live_shares(results: Results) -> pd.Series:
-    counts = results.replications["go_live_date"].value_counts().sort_index()
-    return counts / results.runs
-
-
 # --- when -------------------------------------------------------------------------------------
 def go_live_histogram(results: Results) -> Chart:
-    shares = go_live_shares(results)
+    shares = analysis.go_live_shares(results)
     fig = go.Figure(go.Bar(x=shares.index, y=100 * shares.values, name="go-live",
                            hovertemplate="%{x|%d %b %Y}: %{y:.1f}% of futures<extra></extra>"))
     _mark_calendar(fig, results)
-    _layout(fig, "When the trust goes live", "go-live date", "share of replications (%)")
+    _layout(fig, f"When {text(results.scenario.programmes[results.scenario.go_live.programme].name)} goes live",
+            "go-live date", "share of replications (%)")
     return Chart(fig, "Each bar is a go-live slot (the first of a month) and the share of simulated futures "
                       "that go live on it; shaded spans are closed windows.")
 
 
 def _s_curve_trace(name: str, results: Results) -> go.Scatter:
-    shares = go_live_shares(results).cumsum()
+    shares = analysis.go_live_shares(results).cumsum()
     return go.Scatter(x=shares.index, y=100 * shares.values, mode="lines+markers", line_shape="hv", name=text(name),
                       hovertemplate="live by %{x|%d %b %Y} in %{y:.1f}% of futures<extra>" + text(name) + "</extra>")
 
@@ -83,28 +85,13 @@ def go_live_s_curve(named: list[tuple[str, Results]]) -> Chart:
     fig.add_hline(y=80, line=dict(color="black", dash="dot"), annotation_text="P80")
     _layout(fig, "Confidence of going live by each date (S-curve)", "go-live date",
             "share of replications live by then (%)")
-    return Chart(fig, "Read across from a confidence level to the date by which the trust is live in that "
+    return Chart(fig, "Read across from a confidence level to the date by which the service is live in that "
                       "share of futures: where a curve crosses 80% is its P80 date.")
 
 
 # --- the risk-adjusted Gantt ------------------------------------------------------------------------
-def gantt_table(results: Results) -> pd.DataFrame:
-    tasks = results.tasks
-    q = tasks.groupby("task_id", observed=True).agg(
-        start_p10=("start_date", lambda s: s.quantile(0.1)), start_p50=("start_date", "median"),
-        start_p90=("start_date", lambda s: s.quantile(0.9)), finish_p10=("finish_date", lambda s: s.quantile(0.1)),
-        finish_p50=("finish_date", "median"), finish_p90=("finish_date", lambda s: s.quantile(0.9)),
-        criticality=("critical", "mean"))
-    table = results.task_info.set_index("task_id").join(q).reset_index()
-    table = table.dropna(subset=["finish_p50"])
-    table["start_p10"] = table["start_p10"].fillna(table["finish_p10"])
-    for column in ("start_p50", "start_p90"):
-        table[column] = table[column].fillna(table["finish_p50"])
-    return table.sort_values(["programme", "workstream", "start_p50"], ascending=[False, True, True])
-
-
 def gantt(results: Results) -> Chart:
-    table = gantt_table(results)
+    table = analysis.gantt_table(results)
     labels = [f"{text(w)} · {text(n)}" for w, n in zip(table["workstream"], table["name"])]
     table = table.assign(label=labels)
     fig = go.Figure()
@@ -182,12 +169,8 @@ def risk_tornado(risks: pd.DataFrame, replications: int) -> Chart:
 
 # --- how much ------------------------------------------------------------------------------------------
 def cumulative_cost_fan(results: Results) -> Chart:
-    ledger = results.ledger[results.ledger["category"].isin(TRANSITION)]
-    monthly = ledger.pivot_table(index="replication", columns="month", values="amount_gbp", aggfunc="sum",
-                                 fill_value=0.0).reindex(range(results.runs), fill_value=0.0)
-    cumulative = monthly.cumsum(axis=1) / 1e6
-    bands = cumulative.quantile([0.1, 0.5, 0.9])
-    months = cumulative.columns
+    bands = analysis.cumulative_cost_bands(results, TRANSITION) / 1e6
+    months = bands.columns
     fig = go.Figure([
         go.Scatter(x=months, y=bands.loc[0.9], mode="lines", line=dict(width=0), name="P90",
                    hovertemplate="%{x|%b %Y}: P90 £%{y:.1f}m<extra></extra>"),
@@ -204,15 +187,18 @@ def cumulative_cost_fan(results: Results) -> Chart:
 
 def cost_by_year_and_payer(results: Results) -> Chart:
     table = analysis.money_by_year_and_payer(results) / 1e6
-    fig = go.Figure([go.Bar(x=list(table.index.astype(str)), y=table[payer], name=payer,
-                            marker_color=PAYER_COLOURS[payer],
-                            hovertemplate=f"{payer}, %{{x}}: £%{{y:.1f}}m<extra></extra>") for payer in PAYERS])
+    colours = payer_colours(results.scenario)
+    names = {p: text(organisations.display_name(results.scenario, p)) for p in table.columns}
+    fig = go.Figure([go.Bar(x=list(table.index.astype(str)), y=table[payer], name=names[payer],
+                            marker_color=colours[payer],
+                            hovertemplate=f"{names[payer]}, %{{x}}: £%{{y:.1f}}m<extra></extra>")
+                     for payer in table.columns])
     fig.update_layout(barmode="relative")
     _layout(fig, "Who pays what, by financial year", "financial year (1 April - 31 March)",
             "mean over replications (£m)")
     return Chart(fig, "All money of the service and the transition (service, contract sum, programme, dual "
-                      "running), by payer; DfE funding shows as the DfE's bar and as a small negative for the "
-                      "council it funds.")
+                      "running), by payer; a funder's transition funding shows as its bar and as a small "
+                      "negative for the council it funds.")
 
 
 def go_live_cost_scatter(results: Results) -> Chart:
@@ -245,7 +231,10 @@ def staff_sankey(results: Results) -> Chart:
     services = {k: text(s.name) for k, s in results.scenario.services.items()}
     per_service = groups.groupby("service_id").agg(in_scope=("in_scope", "first"), permanent=("permanent_headcount", "sum"),
                                                    agency=("agency_headcount", "sum"))
-    targets = ["Children's trust (TUPE transfer)", "Stays with the council", "Agency workers (do not transfer)"]
+    provider = results.scenario.delivery.provider
+    receiver = f"{organisations.display_name(results.scenario, provider)} (TUPE transfer)" if provider else \
+        "The new councils (structural changes order)"
+    targets = [text(receiver), "Stays with the council", "Agency workers (do not transfer)"]
     labels = [services[k] for k in per_service.index] + targets
     source, target, value = [], [], []
     for i, (_, row) in enumerate(per_service.iterrows()):
@@ -261,18 +250,15 @@ def staff_sankey(results: Results) -> Chart:
                               link=dict(source=source, target=target, value=value,
                                         hovertemplate="%{source.label} → %{target.label}: %{value:,.0f} staff"
                                                       "<extra></extra>")))
-    _layout(fig, "Who moves: staff from county services at go-live", "", "", height=480)
-    return Chart(fig, "Band widths are headcount: permanent staff of in-scope services transfer to the trust under "
-                      "TUPE; agency workers are not employees and do not; out-of-scope services stay.")
+    _layout(fig, "Who moves: staff from the predecessor's services at go-live", "", "", height=480)
+    return Chart(fig, "Band widths are headcount: permanent staff of in-scope services move to the new arrangement "
+                      "(to a separate provider under TUPE, else to the new councils by the structural changes order); "
+                      "agency workers are not employees and do not; out-of-scope services stay.")
 
 
 def agency_share_over_time(results: Results, years: int = 6) -> Chart:
-    groups = staff_groups(results.scenario)
-    moving = groups[groups["in_scope"]]
-    conversion = CostModel(results.scenario, results.seed, results.runs).agency_conversion()
-    t = np.arange(0, years + 1)
-    share = fte_agency_share(moving, conversion[:, None], t[None, :])
-    bands = np.quantile(100 * share, [0.1, 0.5, 0.9], axis=0)
+    paths = analysis.agency_share_paths(results, years)
+    t, bands = paths["year"], [100 * paths[c] for c in ("p10", "p50", "p90")]
     fig = go.Figure([
         go.Scatter(x=t, y=bands[2], mode="lines", line=dict(width=0), name="P90",
                    hovertemplate="year %{x}: P90 %{y:.1f}%<extra></extra>"),
@@ -280,35 +266,48 @@ def agency_share_over_time(results: Results, years: int = 6) -> Chart:
                    name="P10-P90", hovertemplate="year %{x}: P10 %{y:.1f}%<extra></extra>"),
         go.Scatter(x=t, y=bands[1], mode="lines+markers", line=dict(color="#ff7f0e"), name="median",
                    hovertemplate="year %{x}: median %{y:.1f}%<extra></extra>")])
-    _layout(fig, "Agency share of the trust's workforce after go-live", "years after go-live",
+    _layout(fig, "Agency share of the service's workforce after go-live", "years after go-live",
             "agency share of FTE (%)")
     return Chart(fig, "The share of FTE filled by agency workers as they convert to permanent posts at an "
                       "uncertain rate; a flat band is the 2023 reality of continued recruitment pressure.")
 
 
 # --- who commissions whom ---------------------------------------------------------------------------------------
-NODE_POSITIONS = {organisations.DFE: (0.5, 1.0), organisations.COUNTY: (0.0, 0.6), organisations.NORTH: (0.0, 0.75),
-                  organisations.WEST: (1.0, 0.75), organisations.TRUST: (0.5, 0.4),
-                  organisations.SERVICE: (0.5, 0.0)}
+def node_positions(graph) -> dict[str, tuple[float, float]]:
+    """Layers from the top: those with no incoming edge, then each step down the edges; the service last."""
+    depth = {n: 0 for n in graph.nodes}
+    for node in nx.topological_sort(graph) if nx.is_directed_acyclic_graph(graph) else graph.nodes:
+        for child in graph.successors(node):
+            depth[child] = max(depth[child], depth[node] + 1)
+    depth[organisations.SERVICE] = max(depth.values()) + 1 if len(depth) > 1 else 0
+    layers: dict[int, list[str]] = {}
+    for node in graph.nodes:
+        layers.setdefault(depth[node], []).append(node)
+    bottom = max(layers)
+    return {node: ((i + 1) / (len(nodes) + 1), 1.0 - layer / max(bottom, 1))
+            for layer, nodes in layers.items() for i, node in enumerate(nodes)}
 
 
 def organisations_network(results: Results) -> Chart:
-    graphs = organisations.phases(results.scenario)
-    fig = make_subplots(rows=1, cols=len(graphs), subplot_titles=list(graphs))
-    for col, graph in enumerate(graphs.values(), start=1):
+    phases = organisations.phases(results.scenario)
+    fig = make_subplots(rows=1, cols=len(phases), subplot_titles=[f"{p.name} (from {p.start:%b %Y})" for p in phases])
+    for col, phase in enumerate(phases, start=1):
+        graph = phase.graph
+        positions = node_positions(graph)
         for a, b, data in graph.edges(data=True):
-            (x0, y0), (x1, y1) = NODE_POSITIONS[a], NODE_POSITIONS[b]
+            (x0, y0), (x1, y1) = positions[a], positions[b]
             fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", line=dict(color="#999", width=2),
                                      showlegend=False, hoverinfo="skip"), row=1, col=col)
             fig.add_trace(go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="markers",
                                      marker=dict(size=8, color="#999", symbol="triangle-down"), showlegend=False,
-                                     hovertemplate=f"{a} → {b}: {data['relation']}<extra></extra>"), row=1, col=col)
+                                     hovertemplate=f"{text(a)} → {text(b)}: {data['relation']}<extra></extra>"),
+                          row=1, col=col)
         nodes = list(graph.nodes)
-        fig.add_trace(go.Scatter(x=[NODE_POSITIONS[n][0] for n in nodes], y=[NODE_POSITIONS[n][1] for n in nodes],
-                                 mode="markers+text", text=nodes, textposition="bottom center",
+        fig.add_trace(go.Scatter(x=[positions[n][0] for n in nodes], y=[positions[n][1] for n in nodes],
+                                 mode="markers+text", text=[text(n) for n in nodes], textposition="bottom center",
                                  marker=dict(size=18, color="#1f77b4"), showlegend=False,
                                  hovertemplate="%{text}<extra></extra>"), row=1, col=col)
-    fig.update_xaxes(range=[-0.4, 1.4], showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(range=[-0.1, 1.1], showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(range=[-0.2, 1.15], showticklabels=False, showgrid=False, zeroline=False)
     _layout(fig, "Who owns, commissions and funds whom, phase by phase", "", "", height=460)
     fig.update_xaxes(title_text="organisations (position has no scale)")
@@ -328,16 +327,16 @@ table.headline th { background: #f3f3f3; }
 
 
 def _headline_rows(results: Results) -> list[tuple[str, str]]:
-    f = analysis.figures(results)
-    date = lambda key: f.at[key, "value"].strftime("%d %b %Y")  # noqa: E731
+    f = analysis.figures(results)["value"]
+    date = lambda key: f[key].strftime("%d %b %Y")  # noqa: E731
     rows = [("Planned go-live", results.scenario.planned_go_live.value.strftime("%d %b %Y")),
-            ("Go-live P50 / P80", f"{date('go-live P50')} / {date('go-live P80')}"),
-            ("P(go-live on the planned date)", f"{100 * f.at['P(go-live on the planned date)', 'value']:.1f}%"),
-            ("P(go-live before vesting day)", f"{100 * f.at['P(go-live before vesting day)', 'value']:.1f}%")]
-    if "transition cost P50" in f.index:
-        rows += [("Transition cost P50 / P80", f"£{f.at['transition cost P50', 'value'] / 1e6:.1f}m / "
-                                               f"£{f.at['transition cost P80', 'value'] / 1e6:.1f}m"),
-                 ("Staff transferred (TUPE)", f"{int(f.at['staff transferred (TUPE)', 'value']):,}")]
+            ("Go-live P50 / P80", f"{date('go_live_p50')} / {date('go_live_p80')}"),
+            ("P(go-live on the planned date)", f"{100 * f['p_on_time']:.1f}%"),
+            ("P(go-live before vesting day)", f"{100 * f['p_live_before_vesting']:.1f}%")]
+    if "transition_cost_p50" in f.index:
+        rows += [("Transition cost P50 / P80", f"£{f['transition_cost_p50'] / 1e6:.1f}m / "
+                                               f"£{f['transition_cost_p80'] / 1e6:.1f}m"),
+                 ("Staff transferred (TUPE)", f"{int(f['staff_transferred']):,}")]
     return rows
 
 
@@ -391,13 +390,64 @@ def cost_boxes(named: list[tuple[str, Results]]) -> Chart:
 
 
 def go_live_bars(named: list[tuple[str, Results]]) -> Chart:
-    fig = go.Figure([go.Bar(x=go_live_shares(results).index, y=100 * go_live_shares(results).values, name=text(name),
+    shares = [(name, analysis.go_live_shares(results)) for name, results in named]
+    fig = go.Figure([go.Bar(x=share.index, y=100 * share.values, name=text(name),
                             hovertemplate="%{x|%d %b %Y}: %{y:.1f}%<extra>" + text(name) + "</extra>")
-                     for name, results in named])
+                     for name, share in shares])
     fig.update_layout(barmode="group")
     _mark_calendar(fig, named[0][1])
     _layout(fig, "Go-live slots by scenario", "go-live date", "share of replications (%)")
     return Chart(fig, "For each slot, one bar per scenario: the share of its simulated futures going live then.")
+
+
+def successors_of(named: list[tuple[str, Results]]) -> dict[str, str]:
+    """The successor councils of all options, id -> name, in order of first appearance."""
+    out: dict[str, str] = {}
+    for _, results in named:
+        for key, council in results.scenario.successors.items():
+            out.setdefault(key, council.name)
+    return out
+
+
+def yearly_cost_by_council_chart(named: list[tuple[str, Results]]) -> Chart:
+    table = analysis.options_table(named)
+    councils = successors_of(named)
+    fig = go.Figure()
+    for option, row in table.iterrows():
+        cost = lambda k, p: row.get(f"{k}_yearly_p{p}_gbp")  # noqa: E731
+        keys = [k for k in councils if cost(k, 50) is not None and not pd.isna(cost(k, 50))]
+        p50 = np.array([cost(k, 50) for k in keys]) / 1e6
+        fig.add_trace(go.Bar(
+            x=[text(councils[k]) for k in keys], y=p50, name=text(option),
+            error_y=dict(type="data", symmetric=False, array=np.array([cost(k, 90) for k in keys]) / 1e6 - p50,
+                         arrayminus=p50 - np.array([cost(k, 10) for k in keys]) / 1e6),
+            hovertemplate="%{x}: P50 £%{y:.1f}m a year<extra>" + text(option) + "</extra>"))
+    fig.update_layout(barmode="group")
+    _layout(fig, "Yearly cost to each new council, by option", "successor council", "mean cost per year after "
+            "vesting (£m, P50 with P10-P90)")
+    return Chart(fig, "For each new council, one bar per option: its median yearly cost after vesting day (all of "
+                      "its money in the ledger), with whiskers from P10 to P90 of simulated futures.")
+
+
+def options_html(named: list[tuple[str, Results]]) -> str:
+    """The delivery-model comparison as a table: per option, go-live, transition cost and yearly cost per council."""
+    table = analysis.options_table(named)
+    councils = successors_of(named)
+    m = lambda v: "" if v is None or pd.isna(v) else f"£{v / 1e6:,.1f}m"  # noqa: E731
+    d = lambda v: "" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%b %Y")  # noqa: E731
+    head = ("<tr><th>option</th><th>delivery model</th><th>go-live P50 / P80</th><th>P(on time)</th>"
+            "<th>transition cost P50 (P10-P90)</th>"
+            + "".join(f"<th>{text(n)}: yearly cost P50 (P10-P90)</th>" for n in councils.values()) + "</tr>")
+    body = ""
+    for option, row in table.iterrows():
+        model = text(row["delivery_model"]) + (f" ({text(row['in_house'])} in house)" if row["in_house"] else "")
+        cells = [text(option), model, f"{d(row['go_live_p50'])} / {d(row['go_live_p80'])}",
+                 f"{100 * row['p_on_time']:.0f}%",
+                 f"{m(row['transition_cost_p50'])} ({m(row['transition_cost_p10'])}-{m(row['transition_cost_p90'])})"]
+        cost = lambda k, p: row.get(f"{k}_yearly_p{p}_gbp")  # noqa: E731
+        cells += [f"{m(cost(k, 50))} ({m(cost(k, 10))}-{m(cost(k, 90))})" for k in councils]
+        body += "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    return f'<table class="headline">{head}{body}</table>'
 
 
 def comparison_page(named: list[tuple[str, Results]]) -> str:
@@ -406,4 +456,6 @@ def comparison_page(named: list[tuple[str, Results]]) -> str:
     sections = [("When", [go_live_s_curve(named), go_live_bars(named)])]
     if all(r.ledger is not None for _, r in named):
         sections.append(("How much", [cost_boxes(named)]))
+        sections.append(("Delivery models: cost to each new council", [yearly_cost_by_council_chart(named)]))
+        intro += "<h2>Options side by side</h2>" + options_html(named)
     return page("transition-sim: comparison", intro, sections)
