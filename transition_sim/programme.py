@@ -12,12 +12,35 @@ from transition_sim.schema import Scenario, ThreePoint
 DISTRIBUTIONS = ("triangular", "pert")
 
 
+FROM_START = ("SS", "SF")  # link types that wait for the predecessor's start rather than its finish
+TO_FINISH = ("FF", "SF")  # link types that bound the successor's finish rather than its start
+
+
 def dependency_graph(scenario: Scenario) -> nx.DiGraph:
+    """Tasks and their dependencies; each edge holds its links as a set of (type, lag in days)."""
     graph = nx.DiGraph()
     graph.add_nodes_from(scenario.tasks)
-    graph.add_edges_from((p, key) for key, task in scenario.tasks.items()
-                         for p in task.predecessors if p in scenario.tasks)
+    for key, task in scenario.tasks.items():
+        for link in task.predecessors:
+            if link.task in scenario.tasks:
+                _add_link(graph, link.task, key, (link.type, link.lag))
     return graph
+
+
+def _add_link(graph: nx.DiGraph, pred: str, succ: str, link: tuple[str, float]) -> None:
+    if graph.has_edge(pred, succ):
+        graph[pred][succ]["links"].add(link)
+    else:
+        graph.add_edge(pred, succ, links={link})
+
+
+def through(first: tuple[str, float], second: tuple[str, float]) -> tuple[str, float]:
+    """The link A -> C that stands for A -first-> B -second-> C when B is dropped (B takes no time).
+
+    A type names the predecessor's event (S or F) then the successor's, so the pair composes
+    letter by letter and the lags add.
+    """
+    return first[0][0] + second[0][1], first[1] + second[1]
 
 
 def find_cycle(scenario: Scenario) -> list[str]:
@@ -37,7 +60,11 @@ def active_graph(scenario: Scenario) -> nx.DiGraph:
     """The dependency graph of the tasks in scope; a task dropped by scope passes on its predecessors."""
     graph = dependency_graph(scenario)
     for key in [k for k in scenario.tasks if not in_scope(scenario, k)]:
-        graph.add_edges_from((p, s) for p in graph.predecessors(key) for s in graph.successors(key))
+        for p in graph.predecessors(key):
+            for s in graph.successors(key):
+                for a in graph[p][key]["links"]:
+                    for b in graph[key][s]["links"]:
+                        _add_link(graph, p, s, through(a, b))
         graph.remove_node(key)
     return graph
 
@@ -65,6 +92,7 @@ class Network:
     workstreams: tuple[str, ...]
     trust: np.ndarray  # bool per task: trust programme (else reorganisation)
     predecessors: tuple[tuple[int, ...], ...]
+    links: tuple[tuple[tuple[int, str, float], ...], ...]  # (predecessor index, type, lag in days) per task
     needs: tuple[tuple[tuple[int, int], ...], ...]  # (capacity index, amount) per task
     capacity_names: tuple[str, ...]
     capacity_sizes: tuple[int, ...]
@@ -109,6 +137,8 @@ def compile_network(scenario: Scenario) -> Network:
         workstreams=tuple(t.workstream for t in tasks),
         trust=np.array([t.programme == "trust" for t in tasks]),
         predecessors=tuple(tuple(sorted(index[p] for p in graph.predecessors(k))) for k in order),
+        links=tuple(tuple(sorted((index[p], kind, lag) for p in graph.predecessors(k)
+                                 for kind, lag in graph[p][k]["links"])) for k in order),
         needs=tuple(tuple(sorted((cap_index[c], n) for c, n in t.needs.items())) for t in tasks),
         capacity_names=capacity_names,
         capacity_sizes=tuple(q.value for q in scenario.capacities.values()),
@@ -134,3 +164,33 @@ def compile_network(scenario: Scenario) -> Network:
         risk_delay=ThreePointArrays.of(delay_estimates, [scenario.distribution_of(risks[r][1]) for r, _ in delays])
         if delays else None,
     )
+
+
+def earliest_start(net: Network, k: int, start: np.ndarray, finish: np.ndarray, duration: float) -> tuple[float, int]:
+    """The earliest start of task k that its links, `not_before` and the status date allow, given its
+    predecessors' recorded start and finish days, and the predecessor whose link sets it (-1 if none).
+
+    FS: start >= pred finish + lag; SS: start >= pred start + lag; FF: finish >= pred finish + lag;
+    SF: finish >= pred start + lag; a finish bound becomes a start bound by taking off `duration`.
+    """
+    bound, driver = -np.inf, -1
+    for p, kind, lag in net.links[k]:
+        t = (start[p] if kind in FROM_START else finish[p]) + lag - (duration if kind in TO_FINISH else 0.0)
+        if t > bound:  # false for nan (a done predecessor's unknown start)
+            bound, driver = t, p
+    floor = net.status_day if np.isnan(net.not_before_day[k]) else max(net.status_day, net.not_before_day[k])
+    return max(bound, floor), driver
+
+
+def forward_pass(net: Network, durations: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Early start and finish days of every task: the critical-path method's forward pass with fixed
+    durations (the most likely ones unless given), and no capacity limits, pauses or risks."""
+    durations = net.work.likely if durations is None else durations
+    start, finish = net.started_day.copy(), net.done_day.copy()
+    for k in range(len(net.task_ids)):  # topological order
+        if net.in_progress[k]:
+            finish[k] = net.status_day + durations[k]
+        elif np.isnan(net.done_day[k]):
+            start[k] = earliest_start(net, k, start, finish, durations[k])[0]
+            finish[k] = start[k] + durations[k]
+    return start, finish

@@ -250,8 +250,8 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
             add(("go_live", "consultation_tasks"), f"unknown task {key!r}")
     for key, task in scenario.tasks.items():
         for pred in task.predecessors:
-            if pred not in scenario.tasks:
-                add(("tasks", key, "predecessors"), f"unknown predecessor {pred!r}")
+            if pred.task not in scenario.tasks:
+                add(("tasks", key, "predecessors"), f"unknown predecessor {pred.task!r}")
         for cap, amount in task.needs.items():
             if cap not in scenario.capacities:
                 add(("tasks", key, "needs", cap), f"unknown capacity {cap!r} (known: {', '.join(scenario.capacities)})")

@@ -7,7 +7,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from transition_sim.units import parse_duration, parse_money
+from transition_sim.units import parse_duration, parse_lag, parse_money
 
 T = TypeVar("T")
 Days = Annotated[float, BeforeValidator(parse_duration)]
@@ -16,6 +16,7 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 FinancialYear = Annotated[str, Field(pattern=r"^\d{4}/\d{2}$")]
 Distribution = Literal["triangular", "pert"]
 ScopeOutcome = Literal["in", "out"]
+LinkType = Literal["FS", "SS", "FF", "SF"]
 
 
 class Model(BaseModel):
@@ -70,13 +71,28 @@ class GoLiveRule(Model):
     consultation_tasks: list[str] = Field(min_length=1)
 
 
+class Link(Model):
+    """A dependency on another task: FS (finish-to-start, the default), SS, FF or SF, with a lag.
+
+    A negative lag is a lead. A predecessor written as a bare task id is FS with no lag.
+    """
+
+    task: str
+    type: LinkType = "FS"
+    lag: Annotated[float, BeforeValidator(parse_lag)] = 0.0
+
+
+def _as_link(value):
+    return {"task": value} if isinstance(value, str) else value
+
+
 class Task(Provenance):
     name: str
     workstream: str
     programme: Literal["trust", "reorganisation"] = "trust"
     duration: ThreePoint | None = None
     distribution: Distribution | None = None
-    predecessors: list[str] = []
+    predecessors: list[Annotated[Link, BeforeValidator(_as_link, json_schema_input_type=str | Link)]] = []
     needs: dict[str, Annotated[int, Field(ge=1)]] = {}
     requires_scope: dict[str, ScopeOutcome] = {}
     not_before: dt.date | None = None  # cannot start before this date (a meeting, a legal date)
