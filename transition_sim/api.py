@@ -12,7 +12,7 @@ import itertools
 
 import pandas as pd
 
-from transition_sim import __version__, analysis, report, runstore, tables
+from transition_sim import __version__, analysis, importers, report, runstore, tables
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import Results, available_workers, simulate, task_table
 from transition_sim.programme import compile_network
@@ -210,3 +210,20 @@ def drivers(source: str | Path | Results, workers: int | None = None) -> dict[st
     if "transition_cost_gbp" in results.replications:
         out["joint_confidence"] = tables.present_money_columns(analysis.joint_frontier(results))
     return out
+
+
+def import_plan(plan: str | Path, output: str | Path, mapping: str | Path | None = None,
+                spread: tuple[float, float, float] = importers.DEFAULT_RANGE, start: dt.date | None = None,
+                risks: str | Path | None = None, force: bool = False) -> tuple[importers.Plan, Path]:
+    """Turn an MS Project XML file or an Excel/CSV task list into a scenario file, and check it."""
+    output = Path(output)
+    runstore.check_free(output, force)
+    read = importers.read_plan(plan, importers.read_map(mapping), start, risks)
+    runstore.write_text_atomically(output, importers.render(importers.build(read, spread)), force)
+    load(output)
+    return read, output
+
+
+def todo(scenario: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """What an imported scenario's `todo:` still lists."""
+    return list(load(scenario, overrides).scenario.todo)

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from transition_sim import __version__, api, runstore, tables
-from transition_sim.errors import ScenarioError
+from transition_sim import __version__, api, importers, runstore, tables
+from transition_sim.errors import Problem, ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
@@ -146,6 +146,8 @@ def validate(scenario, strict, overrides):
     """
     counts = api.validate(scenario, strict=strict, overrides=overrides)
     click.echo("ok: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    for item in api.todo(scenario, overrides):
+        click.echo(f"to do: {item}")
 
 
 def show(title: str, table: pd.DataFrame) -> str:
@@ -263,3 +265,50 @@ def list_scenarios():
     """
     for path, description in bundled_what_ifs():
         click.echo(f"{str(path.relative_to(models_dir())):45} {description}")
+
+
+def parse_range(text: str) -> tuple[float, float, float]:
+    """`0.9,1.0,1.5` as three multipliers of the planned duration, in order."""
+    try:
+        low, likely, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ScenarioError([Problem("--range", text, None, "expected three numbers low,likely,high such as "
+                                     "0.9,1.0,1.5")]) from None
+    if not 0 <= low <= likely <= high:
+        raise ScenarioError([Problem("--range", text, None, "the three numbers must be 0 <= low <= likely <= high")])
+    return low, likely, high
+
+
+@main.command("import")
+@click.argument("plan", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The scenario file to write.")
+@click.option("--map", "mapping", type=click.Path(dir_okay=False), default=None,
+              help="YAML of field: column name, for task lists whose columns are named otherwise, or low/high: "
+                   "the MS Project custom fields holding optimistic and pessimistic durations.")
+@click.option("--range", "spread", default="0.9,1.0,1.5", show_default=True,
+              help="Low, likely and high as multiples of the planned duration.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="When the plan starts (a task list does not say; MS Project files do).")
+@click.option("--risks", type=click.Path(dir_okay=False), default=None,
+              help="A risk register (.xlsx or .csv: id, name, probability, impact, tasks).")
+@FORCE
+@reports_bad_input
+def import_plan(plan, output, mapping, spread, start, risks, force):
+    """Turn an MS Project XML file or an Excel/CSV task list into a scenario.
+
+    Leaf tasks become tasks, summary rows workstreams; links keep their type and lag; resources
+    become capacities and assignments needs. The scenario's `todo:` lists what the plan does not say.
+
+    \b
+    Example:
+      transition-sim import plan.xml -o scenario.yaml
+      transition-sim import tasks.xlsx --start 2020-01-06 --map columns.yaml -o scenario.yaml
+      transition-sim validate scenario.yaml && transition-sim run scenario.yaml
+    """
+    read, path = api.import_plan(plan, output, mapping, parse_range(spread), start.date() if start else None,
+                                 risks, force)
+    click.echo(f"Read {read.file} ({read.kind}):")
+    for what, value in read.counts.items():
+        shown = ", ".join(f"{x:g}" for x in value) or "none" if isinstance(value, list) else f"{value:g}"
+        click.echo(f"  {what:40} {shown}")
+    click.echo(f"Written: {path} (valid; {len(importers.build(read)['todo'])} items to do, listed under todo:)")

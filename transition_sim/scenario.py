@@ -21,7 +21,7 @@ from transition_sim.yamltree import Lines, load as load_yaml
 BASELINE = "northamptonshire.yaml"
 SET_ORIGIN = "--set"  # stands for the file in problems with a command-line override
 # Run settings rather than facts about the world: they need no source.
-UNSOURCED_KEYS = {"name", "description", "extends", "seed", "default_distribution"}
+UNSOURCED_KEYS = {"name", "description", "todo", "extends", "seed", "default_distribution"}
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,7 @@ class Finance(Model):
 class Scenario(Model):
     name: str
     description: str = ""
+    todo: list[str] = []  # what an imported plan did not say, for the user to settle (validate lists it)
     seed: int = 20191101
     default_distribution: Distribution = "pert"
     start: Quantity[dt.date]
