@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +12,9 @@ from pathlib import Path
 import itertools
 
 import pandas as pd
+import yaml
 
-from transition_sim import __version__, analysis, importers, report, runstore, tables
+from transition_sim import __version__, analysis, importers, report, runstore, status, tables
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import Results, available_workers, simulate, task_table
 from transition_sim.programme import compile_network
@@ -227,3 +229,44 @@ def import_plan(plan: str | Path, output: str | Path, mapping: str | Path | None
 def todo(scenario: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> list[str]:
     """What an imported scenario's `todo:` still lists."""
     return list(load(scenario, overrides).scenario.todo)
+
+
+def status_update(scenario: str | Path, date: dt.date, output: str | Path, done=(), progress=(),
+                  from_plan: str | Path | None = None, assume: str | None = None, ask=None,
+                  force: bool = False) -> tuple[Path, dict]:
+    """Write a what-if that extends `scenario` with a status date and progress, and return it.
+
+    Tasks the plan had started by `date` that the update does not mention are taken as `assume`
+    (not-started or as-planned), or as `ask(tasks)` answers; with neither, ScenarioError lists them.
+    """
+    output = Path(output)
+    runstore.check_free(output, force)
+    loaded = load(scenario)
+    s = loaded.scenario
+    done_on = status.parse_pairs(done, "--done", s, dt.date.fromisoformat)
+    percents = status.parse_pairs(progress, "--progress", s, status.percent)
+    started: dict = {}
+    origin = "on the command line"
+    if from_plan is not None:
+        plan_done, plan_percents, started = status.from_plan(importers.read_plan(from_plan), s)
+        done_on, percents = {**plan_done, **done_on}, {**plan_percents, **percents}
+        origin = f"in {Path(from_plan).name}" + (" and on the command line" if done or progress else "")
+    missing = status.unmentioned(s, date, set(done_on) | set(percents))
+    if missing and assume is None and ask is None:
+        raise ScenarioError([Problem(str(loaded.path), "tasks", None, f"{len(missing)} tasks the plan had started by "
+                                     f"{date} are not mentioned: " + ", ".join(
+                                         f"{m.task_id} (planned {m.start} to {m.finish})" for m in missing)
+                                     + "; mention them with --done/--progress, or say what to assume with "
+                                     "--assume not-started or --assume as-planned")])
+    choices = {m.task_id: assume for m in missing} if assume else (ask(missing) if missing else {})
+    document = status.what_if(loaded, output, date, done_on, percents, started, choices, origin)
+    text = ("# A status update written by `transition-sim status`; it extends the scenario named below.\n"
+            + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110))
+    trial = output.with_name(f".{output.name}.check-{os.getpid()}.yaml")
+    try:
+        runstore.write_text_atomically(trial, text, force=True)
+        load(trial)
+    finally:
+        trial.unlink(missing_ok=True)
+    runstore.write_text_atomically(output, text, force)
+    return output, document

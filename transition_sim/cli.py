@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from transition_sim import __version__, api, importers, runstore, tables
+from transition_sim import __version__, api, importers, runstore, status, tables
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 
@@ -92,6 +92,7 @@ def format_summary(result: api.Run) -> str:
         f"  {s['replications']:,} replications, seed {s['seed']}, {result.workers} workers, "
         f"{result.seconds:.1f} s ({s['replications'] / result.seconds:,.0f} replications/s)",
         f"  planned go-live {s['planned_go_live']}, vesting day {s['vesting_day']}",
+        *([f"  {status.statement(result.loaded.scenario)}"] if result.loaded.scenario.status_date else []),
         "",
         "Go-live     " + "  ".join(f"{k} {v}" for k, v in s["go_live"].items()),
         "Readiness   " + "  ".join(f"{k} {v}" for k, v in s["readiness"].items()),
@@ -312,3 +313,46 @@ def import_plan(plan, output, mapping, spread, start, risks, force):
         shown = ", ".join(f"{x:g}" for x in value) or "none" if isinstance(value, list) else f"{value:g}"
         click.echo(f"  {what:40} {shown}")
     click.echo(f"Written: {path} (valid; {len(importers.build(read)['todo'])} items to do, listed under todo:)")
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def ask_about(missing) -> dict[str, str]:
+    """At a terminal: what to assume for each task the update did not mention."""
+    click.echo(f"{len(missing)} tasks the plan had started by the status date are not mentioned:")
+    return {m.task_id: click.prompt(f"  {m.task_id} (planned {m.start} to {m.finish})",
+                                    type=click.Choice(status.ASSUMPTIONS)) for m in missing}
+
+
+@main.command("status")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--date", "date", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The status date.")
+@click.option("--done", multiple=True, metavar="TASK=DATE", help="A task finished on that date (repeatable).")
+@click.option("--progress", multiple=True, metavar="TASK=PERCENT",
+              help="A task started and that much complete at the status date (repeatable).")
+@click.option("--from", "from_plan", type=click.Path(dir_okay=False), default=None,
+              help="Take progress from an updated MS Project XML file (tasks matched by id).")
+@click.option("--assume", type=click.Choice(status.ASSUMPTIONS), default=None,
+              help="What tasks the plan had started by the date, but the update does not mention, are taken as "
+                   "(asked at a terminal; required otherwise).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The what-if file to write.")
+@FORCE
+@reports_bad_input
+def status_command(scenario, date, done, progress, from_plan, assume, output, force):
+    """Write a what-if that extends SCENARIO with a status date and each task's progress.
+
+    Nothing is silently taken as not started: tasks the plan had started by the date that the
+    update does not mention are listed, asked about at a terminal, or taken as --assume says.
+
+    \b
+    Example:
+      transition-sim status models/northamptonshire.yaml --date 2020-09-01 \\
+          --done design_trust=2020-03-01 --progress tupe_consultation=40 --assume as-planned -o sept.yaml
+      transition-sim status scenario.yaml --date 2020-09-01 --from updated-plan.xml -o sept.yaml
+    """
+    ask = ask_about if assume is None and interactive() else None
+    path, document = api.status_update(scenario, date.date(), output, done, progress, from_plan, assume, ask, force)
+    click.echo(document["description"])
+    click.echo(f"Written: {path}")
