@@ -14,7 +14,7 @@ import itertools
 import pandas as pd
 import yaml
 
-from transition_sim import __version__, analysis, importers, report, runstore, status, tables
+from transition_sim import __version__, analysis, boardpack, importers, report, runstore, slides, status, tables
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import Results, available_workers, simulate, task_table
 from transition_sim.programme import compile_network
@@ -71,6 +71,7 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
                  "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
         if with_report:
             files["report.html"] = run_report(results, workers)
+        files["board-pack.xlsx"] = boardpack.workbook(results)
         runstore.write_run(
             folder,
             files=files,
@@ -85,10 +86,15 @@ REPORT_RISK_REPLICATIONS = 1000
 
 def run_report(results: Results, workers: int | None = None) -> str:
     """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
+    return report.run_page(results, *report_risks(results, workers))
+
+
+def report_risks(results: Results, workers: int | None = None) -> tuple[pd.DataFrame, int]:
+    """Each risk's effect for the report, and the number of replications it was measured on."""
     sample = results.head(REPORT_RISK_REPLICATIONS)
     risks = analysis.risk_drivers(sample, lambda s: simulate(s, runs=sample.runs, seed=sample.seed, workers=workers,
                                                              with_costs=False))
-    return report.run_page(results, risks, sample.runs)
+    return risks, sample.runs
 
 
 def rebuild_report(folder: str | Path, force: bool = False, workers: int | None = None) -> Path:
@@ -270,3 +276,10 @@ def status_update(scenario: str | Path, date: dt.date, output: str | Path, done=
         trial.unlink(missing_ok=True)
     runstore.write_text_atomically(output, text, force)
     return output, document
+
+
+def export_pngs(folder: str | Path, png_folder: str | Path, force: bool = False,
+                workers: int | None = None) -> list[Path]:
+    """Each chart of a run's report as a PNG in `png_folder`, for slides."""
+    results = load_run(folder)
+    return slides.write_pngs(report.run_sections(results, *report_risks(results, workers)), Path(png_folder), force)

@@ -245,13 +245,20 @@ def drivers(run_folder, workers, force):
 
 @main.command()
 @on_a_run_folder
-def report(run_folder, workers, force):
-    """Rebuild a run's interactive page, RUN/report.html, from its tables.
+@click.option("--png", "png_folder", type=click.Path(file_okay=False), default=None,
+              help="Instead, write each chart as a PNG image into this folder, for slides.")
+def report(run_folder, workers, force, png_folder):
+    """Rebuild a run's interactive page, RUN/report.html, from its tables, or export its charts as PNGs.
 
     \b
     Example:
       transition-sim report runs/northamptonshire-20201101-120000 --force
+      transition-sim report runs/northamptonshire-20201101-120000 --png slides/
     """
+    if png_folder is not None:
+        paths = api.export_pngs(run_folder, png_folder, force=force, workers=workers)
+        click.echo(f"Written: {len(paths)} images in {png_folder}")
+        return
     click.echo(f"Written: {api.rebuild_report(run_folder, force=force, workers=workers)}")
 
 
