@@ -14,7 +14,8 @@ import itertools
 import pandas as pd
 import yaml
 
-from transition_sim import __version__, analysis, boardpack, importers, report, runstore, slides, status, tables
+from transition_sim import (__version__, analysis, boardpack, importers, report, runstore, scenario_schema, slides,
+                            status, tables)
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import Results, available_workers, simulate, task_table
 from transition_sim.programme import compile_network
@@ -283,3 +284,8 @@ def export_pngs(folder: str | Path, png_folder: str | Path, force: bool = False,
     """Each chart of a run's report as a PNG in `png_folder`, for slides."""
     results = load_run(folder)
     return slides.write_pngs(report.run_sections(results, *report_risks(results, workers)), Path(png_folder), force)
+
+
+def json_schema(what_if: bool = False) -> dict:
+    """The JSON Schema of the scenario language (of a what-if's, with nothing required, if `what_if`)."""
+    return scenario_schema.json_schema(what_if)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from pathlib import Path
 
@@ -363,3 +364,20 @@ def status_command(scenario, date, done, progress, from_plan, assume, output, fo
     path, document = api.status_update(scenario, date.date(), output, done, progress, from_plan, assume, ask, force)
     click.echo(document["description"])
     click.echo(f"Written: {path}")
+
+
+@main.command("schema")
+@click.option("--what-if", "what_if", is_flag=True,
+              help="The schema of a what-if, a file that extends another: every key optional.")
+@reports_bad_input
+def schema_command(what_if):
+    """Print the JSON Schema of the scenario language, for an editor's YAML extension.
+
+    \b
+    Example:
+      transition-sim schema > scenario.schema.json
+      transition-sim schema --what-if > what-if.schema.json
+    and in a scenario file's first line:
+      # yaml-language-server: $schema=scenario.schema.json
+    """
+    click.echo(json.dumps(api.json_schema(what_if), indent=2, ensure_ascii=False))

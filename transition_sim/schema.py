@@ -10,8 +10,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from transition_sim.units import parse_duration, parse_lag, parse_money
 
 T = TypeVar("T")
-Days = Annotated[float, BeforeValidator(parse_duration)]
-Pounds = Annotated[float, BeforeValidator(parse_money)]
+# what a file holds, for the JSON Schema editors use (`transition-sim schema`); validation parses it
+DurationText = Annotated[str, Field(pattern=r"^\s*\d+(\.\d+)?\s*[dwmy]\s*$", examples=["6w", "30d", "3m"])]
+LagText = Annotated[str, Field(pattern=r"^\s*-?\s*\d+(\.\d+)?\s*[dwmy]\s*$", examples=["2d", "-1d"])]
+MoneyText = Annotated[str, Field(pattern=r"^\s*£?\s*\d+(\.\d+)?\s*[km]?\s*$", examples=["£2.58m", "£250k"])]
+Days = Annotated[float, BeforeValidator(parse_duration, json_schema_input_type=DurationText)]
+Pounds = Annotated[float, BeforeValidator(parse_money, json_schema_input_type=MoneyText | float)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 FinancialYear = Annotated[str, Field(pattern=r"^\d{4}/\d{2}$")]
 Distribution = Literal["triangular", "pert"]
@@ -79,7 +83,7 @@ class Link(Model):
 
     task: str
     type: LinkType = "FS"
-    lag: Annotated[float, BeforeValidator(parse_lag)] = 0.0
+    lag: Annotated[float, BeforeValidator(parse_lag, json_schema_input_type=LagText)] = 0.0
 
 
 def _as_link(value):
