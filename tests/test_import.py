@@ -289,3 +289,15 @@ def test_task_list_problems_name_the_row_and_column(tmp_path):
     assert result.exit_code == 2 and "give --start" in result.output
     result = invoke("import", csv, "-o", tmp_path / "s.yaml", "--start", "2020-01-06", "--range", "1,0.5,2")
     assert result.exit_code == 2 and "--range" in result.output
+
+
+@needs_plans
+def test_a_risk_register_beside_an_ms_project_plan_names_tasks_by_their_ids(tmp_path):
+    register = tmp_path / "risks.csv"
+    register.write_text("id,name,probability,impact,tasks\nlate,Late,0.2,5d,evaluate_the_market\n")
+    out = tmp_path / "s.yaml"
+    result = invoke("import", plan(FILES[0]), "-o", out, "--risks", register)
+    assert result.exit_code == 0, result.output
+    risk = yaml.safe_load(out.read_text())["risks"]["late"]
+    assert risk["probability"] == 0.2 and list(risk["delays"]) == ["evaluate_the_market"]
+    assert invoke("validate", out).exit_code == 0

@@ -104,6 +104,7 @@ def test_bad_updates_exit_2(write, tmp_path):
     result = invoke("status", base, "--date", "2020-01-15", "--done", "a=2020-02-01", "--assume", "not-started",
                     "-o", out)
     assert result.exit_code == 2 and "done_on 2020-02-01 is outside" in result.output and not out.exists()
+    assert f"{out}:" in result.output and ".check-" not in result.output
     out.write_text("keep me")
     result = invoke("status", base, "--date", "2020-01-15", "--assume", "not-started", "-o", out)
     assert result.exit_code == 2 and out.read_text() == "keep me"

@@ -223,14 +223,28 @@ def drivers(source: str | Path | Results, workers: int | None = None) -> dict[st
 
 def import_plan(plan: str | Path, output: str | Path, mapping: str | Path | None = None,
                 spread: tuple[float, float, float] = importers.DEFAULT_RANGE, start: dt.date | None = None,
-                risks: str | Path | None = None, force: bool = False) -> tuple[importers.Plan, Path]:
+                risks: str | Path | None = None, force: bool = False) -> tuple[importers.Plan, Path, dict]:
     """Turn an MS Project XML file or an Excel/CSV task list into a scenario file, and check it."""
     output = Path(output)
     runstore.check_free(output, force)
     read = importers.read_plan(plan, importers.read_map(mapping), start, risks)
-    runstore.write_text_atomically(output, importers.render(importers.build(read, spread)), force)
-    load(output)
-    return read, output
+    document = importers.build(read, spread)
+    write_checked_scenario(output, importers.render(document), force)
+    return read, output, document
+
+
+def write_checked_scenario(output: Path, text: str, force: bool) -> Path:
+    """Write a scenario file only if it loads (checked beside it, so `extends:` resolves as it will)."""
+    trial = output.with_name(f".{output.name}.check-{os.getpid()}.yaml")
+    try:
+        runstore.write_text_atomically(trial, text, force=True)
+        load(trial)
+    except ScenarioError as err:  # name the file as it would have been written
+        raise ScenarioError([Problem(str(output) if p.file == str(trial) else p.file, p.path, p.line, p.message)
+                             for p in err.problems]) from None
+    finally:
+        trial.unlink(missing_ok=True)
+    return runstore.write_text_atomically(output, text, force)
 
 
 def todo(scenario: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> list[str]:
@@ -269,13 +283,7 @@ def status_update(scenario: str | Path, date: dt.date, output: str | Path, done=
     document = status.what_if(loaded, output, date, done_on, percents, started, choices, origin)
     text = ("# A status update written by `transition-sim status`; it extends the scenario named below.\n"
             + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110))
-    trial = output.with_name(f".{output.name}.check-{os.getpid()}.yaml")
-    try:
-        runstore.write_text_atomically(trial, text, force=True)
-        load(trial)
-    finally:
-        trial.unlink(missing_ok=True)
-    runstore.write_text_atomically(output, text, force)
+    write_checked_scenario(output, text, force)
     return output, document
 
 

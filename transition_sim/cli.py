@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from transition_sim import __version__, api, importers, runstore, status, tables
+from transition_sim import __version__, api, runstore, status, tables
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 
@@ -314,13 +314,13 @@ def import_plan(plan, output, mapping, spread, start, risks, force):
       transition-sim import tasks.xlsx --start 2020-01-06 --map columns.yaml -o scenario.yaml
       transition-sim validate scenario.yaml && transition-sim run scenario.yaml
     """
-    read, path = api.import_plan(plan, output, mapping, parse_range(spread), start.date() if start else None,
-                                 risks, force)
+    read, path, document = api.import_plan(plan, output, mapping, parse_range(spread),
+                                           start.date() if start else None, risks, force)
     click.echo(f"Read {read.file} ({read.kind}):")
     for what, value in read.counts.items():
         shown = ", ".join(f"{x:g}" for x in value) or "none" if isinstance(value, list) else f"{value:g}"
         click.echo(f"  {what:40} {shown}")
-    click.echo(f"Written: {path} (valid; {len(importers.build(read)['todo'])} items to do, listed under todo:)")
+    click.echo(f"Written: {path} (valid; {len(document['todo'])} items to do, listed under todo:)")
 
 
 def interactive() -> bool:
@@ -356,8 +356,8 @@ def status_command(scenario, date, done, progress, from_plan, assume, output, fo
 
     \b
     Example:
-      transition-sim status models/northamptonshire.yaml --date 2020-09-01 \\
-          --done design_trust=2020-03-01 --progress tupe_consultation=40 --assume as-planned -o sept.yaml
+      transition-sim status models/northamptonshire.yaml --date 2020-03-01 \\
+          --done company_setup=2019-12-20 --progress chief_executive=80 --assume as-planned -o march.yaml
       transition-sim status scenario.yaml --date 2020-09-01 --from updated-plan.xml -o sept.yaml
     """
     ask = ask_about if assume is None and interactive() else None

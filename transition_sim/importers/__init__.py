@@ -51,5 +51,8 @@ def read_plan(path: str | Path, mapping: dict[str, str] | None = None, start: dt
     if risks is not None:
         plan.risks += tabular.read_risks(Path(risks), mapping)
         plan.counts["risks"] = len(plan.risks)
+        key_of = {ident: key for key, ident in task_ids(plan).items()}
+        for risk in plan.risks:  # a register names tasks by their ids in the scenario
+            risk.tasks = [key_of.get(t, t) for t in risk.tasks]
         plan.check()
     return plan

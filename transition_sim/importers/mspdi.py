@@ -130,7 +130,8 @@ class _Reader:
             finish=self.date(self.root, "FinishDate"), status=status, capacities=capacities, notes=self.notes,
             counts={"rows": len(rows), "summary rows": len(rows) - len(leaf_uids), "tasks": len(leaf_uids),
                     "milestones": sum(t.milestone for t in tasks.values()), "workstreams": len(workstreams),
-                    "links in the file": sum(link_types.values()), **{f"{k} links": link_types[k] for k in LINK_TYPES.values()},
+                    "links in the file": sum(link_types.values()),
+                    **{f"{k} links": link_types[k] for k in LINK_TYPES.values()},
                     "links after summaries are expanded": sum(len(t.links) for t in tasks.values()),
                     "lags (working days)": lags, "minutes per day": self.minutes_per_day,
                     "capacities": len(capacities), **assignment_counts})
@@ -154,7 +155,8 @@ class _Reader:
         if kind in CONSTRAINTS and kind != "4":
             self.notes.append(f"{task.name!r} ({where.item}) has the constraint '{CONSTRAINTS[kind]}' "
                               f"{self.text(el, 'ConstraintDate')}: "
-                              + ("taken as not_before." if kind == "2" else "not imported (only start-no-earlier-than is)."))
+                              + ("taken as not_before." if kind == "2"
+                                 else "not imported (only start-no-earlier-than is)."))
         return task
 
     def custom_estimate(self, el, likely: float) -> tuple[float, float, float] | None:
@@ -202,8 +204,9 @@ class _Reader:
                 counts[kind] += 1
                 lag_format = self.text(link, "LagFormat", "7")
                 name = self.text(el, "Name")
-                if lag_format in PERCENT_FORMATS or lag_format not in WORKING_FORMATS:
-                    raise line_where.error(f"task {name!r}: a lag in {'per cent' if lag_format in PERCENT_FORMATS else 'elapsed time'}"
+                if lag_format not in WORKING_FORMATS:
+                    unit = "per cent" if lag_format in PERCENT_FORMATS else "elapsed time"
+                    raise line_where.error(f"task {name!r}: a lag in {unit}"
                                            f" (LagFormat {lag_format}) cannot be represented by the engine, whose lags "
                                            "are in working days")
                 lag = float(self.text(link, "LinkLag", "0")) / 10 / self.minutes_per_day
@@ -258,9 +261,10 @@ class _Reader:
                                   f"{capacities[key][0]}: taken as {capacities[key][0]}.")
                 need = capacities[key][0]
             tasks[task_uid].needs[key] = max(tasks[task_uid].needs.get(key, 0), need)
-        if any(float(self.text(el, "Units", "1")) % 1 for el in self.root.iterfind(f"{self.ns}Assignments/{self.ns}Assignment")
-               if self.text(el, "ResourceUID") in by_uid):
-            self.notes.append("Part-time assignments (Units below 1) hold a whole post: the engine's capacities are posts.")
+        assignments = self.root.iterfind(f"{self.ns}Assignments/{self.ns}Assignment")
+        if any(float(self.text(el, "Units", "1")) % 1 for el in assignments if self.text(el, "ResourceUID") in by_uid):
+            self.notes.append("Part-time assignments (Units below 1) hold a whole post: the engine's capacities are "
+                              "posts.")
         return capacities, {"assignments to a resource": real, "assignments to no resource (ignored)": unassigned}
 
     def flag_notes(self, rows, leaf) -> None:

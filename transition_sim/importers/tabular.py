@@ -42,8 +42,9 @@ def _columns(table: pd.DataFrame, known: tuple[str, ...], required: tuple[str, .
     for name in known:
         if name in mapping:
             if mapping[name] not in table.columns:
+                has = ", ".join(map(str, table.columns))
                 raise ScenarioError([Problem(file, "header", 1, f"--map names the column {mapping[name]!r} for {name}, "
-                                             f"but the {what} has no such column (it has: {', '.join(map(str, table.columns))})")])
+                                             f"but the {what} has no such column (it has: {has})")])
             out[name] = mapping[name]
         elif name in by_lower:
             out[name] = by_lower[name]
