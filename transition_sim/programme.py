@@ -93,6 +93,7 @@ class Network:
     trust: np.ndarray  # bool per task: trust programme (else reorganisation)
     predecessors: tuple[tuple[int, ...], ...]
     links: tuple[tuple[tuple[int, str, float], ...], ...]  # (predecessor index, type, lag in days) per task
+    start_watched: tuple[bool, ...]  # per task: an SS or SF link waits for its start
     needs: tuple[tuple[tuple[int, int], ...], ...]  # (capacity index, amount) per task
     capacity_names: tuple[str, ...]
     capacity_sizes: tuple[int, ...]
@@ -126,6 +127,9 @@ def compile_network(scenario: Scenario) -> Network:
     def day(d) -> float:
         return float((d - start).days) if d is not None else np.nan
 
+    links = tuple(tuple(sorted((index[p], kind, lag) for p in graph.predecessors(k)
+                               for kind, lag in graph[p][k]["links"])) for k in order)
+    watched = {p for task_links in links for p, kind, _ in task_links if kind in FROM_START}
     zero = ThreePoint(low="0d", likely="0d", high="0d")
     work = [t.remaining if t.remaining is not None else (zero if t.done_on else t.duration) for t in tasks]
     risks = list(scenario.risks.items())
@@ -137,8 +141,8 @@ def compile_network(scenario: Scenario) -> Network:
         workstreams=tuple(t.workstream for t in tasks),
         trust=np.array([t.programme == "trust" for t in tasks]),
         predecessors=tuple(tuple(sorted(index[p] for p in graph.predecessors(k))) for k in order),
-        links=tuple(tuple(sorted((index[p], kind, lag) for p in graph.predecessors(k)
-                                 for kind, lag in graph[p][k]["links"])) for k in order),
+        links=links,
+        start_watched=tuple(k in watched for k in range(len(order))),
         needs=tuple(tuple(sorted((cap_index[c], n) for c, n in t.needs.items())) for t in tasks),
         capacity_names=capacity_names,
         capacity_sizes=tuple(q.value for q in scenario.capacities.values()),
@@ -178,7 +182,8 @@ def earliest_start(net: Network, k: int, start: np.ndarray, finish: np.ndarray, 
         t = (start[p] if kind in FROM_START else finish[p]) + lag - (duration if kind in TO_FINISH else 0.0)
         if t > bound:  # false for nan (a done predecessor's unknown start)
             bound, driver = t, p
-    floor = net.status_day if np.isnan(net.not_before_day[k]) else max(net.status_day, net.not_before_day[k])
+    not_before = net.not_before_day[k]
+    floor = max(net.status_day, not_before) if not_before == not_before else net.status_day  # nan: none
     return max(bound, floor), driver
 
 

@@ -76,7 +76,7 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     env = simpy.Environment(initial_time=net.status_day)
     pools = [simpy.Container(env, capacity=size, init=size) for size in net.capacity_sizes]
     procs: list = [None] * n
-    started = [env.event() for _ in range(n)]
+    started = [env.event() if watched else None for watched in net.start_watched]
 
     def perform(k: int, in_progress: bool):
         if not in_progress:
@@ -87,7 +87,8 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         # predecessor's event that fixed it (an FF or SF link, a negative lag): the exact forward pass
         begin = env.now if in_progress or net.needs[k] else earliest
         start[k] = net.started_day[k] if in_progress else begin
-        started[k].succeed()
+        if started[k] is not None:
+            started[k].succeed()
         task_pauses = pauses if net.trust[k] else []
         work = work_days[k]
         end = advance(begin, work, task_pauses)
