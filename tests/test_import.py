@@ -129,7 +129,7 @@ def test_imported_scenario_validates_is_the_same_twice_and_runs(tmp_path, name):
     assert invoke("import", plan(name), "-o", second).exit_code == 0
     assert first.read_text() == second.read_text()
     assert "working days written as calendar days" in first.read_text()
-    checked = invoke("validate", first)
+    checked = invoke("validate", first, "--strict")  # every number has a source or an assumption
     assert checked.exit_code == 0 and "to do: planned_go_live is a placeholder" in checked.output
     ran = invoke("run", first, "--runs", "10", "--workers", "1", "--out", tmp_path / "runs", "--name", "r",
                  "--no-report")

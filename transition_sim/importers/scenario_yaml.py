@@ -38,7 +38,8 @@ def _task(plan: Plan, task: PlanTask, ids: dict[str, str], rule, rule_text: str)
         out["assumption"] = rule_text
     if task.links:
         out["predecessors"] = [ids[link.task] if (link.type, link.lag_days) == ("FS", 0)
-                               else {"task": ids[link.task], "type": link.type, "lag": days_text(link.lag_days)}
+                               else {"task": ids[link.task], "type": link.type,
+                                     **({"lag": days_text(link.lag_days)} if link.lag_days else {})}
                                for link in task.links]
     if task.needs:
         out["needs"] = dict(task.needs)
