@@ -28,8 +28,9 @@ def json_schema(what_if: bool = False) -> dict:
         if definition.get("title", "").startswith("Quantity["):  # `{value: ..., source: ...}` or the bare value
             schema["$defs"][name] = {"title": definition["title"],
                                      "anyOf": [definition, definition["properties"]["value"]]}
-    schema["properties"] = {"extends": {"type": "string", "title": "Extends",
-                                        "description": "The scenario file this one changes, relative to it"},
+    schema["properties"] = {"extends": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                                        "title": "Extends",
+                                        "description": "The scenario file (or files) this one changes, relative to it"},
                             **schema["properties"]}
     schema = {"$schema": DRAFT, **schema, "title": "transition-sim " + ("what-if" if what_if else "scenario")}
     return _as_what_if(schema) if what_if else schema

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 from pathlib import Path
@@ -19,8 +20,8 @@ WIDTH, SCALE = 1200, 2
 def write_pngs(sections: list[tuple[str, list[Chart]]], folder: Path, force: bool = False) -> list[Path]:
     """`NN-<chart title>.png` per chart in `folder`; existing images are replaced only with force."""
     charts = [chart for _, group in sections for chart in group]
-    titles = unique_ids([(str(i), chart.figure.layout.title.text or "chart") for i, chart in enumerate(charts)],
-                        "chart")
+    titles = unique_ids([(str(i), html.unescape(chart.figure.layout.title.text or "chart"))  # titles are escaped
+                         for i, chart in enumerate(charts)], "chart")
     names = [f"{i + 1:02d}-{titles[str(i)]}.png" for i in range(len(charts))]
     for name in names:
         check_free(folder / name, force)
