@@ -18,7 +18,7 @@ def test_run_bundled_baseline_writes_a_complete_folder(tmp_path):
     assert result.exit_code == 0, result.output
     folder = tmp_path / "base"
     expected = {"manifest.json", "scenario.resolved.yaml", "replications.parquet", "tasks.parquet",
-                "risks.parquet", "summary.json", "ledger.parquet", "report.html"}
+                "risks.parquet", "summary.json", "ledger.parquet", "report.html", "board-pack.xlsx"}
     assert {p.name for p in folder.iterdir()} == expected
     for text in ("P10", "P50", "P80", "P90", "P(go-live on the planned date)", "P(go-live before vesting day)",
                  "critical path", "Staff transferred under TUPE", "Transition cost", "P80",

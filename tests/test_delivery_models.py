@@ -91,9 +91,11 @@ def test_per_successor_tasks_are_copied_for_each_council():
     for council in ("east_surrey", "west_surrey"):
         copy = scenario.tasks[f"appoint_dcs_{council}"]
         assert copy.name.endswith(f"({scenario.councils[council].name})")
-        assert scenario.tasks[f"senior_structure_{council}"].predecessors == [f"appoint_dcs_{council}", "service_design"]
+        assert [link.task for link in scenario.tasks[f"senior_structure_{council}"].predecessors] == \
+            [f"appoint_dcs_{council}", "service_design"]
     assert "appoint_dcs" not in scenario.tasks
-    assert scenario.tasks["go_no_go"].predecessors == ["safe_and_legal_east_surrey", "safe_and_legal_west_surrey"]
+    assert [link.task for link in scenario.tasks["go_no_go"].predecessors] == \
+        ["safe_and_legal_east_surrey", "safe_and_legal_west_surrey"]
 
 
 def test_a_model_with_no_provider_refuses_support_services_and_loss_claims(write):

@@ -30,8 +30,11 @@ def test_replications_identical(pair):
 
 
 def test_task_days_identical(pair):
+    # Exact at the restatement's commit. Since link types (FS/SS/FF/SF), a task with no shared
+    # capacity starts at its predecessor's recorded finish rather than at SimPy's clock, which can
+    # differ in the last bits (2.8e-14 days measured): equal to 1e-12 relative, far below a second.
     before, now = pair
-    pd.testing.assert_frame_equal(now["tasks"], before["tasks"], check_exact=True)
+    pd.testing.assert_frame_equal(now["tasks"], before["tasks"], check_exact=False, rtol=1e-12, atol=1e-9)
 
 
 def test_ledger_by_payer_within_1e9(pair):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +12,10 @@ from pathlib import Path
 import itertools
 
 import pandas as pd
+import yaml
 
-from transition_sim import __version__, analysis, costs, montecarlo, report, runstore, tables
+from transition_sim import (__version__, analysis, boardpack, costs, importers, montecarlo, report, runstore,
+                            scenario_schema, slides, status, tables)
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import resolve_workers, task_table
 from transition_sim.programme import compile_network
@@ -81,6 +84,7 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
                  "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
         if with_report:
             files["report.html"] = run_report(results, workers)
+        files["board-pack.xlsx"] = boardpack.workbook(results)
         runstore.write_run(
             folder,
             files=files,
@@ -95,9 +99,14 @@ REPORT_RISK_REPLICATIONS = 1000
 
 def run_report(results: Results, workers: int | None = None) -> str:
     """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
+    return report.run_page(results, *report_risks(results, workers))
+
+
+def report_risks(results: Results, workers: int | None = None) -> tuple[pd.DataFrame, int]:
+    """Each risk's effect for the report, and the number of replications it was measured on."""
     sample = results.head(REPORT_RISK_REPLICATIONS)
     risks = analysis.risk_drivers(sample, timeline_only(sample, workers))
-    return report.run_page(results, risks, sample.runs)
+    return risks, sample.runs
 
 
 def rebuild_report(folder: str | Path, force: bool = False, workers: int | None = None) -> Path:
@@ -244,3 +253,81 @@ def drivers(source: str | Path | Results, workers: int | None = None, write: boo
     if folder is not None:
         tables.write_tables(folder, "drivers", out, force=force)
     return out
+
+
+def import_plan(plan: str | Path, output: str | Path, mapping: str | Path | None = None,
+                spread: tuple[float, float, float] = importers.DEFAULT_RANGE, start: dt.date | None = None,
+                risks: str | Path | None = None, force: bool = False) -> tuple[importers.Plan, Path, dict]:
+    """Turn an MS Project XML file or an Excel/CSV task list into a scenario file, and check it."""
+    output = Path(output)
+    runstore.check_free(output, force)
+    read = importers.read_plan(plan, importers.read_map(mapping), start, risks)
+    document = importers.build(read, spread)
+    write_checked_scenario(output, importers.render(document), force)
+    return read, output, document
+
+
+def write_checked_scenario(output: Path, text: str, force: bool) -> Path:
+    """Write a scenario file only if it loads (checked beside it, so `extends:` resolves as it will)."""
+    trial = output.with_name(f".{output.name}.check-{os.getpid()}.yaml")
+    try:
+        runstore.write_text_atomically(trial, text, force=True)
+        load(trial)
+    except ScenarioError as err:  # name the file as it would have been written
+        raise ScenarioError([Problem(str(output) if p.file == str(trial) else p.file, p.path, p.line, p.message)
+                             for p in err.problems]) from None
+    finally:
+        trial.unlink(missing_ok=True)
+    return runstore.write_text_atomically(output, text, force)
+
+
+def todo(scenario: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """What an imported scenario's `todo:` still lists."""
+    return list(load(scenario, overrides).scenario.todo)
+
+
+def status_update(scenario: str | Path, date: dt.date, output: str | Path, done=(), progress=(),
+                  from_plan: str | Path | None = None, assume: str | None = None, ask=None,
+                  force: bool = False) -> tuple[Path, dict]:
+    """Write a what-if that extends `scenario` with a status date and progress, and return it.
+
+    Tasks the plan had started by `date` that the update does not mention are taken as `assume`
+    (not-started or as-planned), or as `ask(tasks)` answers; with neither, ScenarioError lists them.
+    """
+    output = Path(output)
+    runstore.check_free(output, force)
+    loaded = load(scenario)
+    s = loaded.scenario
+    done_on = status.parse_pairs(done, "--done", s, dt.date.fromisoformat)
+    percents = status.parse_pairs(progress, "--progress", s, status.percent)
+    started: dict = {}
+    origin = "on the command line"
+    if from_plan is not None:
+        plan_done, plan_percents, started = status.from_plan(importers.read_plan(from_plan), s)
+        done_on, percents = {**plan_done, **done_on}, {**plan_percents, **percents}
+        origin = f"in {Path(from_plan).name}" + (" and on the command line" if done or progress else "")
+    missing = status.unmentioned(s, date, set(done_on) | set(percents))
+    if missing and assume is None and ask is None:
+        raise ScenarioError([Problem(str(loaded.path), "tasks", None, f"{len(missing)} tasks the plan had started by "
+                                     f"{date} are not mentioned: " + ", ".join(
+                                         f"{m.task_id} (planned {m.start} to {m.finish})" for m in missing)
+                                     + "; mention them with --done/--progress, or say what to assume with "
+                                     "--assume not-started or --assume as-planned")])
+    choices = {m.task_id: assume for m in missing} if assume else (ask(missing) if missing else {})
+    document = status.what_if(loaded, output, date, done_on, percents, started, choices, origin)
+    text = ("# A status update written by `transition-sim status`; it extends the scenario named below.\n"
+            + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110))
+    write_checked_scenario(output, text, force)
+    return output, document
+
+
+def export_pngs(folder: str | Path, png_folder: str | Path, force: bool = False,
+                workers: int | None = None) -> list[Path]:
+    """Each chart of a run's report as a PNG in `png_folder`, for slides."""
+    results = load_run(folder)
+    return slides.write_pngs(report.run_sections(results, *report_risks(results, workers)), Path(png_folder), force)
+
+
+def json_schema(what_if: bool = False) -> dict:
+    """The JSON Schema of the scenario language (of a what-if's, with nothing required, if `what_if`)."""
+    return scenario_schema.json_schema(what_if)

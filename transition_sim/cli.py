@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from transition_sim import __version__, api, tables
-from transition_sim.errors import ScenarioError
+from transition_sim import __version__, api, runstore, status, tables
+from transition_sim.errors import Problem, ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
@@ -95,6 +96,7 @@ def format_summary(result: api.Run) -> str:
         f"  {s['replications']:,} replications, seed {s['seed']}, {result.workers} workers, "
         f"{result.seconds:.1f} s ({s['replications'] / result.seconds:,.0f} replications/s)",
         f"  planned go-live {s['planned_go_live']}, vesting day {s['vesting_day']}",
+        *([f"  {status.statement(result.loaded.scenario)}"] if result.loaded.scenario.status_date else []),
         "",
         "Go-live     " + percentiles("go_live"),
         "Readiness   " + percentiles("readiness"),
@@ -162,6 +164,8 @@ def validate(scenario, strict, overrides):
     """
     counts = api.validate(scenario, strict=strict, overrides=overrides)
     click.echo("ok: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    for item in api.todo(scenario, overrides):
+        click.echo(f"to do: {item}")
 
 
 def show(title: str, table: pd.DataFrame) -> str:
@@ -255,13 +259,20 @@ def drivers(run_folder, workers, force):
 
 @main.command()
 @on_a_run_folder
-def report(run_folder, workers, force):
-    """Rebuild a run's interactive page, RUN/report.html, from its tables.
+@click.option("--png", "png_folder", type=click.Path(file_okay=False), default=None,
+              help="Instead, write each chart as a PNG image into this folder, for slides.")
+def report(run_folder, workers, force, png_folder):
+    """Rebuild a run's interactive page, RUN/report.html, from its tables, or export its charts as PNGs.
 
     \b
     Example:
       transition-sim report runs/northamptonshire-20201101-120000 --force
+      transition-sim report runs/northamptonshire-20201101-120000 --png slides/
     """
+    if png_folder is not None:
+        paths = api.export_pngs(run_folder, png_folder, force=force, workers=workers)
+        click.echo(f"Written: {len(paths)} images in {png_folder}")
+        return
     click.echo(f"Written: {api.rebuild_report(run_folder, force=force, workers=workers)}")
 
 
@@ -276,3 +287,110 @@ def list_scenarios():
     """
     for path, description in bundled_what_ifs():
         click.echo(f"{str(path.relative_to(models_dir())):45} {description}")
+
+
+def parse_range(text: str) -> tuple[float, float, float]:
+    """`0.9,1.0,1.5` as three multipliers of the planned duration, in order."""
+    try:
+        low, likely, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ScenarioError([Problem("--range", text, None, "expected three numbers low,likely,high such as "
+                                     "0.9,1.0,1.5")]) from None
+    if not 0 <= low <= likely <= high:
+        raise ScenarioError([Problem("--range", text, None, "the three numbers must be 0 <= low <= likely <= high")])
+    return low, likely, high
+
+
+@main.command("import")
+@click.argument("plan", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The scenario file to write.")
+@click.option("--map", "mapping", type=click.Path(dir_okay=False), default=None,
+              help="YAML of field: column name, for task lists whose columns are named otherwise, or low/high: "
+                   "the MS Project custom fields holding optimistic and pessimistic durations.")
+@click.option("--range", "spread", default="0.9,1.0,1.5", show_default=True,
+              help="Low, likely and high as multiples of the planned duration.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="When the plan starts (a task list does not say; MS Project files do).")
+@click.option("--risks", type=click.Path(dir_okay=False), default=None,
+              help="A risk register (.xlsx or .csv: id, name, probability, impact, tasks).")
+@FORCE
+@reports_bad_input
+def import_plan(plan, output, mapping, spread, start, risks, force):
+    """Turn an MS Project XML file or an Excel/CSV task list into a scenario.
+
+    Leaf tasks become tasks, summary rows workstreams; links keep their type and lag; resources
+    become capacities and assignments needs. The scenario's `todo:` lists what the plan does not say.
+
+    \b
+    Example:
+      transition-sim import plan.xml -o scenario.yaml
+      transition-sim import tasks.xlsx --start 2020-01-06 --map columns.yaml -o scenario.yaml
+      transition-sim validate scenario.yaml && transition-sim run scenario.yaml
+    """
+    read, path, document = api.import_plan(plan, output, mapping, parse_range(spread),
+                                           start.date() if start else None, risks, force)
+    click.echo(f"Read {read.file} ({read.kind}):")
+    for what, value in read.counts.items():
+        shown = ", ".join(f"{x:g}" for x in value) or "none" if isinstance(value, list) else f"{value:g}"
+        click.echo(f"  {what:40} {shown}")
+    click.echo(f"Written: {path} (valid; {len(document['todo'])} items to do, listed under todo:)")
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def ask_about(missing) -> dict[str, str]:
+    """At a terminal: what to assume for each task the update did not mention."""
+    click.echo(f"{len(missing)} tasks the plan had started by the status date are not mentioned:")
+    return {m.task_id: click.prompt(f"  {m.task_id} (planned {m.start} to {m.finish})",
+                                    type=click.Choice(status.ASSUMPTIONS)) for m in missing}
+
+
+@main.command("status")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--date", "date", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The status date.")
+@click.option("--done", multiple=True, metavar="TASK=DATE", help="A task finished on that date (repeatable).")
+@click.option("--progress", multiple=True, metavar="TASK=PERCENT",
+              help="A task started and that much complete at the status date (repeatable).")
+@click.option("--from", "from_plan", type=click.Path(dir_okay=False), default=None,
+              help="Take progress from an updated MS Project XML file (tasks matched by id).")
+@click.option("--assume", type=click.Choice(status.ASSUMPTIONS), default=None,
+              help="What tasks the plan had started by the date, but the update does not mention, are taken as "
+                   "(asked at a terminal; required otherwise).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The what-if file to write.")
+@FORCE
+@reports_bad_input
+def status_command(scenario, date, done, progress, from_plan, assume, output, force):
+    """Write a what-if that extends SCENARIO with a status date and each task's progress.
+
+    Nothing is silently taken as not started: tasks the plan had started by the date that the
+    update does not mention are listed, asked about at a terminal, or taken as --assume says.
+
+    \b
+    Example:
+      transition-sim status models/northamptonshire.yaml --date 2020-03-01 \\
+          --done company_setup=2019-12-20 --progress chief_executive=80 --assume as-planned -o march.yaml
+      transition-sim status scenario.yaml --date 2020-09-01 --from updated-plan.xml -o sept.yaml
+    """
+    ask = ask_about if assume is None and interactive() else None
+    path, document = api.status_update(scenario, date.date(), output, done, progress, from_plan, assume, ask, force)
+    click.echo(document["description"])
+    click.echo(f"Written: {path}")
+
+
+@main.command("schema")
+@click.option("--what-if", "what_if", is_flag=True,
+              help="The schema of a what-if, a file that extends another: every key optional.")
+@reports_bad_input
+def schema_command(what_if):
+    """Print the JSON Schema of the scenario language, for an editor's YAML extension.
+
+    \b
+    Example:
+      transition-sim schema > scenario.schema.json
+      transition-sim schema --what-if > what-if.schema.json
+    and in a scenario file's first line:
+      # yaml-language-server: $schema=scenario.schema.json
+    """
+    click.echo(json.dumps(api.json_schema(what_if), indent=2, ensure_ascii=False))

@@ -12,12 +12,35 @@ from transition_sim.schema import Scenario, ThreePoint
 DISTRIBUTIONS = ("triangular", "pert")
 
 
+FROM_START = ("SS", "SF")  # link types that wait for the predecessor's start rather than its finish
+TO_FINISH = ("FF", "SF")  # link types that bound the successor's finish rather than its start
+
+
 def dependency_graph(scenario: Scenario) -> nx.DiGraph:
+    """Tasks and their dependencies; each edge holds its links as a set of (type, lag in days)."""
     graph = nx.DiGraph()
     graph.add_nodes_from(scenario.tasks)
-    graph.add_edges_from((p, key) for key, task in scenario.tasks.items()
-                         for p in task.predecessors if p in scenario.tasks)
+    for key, task in scenario.tasks.items():
+        for link in task.predecessors:
+            if link.task in scenario.tasks:
+                _add_link(graph, link.task, key, (link.type, link.lag))
     return graph
+
+
+def _add_link(graph: nx.DiGraph, pred: str, succ: str, link: tuple[str, float]) -> None:
+    if graph.has_edge(pred, succ):
+        graph[pred][succ]["links"].add(link)
+    else:
+        graph.add_edge(pred, succ, links={link})
+
+
+def through(first: tuple[str, float], second: tuple[str, float]) -> tuple[str, float]:
+    """The link A -> C that stands for A -first-> B -second-> C when B is dropped (B takes no time).
+
+    A type names the predecessor's event (S or F) then the successor's, so the pair composes
+    letter by letter and the lags add.
+    """
+    return first[0][0] + second[0][1], first[1] + second[1]
 
 
 def find_cycle(scenario: Scenario) -> list[str]:
@@ -37,7 +60,11 @@ def active_graph(scenario: Scenario) -> nx.DiGraph:
     """The dependency graph of the tasks in scope; a task dropped by scope passes on its predecessors."""
     graph = dependency_graph(scenario)
     for key in [k for k in scenario.tasks if not in_scope(scenario, k)]:
-        graph.add_edges_from((p, s) for p in graph.predecessors(key) for s in graph.successors(key))
+        for p in graph.predecessors(key):
+            for s in graph.successors(key):
+                for a in graph[p][key]["links"]:
+                    for b in graph[key][s]["links"]:
+                        _add_link(graph, p, s, through(a, b))
         graph.remove_node(key)
     return graph
 
@@ -67,6 +94,8 @@ class Network:
     readiness: np.ndarray  # bool per task: in the go-live programme, whose last finish sets readiness
     pausable: np.ndarray  # bool per task: its programme stops during a pause
     predecessors: tuple[tuple[int, ...], ...]
+    links: tuple[tuple[tuple[int, str, float], ...], ...]  # (predecessor index, type, lag in days) per task
+    start_watched: tuple[bool, ...]  # per task: an SS or SF link waits for its start
     needs: tuple[tuple[tuple[int, int], ...], ...]  # (capacity index, amount) per task
     capacity_names: tuple[str, ...]
     capacity_sizes: tuple[int, ...]
@@ -100,6 +129,9 @@ def compile_network(scenario: Scenario) -> Network:
     def day(d) -> float:
         return float((d - start).days) if d is not None else np.nan
 
+    links = tuple(tuple(sorted((index[p], kind, lag) for p in graph.predecessors(k)
+                               for kind, lag in graph[p][k]["links"])) for k in order)
+    watched = {p for task_links in links for p, kind, _ in task_links if kind in FROM_START}
     zero = ThreePoint(low="0d", likely="0d", high="0d")
     work = [t.remaining if t.remaining is not None else (zero if t.done_on else t.duration) for t in tasks]
     risks = list(scenario.risks.items())
@@ -114,6 +146,8 @@ def compile_network(scenario: Scenario) -> Network:
         pausable=np.array([scenario.programmes[scenario.programme_of(t)].paused_by_risks for t in tasks],
                           dtype=bool),
         predecessors=tuple(tuple(sorted(index[p] for p in graph.predecessors(k))) for k in order),
+        links=links,
+        start_watched=tuple(k in watched for k in range(len(order))),
         needs=tuple(tuple(sorted((cap_index[c], n) for c, n in t.needs.items())) for t in tasks),
         capacity_names=capacity_names,
         capacity_sizes=tuple(q.value for q in scenario.capacities.values()),
@@ -139,3 +173,34 @@ def compile_network(scenario: Scenario) -> Network:
         risk_delay=ThreePointArrays.of(delay_estimates, [scenario.distribution_of(risks[r][1]) for r, _ in delays])
         if delays else None,
     )
+
+
+def earliest_start(net: Network, k: int, start: np.ndarray, finish: np.ndarray, duration: float) -> tuple[float, int]:
+    """The earliest start of task k that its links, `not_before` and the status date allow, given its
+    predecessors' recorded start and finish days, and the predecessor whose link sets it (-1 if none).
+
+    FS: start >= pred finish + lag; SS: start >= pred start + lag; FF: finish >= pred finish + lag;
+    SF: finish >= pred start + lag; a finish bound becomes a start bound by taking off `duration`.
+    """
+    bound, driver = -np.inf, -1
+    for p, kind, lag in net.links[k]:
+        t = (start[p] if kind in FROM_START else finish[p]) + lag - (duration if kind in TO_FINISH else 0.0)
+        if t > bound:  # false for nan (a done predecessor's unknown start)
+            bound, driver = t, p
+    not_before = net.not_before_day[k]
+    floor = max(net.status_day, not_before) if not_before == not_before else net.status_day  # nan: none
+    return max(bound, floor), driver
+
+
+def forward_pass(net: Network, durations: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Early start and finish days of every task: the critical-path method's forward pass with fixed
+    durations (the most likely ones unless given), and no capacity limits, pauses or risks."""
+    durations = net.work.likely if durations is None else durations
+    start, finish = net.started_day.copy(), net.done_day.copy()
+    for k in range(len(net.task_ids)):  # topological order
+        if net.in_progress[k]:
+            finish[k] = net.status_day + durations[k]
+        elif np.isnan(net.done_day[k]):
+            start[k] = earliest_start(net, k, start, finish, durations[k])[0]
+            finish[k] = start[k] + durations[k]
+    return start, finish

@@ -368,6 +368,12 @@ def run_page(results: Results, risks: pd.DataFrame, risk_replications: int) -> s
     s = results.scenario
     intro = (f"<p>{text(s.description)}</p><p class=\"meta\">{results.runs:,} replications, seed {results.seed}; "
              f"vesting day {s.vesting_day.value:%d %b %Y}</p>" + _headline_table([(s.name, results)]))
+    return page(f"transition-sim: {s.name}", intro, run_sections(results, risks, risk_replications))
+
+
+def run_sections(results: Results, risks: pd.DataFrame, risk_replications: int) -> list[tuple[str, list[Chart]]]:
+    """The charts of a run's page, by section."""
+    s = results.scenario
     sections = [("When", [go_live_histogram(results), go_live_s_curve([(s.name, results)])]),
                 ("Risk-adjusted plan", [gantt(results)]),
                 ("Why", [criticality_chart(results), correlation_tornado(results),
@@ -377,7 +383,7 @@ def run_page(results: Results, risks: pd.DataFrame, risk_replications: int) -> s
                                    go_live_cost_scatter(results)]),
                      ("Who", [staff_sankey(results), agency_share_over_time(results)])]
     sections.append(("Who commissions whom", [organisations_network(results)]))
-    return page(f"transition-sim: {s.name}", intro, sections)
+    return sections
 
 
 def cost_boxes(named: list[tuple[str, Results]]) -> Chart:

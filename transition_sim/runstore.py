@@ -35,8 +35,8 @@ def write_text_atomically(path: Path, text: str, force: bool) -> Path:
     return path
 
 
-def write_run(folder: Path, files: dict[str, str], tables: dict[str, pd.DataFrame], force: bool) -> Path:
-    """Write `files` (name -> text) and `tables` (name -> DataFrame, as parquet) into `folder`."""
+def write_run(folder: Path, files: dict[str, str | bytes], tables: dict[str, pd.DataFrame], force: bool) -> Path:
+    """Write `files` (name -> text or bytes) and `tables` (name -> DataFrame, as parquet) into `folder`."""
     check_free(folder, force)
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = folder.parent / f".{folder.name}.partial-{os.getpid()}"
@@ -44,7 +44,7 @@ def write_run(folder: Path, files: dict[str, str], tables: dict[str, pd.DataFram
     partial.mkdir()
     try:
         for name, text in files.items():
-            (partial / name).write_text(text, encoding="utf-8")
+            (partial / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         for name, table in tables.items():
             table.to_parquet(partial / f"{name}.parquet", index=False)
         if folder.exists():

@@ -21,7 +21,7 @@ from transition_sim.yamltree import Lines, load as load_yaml
 BASELINE = "northamptonshire.yaml"
 SET_ORIGIN = "--set"  # stands for the file in problems with a command-line override
 # Run settings rather than facts about the world: they need no source.
-UNSOURCED_KEYS = {"name", "description", "extends", "seed", "default_distribution"}
+UNSOURCED_KEYS = {"name", "description", "todo", "extends", "seed", "default_distribution"}
 
 
 @dataclass(frozen=True)
@@ -163,11 +163,14 @@ def expand_per_successor(document: dict, lines: Lines) -> None:
         if not isinstance(names, list):
             return names
         out = []
-        for name in names:
-            if name in copies:
-                out += [f"{name}_{council}"] if council is not None else copies[name]
+        for item in names:
+            link = item if isinstance(item, dict) else None  # a typed link {task: ..., type: ..., lag: ...}
+            name = link.get("task") if link is not None else item
+            if isinstance(name, str) and name in copies:
+                targets = [f"{name}_{council}"] if council is not None else copies[name]
+                out += [{**link, "task": t} for t in targets] if link is not None else targets
             else:
-                out.append(name)
+                out.append(item)
         return out
 
     new_tasks = {}
@@ -307,8 +310,8 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
             add(("go_live", "consultation_tasks"), f"unknown task {key!r}")
     for key, task in scenario.tasks.items():
         for pred in task.predecessors:
-            if pred not in scenario.tasks:
-                add(("tasks", key, "predecessors"), f"unknown predecessor {pred!r}")
+            if pred.task not in scenario.tasks:
+                add(("tasks", key, "predecessors"), f"unknown predecessor {pred.task!r}")
         for cap, amount in task.needs.items():
             if cap not in scenario.capacities:
                 add(("tasks", key, "needs", cap), f"unknown capacity {cap!r} (known: {', '.join(scenario.capacities)})")

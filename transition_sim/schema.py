@@ -7,15 +7,20 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from transition_sim.units import parse_duration, parse_money
+from transition_sim.units import parse_duration, parse_lag, parse_money
 
 T = TypeVar("T")
-Days = Annotated[float, BeforeValidator(parse_duration)]
-Pounds = Annotated[float, BeforeValidator(parse_money)]
+# what a file holds, for the JSON Schema editors use (`transition-sim schema`); validation parses it
+DurationText = Annotated[str, Field(pattern=r"^\s*\d+(\.\d+)?\s*[dwmy]\s*$", examples=["6w", "30d", "3m"])]
+LagText = Annotated[str, Field(pattern=r"^\s*-?\s*\d+(\.\d+)?\s*[dwmy]\s*$", examples=["2d", "-1d"])]
+MoneyText = Annotated[str, Field(pattern=r"^\s*£?\s*\d+(\.\d+)?\s*[km]?\s*$", examples=["£2.58m", "£250k"])]
+Days = Annotated[float, BeforeValidator(parse_duration, json_schema_input_type=DurationText)]
+Pounds = Annotated[float, BeforeValidator(parse_money, json_schema_input_type=MoneyText | float)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 FinancialYear = Annotated[str, Field(pattern=r"^\d{4}/\d{2}$")]
 Distribution = Literal["triangular", "pert"]
 ScopeOutcome = Literal["in", "out"]
+LinkType = Literal["FS", "SS", "FF", "SF"]
 
 
 class Model(BaseModel):
@@ -71,6 +76,21 @@ class GoLiveRule(Model):
     consultation_tasks: list[str] = Field(min_length=1)
 
 
+class Link(Model):
+    """A dependency on another task: FS (finish-to-start, the default), SS, FF or SF, with a lag.
+
+    A negative lag is a lead. A predecessor written as a bare task id is FS with no lag.
+    """
+
+    task: str
+    type: LinkType = "FS"
+    lag: Annotated[float, BeforeValidator(parse_lag, json_schema_input_type=LagText)] = 0.0
+
+
+def _as_link(value):
+    return {"task": value} if isinstance(value, str) else value
+
+
 class Task(Provenance):
     name: str
     workstream: str
@@ -78,7 +98,7 @@ class Task(Provenance):
     for_each: Literal["successor"] | None = None  # one copy of the task per successor council
     duration: ThreePoint | None = None
     distribution: Distribution | None = None
-    predecessors: list[str] = []
+    predecessors: list[Annotated[Link, BeforeValidator(_as_link, json_schema_input_type=str | Link)]] = []
     needs: dict[str, Annotated[int, Field(ge=1)]] = {}
     requires_scope: dict[str, ScopeOutcome] = {}
     not_before: dt.date | None = None  # cannot start before this date (a meeting, a legal date)
@@ -282,6 +302,7 @@ class Delivery(Provenance):
 class Scenario(Model):
     name: str
     description: str = ""
+    todo: list[str] = []  # what an imported plan did not say, for the user to settle (validate lists it)
     seed: int = 20191101
     default_distribution: Distribution = "pert"
     start: Quantity[dt.date]

@@ -9,7 +9,7 @@ import numpy as np
 import simpy
 
 from transition_sim.golive import GoLiveCalendar
-from transition_sim.programme import Network
+from transition_sim.programme import FROM_START, Network, earliest_start
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,20 +76,19 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     env = simpy.Environment(initial_time=net.status_day)
     pools = [simpy.Container(env, capacity=size, init=size) for size in net.capacity_sizes]
     procs: list = [None] * n
+    started = [env.event() if watched else None for watched in net.start_watched]
 
     def perform(k: int, in_progress: bool):
         if not in_progress:
-            latest = -np.inf
-            for p in net.predecessors[k]:
-                if procs[p] is not None:
-                    yield procs[p]
-                if finish[p] > latest:
-                    latest, driver[k] = finish[p], p
-            if env.now < net.not_before_day[k]:  # false for nan
-                yield env.timeout(net.not_before_day[k] - env.now)
+            earliest = yield from wait_for_links(k)
         for c, amount in net.needs[k]:
             yield pools[c].get(amount)
-        begin = env.now
+        # without shared capacity a task starts at its earliest time, which may be before the
+        # predecessor's event that fixed it (an FF or SF link, a negative lag): the exact forward pass
+        begin = env.now if in_progress or net.needs[k] else earliest
+        start[k] = net.started_day[k] if in_progress else begin
+        if started[k] is not None:
+            started[k].succeed()
         task_pauses = pauses if net.pausable[k] else []
         work = work_days[k]
         end = advance(begin, work, task_pauses)
@@ -98,11 +97,20 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
                 work += extra
                 applied[r] += extra
                 end = advance(begin, work, task_pauses)
-        yield env.timeout(end - begin)
+        yield env.timeout(max(end - env.now, 0.0))
         for c, amount in net.needs[k]:
             pools[c].put(amount)
-        start[k] = net.started_day[k] if in_progress else begin
         finish[k] = end
+
+    def wait_for_links(k: int):
+        """Wait for the predecessors' starts and finishes task k's links need, then until its earliest start."""
+        for p, kind, _ in net.links[k]:
+            if procs[p] is not None:
+                yield started[p] if kind in FROM_START else procs[p]
+        earliest, driver[k] = earliest_start(net, k, start, finish, work_days[k])
+        if env.now < earliest:
+            yield env.timeout(earliest - env.now)
+        return earliest
 
     for k in net.process_order:
         procs[k] = env.process(perform(k, bool(net.in_progress[k])))

@@ -22,6 +22,13 @@ def parse_duration(value: object) -> float:
     return float(match.group(1)) * DAYS_PER_UNIT[match.group(2)]
 
 
+def parse_lag(value: object) -> float:
+    """Days in a link's lag such as `2d` or `-1d` (a negative lag is a lead)."""
+    if isinstance(value, str) and value.strip().startswith("-"):
+        return -parse_duration(value.strip()[1:])
+    return parse_duration(value)
+
+
 _MONEY = re.compile(r"^\s*(-?)\s*£?\s*(\d+(?:\.\d+)?)\s*([km]?)\s*$")
 POUNDS_PER_UNIT = {"": 1.0, "k": 1e3, "m": 1e6}
 
