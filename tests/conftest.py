@@ -45,3 +45,37 @@ def loaded(write):
     def _loaded(content, **kwargs):
         return load(write(content), **kwargs)
     return _loaded
+
+
+@pytest.fixture(name="scenario_dict")
+def scenario_dict_fixture():
+    """`scenario_dict(**changes)`: the minimal scenario with top-level keys replaced."""
+    return scenario_dict
+
+
+@pytest.fixture
+def cli():
+    """`cli(*args)`: the command run in-process, its result (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from transition_sim.cli import main
+
+    def _cli(*args):
+        return CliRunner().invoke(main, [str(a) for a in args])
+    return _cli
+
+
+@pytest.fixture
+def bad_input(cli):
+    """`bad_input(*args)`: run a command that must refuse its input: exit 2, no traceback; its output."""
+    def _bad(*args):
+        result = cli(*args)
+        assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+        assert "Traceback" not in result.output and not isinstance(result.exception, AssertionError)
+        return result.output
+    return _bad
+
+
+@pytest.fixture(scope="session")
+def minimal_yaml():
+    return yaml.safe_dump(MINIMAL, sort_keys=False)

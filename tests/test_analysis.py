@@ -140,7 +140,7 @@ def test_sweep_runs_every_combination(tmp_path):
     ("tasks.company_setup.colour=red,blue", "unknown key 'colour'"),
     ("capacities.hr=1,,2", "a value is empty"),
     ("capacities.hr=one,two", "capacities.hr.value"),
-    ("nothing.here=1", "no key 'nothing'"),
+    ("nothing.here=1", "unknown key 'nothing'"),
 ])
 def test_bad_vary_exits_2_with_a_message(tmp_path, vary, message):
     result = CliRunner().invoke(main, ["sweep", "--vary", vary, "--runs", "10", "--out", str(tmp_path)])

@@ -108,7 +108,7 @@ def test_strict_fails_on_a_number_without_source(write):
 
 @pytest.mark.parametrize("setting, message", [
     ("capacities", "expected key.path=value"),
-    ("nothing.here=1", "no key 'nothing'"),
+    ("nothing.here=1", "unknown key 'nothing'"),
     ("tasks.a.duration.low=soon", "not a duration"),
     ("planned_go_live=2020-13-01", "planned_go_live.value"),
     ("tasks.a.colour=red", "unknown key 'colour'"),

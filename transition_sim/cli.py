@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -16,9 +19,19 @@ from transition_sim.scenario import bundled_what_ifs, models_dir
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 RUNS = click.option("--runs", type=click.IntRange(min=1), default=2000, show_default=True,
                     help="Replications (for scenario files; run folders keep their own).")
-SEED = click.option("--seed", type=int, default=None, help="Master seed (default: the scenario's).")
-WORKERS = click.option("--workers", type=click.IntRange(min=1), default=None,
-                       help="Worker processes (default: all cores).")
+SEED = click.option("--seed", type=click.IntRange(min=0), default=None, help="Master seed (default: the scenario's).")
+
+
+def _cap_workers(ctx, param, value):
+    cores = api.available_workers()
+    if value is not None and value > cores:
+        click.echo(f"note: --workers {value} capped at {cores}, the cores available", err=True)
+        return cores
+    return value
+
+
+WORKERS = click.option("--workers", type=click.IntRange(min=1), default=None, callback=_cap_workers,
+                       help="Worker processes (default and most: all cores).")
 OUT = click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),
                    help="Folder that holds run folders.")
 FORCE = click.option("--force", is_flag=True, help="Replace existing output of the same name.")
@@ -42,11 +55,12 @@ SET = click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE"
 
 
 def reports_bad_input(command):
-    """Bad input becomes a message naming file, key path and line, and exit code 2; Ctrl-C exits 130."""
+    """Bad input becomes a message naming file, key path and line, and exit code 2; Ctrl-C and SIGTERM exit 130."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with terminate_as_interrupt():
+                return command(*args, **kwargs)
         except ScenarioError as err:
             for problem in err.problems:
                 click.echo(f"error: {problem}", err=True)
@@ -54,7 +68,28 @@ def reports_bad_input(command):
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written", err=True)
             sys.exit(130)
+        except OSError as err:
+            where = f" {err.filename}" if err.filename else ""
+            click.echo(f"error: cannot write or read{where}: {err.strerror or err}", err=True)
+            sys.exit(1)
     return wrapper
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """SIGTERM handled like Ctrl-C, so a killed run cleans up its temporary folder."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,16 +116,30 @@ def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
     """
     result = api.run(scenario, runs=runs, seed=seed, workers=workers, overrides=overrides, name=name,
                      out=out, force=force, progress=sys.stderr.isatty(), with_report=not no_report)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(format_summary(result))
+
+
+def critical_task_lines(tasks: list[dict], shown: int = 6) -> list[str]:
+    """Tasks on every critical chain in one line; then the most often critical, ties with the last included."""
+    always = [row["task_id"] for row in tasks if row["criticality"] >= 1.0]
+    varying = [row for row in tasks if row["criticality"] < 1.0]
+    if len(varying) > shown:
+        cut = varying[shown - 1]["criticality"]
+        varying = [row for row in varying if row["criticality"] >= cut]
+    lines = [f"  always (every replication): {', '.join(always)}"] if always else []
+    return lines + [f"  {row['criticality']:6.1%}  {row['task_id']}  ({row['name']})" for row in varying]
 
 
 def format_summary(result: api.Run) -> str:
     s = result.summary
-    pct = lambda share: f"{100 * share['share']:.1f}% (± {100 * share['standard_error']:.1f}%)"  # noqa: E731
+    pct = lambda share: f"{100 * share['share']:.1f}% (± 1 s.e. {100 * share['standard_error']:.1f}%)"  # noqa: E731
     lines = [
         f"{s['scenario']}",
-        f"  {s['replications']:,} replications, seed {s['seed']}, {result.workers} workers, "
-        f"{result.seconds:.1f} s ({s['replications'] / result.seconds:,.0f} replications/s)",
+        f"  {s['replications']:,} replications, seed {s['seed']}, {result.workers} workers: simulated in "
+        f"{result.seconds:.1f} s ({s['replications'] / result.seconds:,.0f} replications/s), "
+        f"{result.total_seconds:.1f} s in all",
         f"  planned go-live {s['planned_go_live']}, vesting day {s['vesting_day']}",
         "",
         "Go-live     " + "  ".join(f"{k} {v}" for k, v in s["go_live"].items()),
@@ -103,7 +152,7 @@ def format_summary(result: api.Run) -> str:
     ]
     lines += [f"  {row['criticality']:6.1%}  {row['workstream']}" for row in s["critical_workstreams"][:6]]
     lines += ["  tasks:"]
-    lines += [f"  {row['criticality']:6.1%}  {row['task_id']}  ({row['name']})" for row in s["critical_tasks"][:6]]
+    lines += critical_task_lines(s["critical_tasks"])
     if "costs" in s:
         lines += format_costs(s["costs"])
     if result.folder is not None:
@@ -172,7 +221,7 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
           models/what-if/no-pandemic.yaml
       transition-sim compare runs/base runs/sept --report comparison.html
     """
-    folder = Path(out) / (name or api.timestamped("compare"))
+    folder = runstore.run_folder(out, api.timestamped("compare") if name is None else name)
     runstore.check_free(folder, force)
     if report_path is not None:
         runstore.check_free(Path(report_path), force)
@@ -199,7 +248,7 @@ def sweep(scenario, vary, runs, seed, workers, name, out, force):
     Example:
       transition-sim sweep --vary capacities.hr=1,2,3 --vary planned_go_live=2020-07-01,2020-11-01
     """
-    folder = Path(out) / (name or api.timestamped("sweep"))
+    folder = runstore.run_folder(out, api.timestamped("sweep") if name is None else name)
     runstore.check_free(folder, force)
     table = api.sweep(scenario, vary, runs=runs, seed=seed, workers=workers, progress=sys.stderr.isatty())
     table.index = pd.RangeIndex(1, len(table) + 1, name="point")
@@ -226,7 +275,7 @@ def drivers(run_folder, workers, force):
     Example:
       transition-sim drivers runs/northamptonshire-20201101-120000
     """
-    runstore.check_free(Path(run_folder) / "drivers.xlsx", force)
+    runstore.check_free(Path(run_folder) / "drivers.xlsx", force, hint="pass --force to replace it")
     found = api.drivers(run_folder, workers=workers)
     paths = tables.write_tables(Path(run_folder), "drivers", found, force=force)
     titles = {"figures": "Headline figures with 95% confidence intervals from the Monte Carlo sample",

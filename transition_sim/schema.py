@@ -191,7 +191,7 @@ class Finance(Model):
 class Scenario(Model):
     name: str
     description: str = ""
-    seed: int = 20191101
+    seed: Annotated[int, Field(ge=0)] = 20191101
     default_distribution: Distribution = "pert"
     start: Quantity[dt.date]
     status_date: Quantity[dt.date] | None = None
