@@ -79,3 +79,12 @@ def bad_input(cli):
 @pytest.fixture(scope="session")
 def minimal_yaml():
     return yaml.safe_dump(MINIMAL, sort_keys=False)
+
+
+@pytest.fixture(scope="session")
+def baseline_run(tmp_path_factory):
+    """A small run folder of the bundled baseline (30 replications, no report): read it, do not change it."""
+    from transition_sim import api
+    out = tmp_path_factory.mktemp("baseline-run")
+    api.run(None, runs=30, workers=1, out=out, name="base", with_report=False)
+    return out / "base"

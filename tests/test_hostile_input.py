@@ -202,14 +202,6 @@ def test_a_bundled_what_if_error_names_the_what_if(bad_input, tmp_path):
 
 # --- run folders that were not run folders -------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def small_run(tmp_path_factory):
-    from transition_sim import api
-    out = tmp_path_factory.mktemp("runs")
-    api.run(None, runs=20, workers=1, out=out, name="small", with_report=False)
-    return out / "small"
-
-
 def _copy(run, tmp_path):
     import shutil
     target = tmp_path / "copy"
@@ -219,9 +211,9 @@ def _copy(run, tmp_path):
 
 @pytest.mark.parametrize("command", ["drivers", "report", "compare"])
 @pytest.mark.parametrize("damage", ["parquet", "manifest", "manifest-json", "columns"])
-def test_a_damaged_run_folder_is_named_not_a_traceback(bad_input, small_run, tmp_path, command, damage):
+def test_a_damaged_run_folder_is_named_not_a_traceback(bad_input, baseline_run, tmp_path, command, damage):
     import pandas as pd
-    folder = _copy(small_run, tmp_path)
+    folder = _copy(baseline_run, tmp_path)
     if damage == "parquet":
         (folder / "replications.parquet").write_bytes(b"PAR1 this is not parquet")
         name = "replications.parquet"
@@ -234,7 +226,7 @@ def test_a_damaged_run_folder_is_named_not_a_traceback(bad_input, small_run, tmp
     else:
         pd.DataFrame({"x": [1]}).to_parquet(folder / "tasks.parquet")
         name = "tasks.parquet"
-    args = [command, folder] + ([small_run, "--out", tmp_path] if command == "compare" else [])
+    args = [command, folder] + ([baseline_run, "--out", tmp_path] if command == "compare" else [])
     assert name in bad_input(*args)
 
 

@@ -147,12 +147,10 @@ def test_out_under_a_file_is_refused_for_compare_and_sweep(bad_input, tmp_path, 
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory):
-    from conftest import MINIMAL  # noqa: F401  (fixtures are per test; this module-scoped folder needs the data)
-    import yaml
+def saved(tmp_path_factory, minimal_yaml):
     root = tmp_path_factory.mktemp("pairs")
     path = root / "s.yaml"
-    path.write_text(yaml.safe_dump(MINIMAL))
+    path.write_text(minimal_yaml)
     api.run(path, runs=60, workers=1, out=root, name="folder", with_report=False)
     return path, root / "folder"
 

@@ -63,7 +63,7 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
         runstore.check_free(folder, force)
     workers = workers_used(workers, runs)
     began = time.perf_counter()
-    results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers, progress=progress)
+    results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers, progress=progress_bars.on(progress))
     seconds = time.perf_counter() - began
     warnings = warnings_of(results)
     summary = {**analysis.headline(results), "warnings": warnings}
@@ -171,21 +171,22 @@ RUN_COLUMNS = {"replications": ("replication", "go_live_date", "readiness_date",
                "risks": ("replication", "risk_id", "struck")}
 
 
-def results_of(source: str | Path, runs: int, seed: int | None, workers: int | None) -> Results:
+def results_of(source: str | Path, runs: int, seed: int | None, workers: int | None,
+               progress: bool = False) -> Results:
     """A run folder's results, or a scenario file simulated now."""
     if Path(source).is_dir():
         return load_run(source)
-    return simulate(load(source).scenario, runs=runs, seed=seed, workers=workers)
+    return simulate(load(source).scenario, runs=runs, seed=seed, workers=workers, progress=progress_bars.on(progress))
 
 
 def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, workers: int | None = None,
-            with_results: bool = False):
+            with_results: bool = False, progress: bool = False):
     """One column per run folder or scenario file, differences against the first, and a go-live test."""
     if len(sources) < 2:
         raise ScenarioError([Problem("compare", "", None, "give at least two run folders or scenario files")])
     named, seen = [], {}
     for source in sources:
-        results = results_of(source, runs, seed, workers)
+        results = results_of(source, runs, seed, workers, progress)
         name = results.scenario.name
         seen[name] = seen.get(name, 0) + 1
         named.append((name if seen[name] == 1 else f"{name} #{seen[name]}", results))
@@ -226,9 +227,12 @@ def sweep(scenario: str | Path | None = None, vary: dict[str, list] | list[str] 
         overrides = [f"{path}={value}" for path, value in zip(paths, point)]
         loaded.append(load(scenario, overrides, origin="--vary"))
     rows = []
+    bar = progress_bars.bar(len(points), "sweep points", progress, unit="point")
     for point, item in zip(points, loaded):
-        results = simulate(item.scenario, runs=runs, seed=seed, workers=workers, progress=progress)
+        results = simulate(item.scenario, runs=runs, seed=seed, workers=workers, progress=progress_bars.on(progress))
         rows.append({**dict(zip(paths, point)), **headline_row(results)})
+        bar.update(1)
+    bar.close()
     return pd.DataFrame(rows)
 
 
@@ -246,12 +250,13 @@ def headline_row(results: Results) -> dict:
     return row
 
 
-def drivers(source: str | Path | Results, workers: int | None = None) -> dict[str, pd.DataFrame]:
+def drivers(source: str | Path | Results, workers: int | None = None,
+            progress: bool = False) -> dict[str, pd.DataFrame]:
     """What drives slippage: task criticality and correlation, risk removal shifts, cost-schedule frontier."""
     results = source if isinstance(source, Results) else load_run(source)
-
-    def rerun(scenario):
-        return simulate(scenario, runs=results.runs, seed=results.seed, workers=workers, with_costs=False)
+    rerun = progress_bars.counted(
+        lambda scenario: simulate(scenario, runs=results.runs, seed=results.seed, workers=workers, with_costs=False),
+        len(results.scenario.risks), "risk re-runs", progress)
 
     out = {"figures": tables.present(analysis.figures(results)),
            "tasks": analysis.task_drivers(results), "risks": analysis.risk_drivers(results, rerun)}

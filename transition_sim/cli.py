@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from transition_sim import __version__, api, runstore, tables
+from transition_sim import __version__, api, runstore, tables, terminal
 from transition_sim.errors import ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 
@@ -104,8 +104,9 @@ def main():
 @SET
 @output_options("scenario name and time")
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
+@terminal.summary_output
 @reports_bad_input
-def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
+def run(scenario, runs, seed, workers, overrides, name, out, force, no_report, quiet):
     """Run a scenario (default: the bundled Northamptonshire baseline) and write runs/<name>/.
 
     \b
@@ -113,12 +114,15 @@ def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
       transition-sim run
       transition-sim run models/northamptonshire-sept-2020.yaml --runs 5000 --name sept
       transition-sim run --set capacities.hr=3 --set planned_go_live=2020-11-01
+      transition-sim run --runs 500 --json > summary.json
     """
     result = api.run(scenario, runs=runs, seed=seed, workers=workers, overrides=overrides, name=name,
-                     out=out, force=force, progress=sys.stderr.isatty(), with_report=not no_report)
+                     out=out, force=force, progress=not quiet, with_report=not no_report)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(format_summary(result))
+    data = {**result.summary, "folder": str(result.folder) if result.folder else None, "workers": result.workers,
+            "seconds": {"simulate": result.seconds, "total": result.total_seconds}}
+    return format_summary(result), data
 
 
 def critical_task_lines(tasks: list[dict], shown: int = 6) -> list[str]:
@@ -198,8 +202,7 @@ def validate(scenario, strict, overrides):
 
 
 def show(title: str, table: pd.DataFrame) -> str:
-    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_colwidth", 60):
-        return f"{title}\n{table.to_string()}\n"
+    return terminal.render(title, terminal.readable(table))
 
 
 @main.command()
@@ -208,8 +211,9 @@ def show(title: str, table: pd.DataFrame) -> str:
 @output_options("compare and time")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an interactive comparison page to this HTML file.")
+@terminal.summary_output
 @reports_bad_input
-def compare(sources, runs, seed, workers, name, out, force, report_path):
+def compare(sources, runs, seed, workers, name, out, force, report_path, quiet):
     """Compare run folders or scenarios side by side; a scenario file is run first.
 
     Scenarios run with the same seed share random numbers task by task and risk by risk, so a
@@ -225,13 +229,14 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
     runstore.check_free(folder, force)
     if report_path is not None:
         runstore.check_free(Path(report_path), force)
-    raw, named = api.compare(*sources, runs=runs, seed=seed, workers=workers, with_results=True)
+    raw, named = api.compare(*sources, runs=runs, seed=seed, workers=workers, with_results=True, progress=not quiet)
     table = tables.present(raw)
     paths = tables.write_tables(folder, "compare", {"compare": table}, force=True)
     if report_path is not None:
         paths.append(api.write_comparison_report(named, report_path, force=force))
-    click.echo(show("Comparison (Δ: difference from the first column; in days for dates)", table))
-    click.echo("Written: " + ", ".join(str(p) for p in paths))
+    text = show("Comparison (Δ: difference from the first column; in days for dates)", table)
+    return (text + "Written: " + ", ".join(str(p) for p in paths),
+            {"comparison": terminal.records(table), "written": [str(p) for p in paths]})
 
 
 @main.command()
@@ -240,8 +245,9 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
               help="A parameter and its values (repeatable: the grid is every combination).")
 @simulation_options
 @output_options("sweep and time")
+@terminal.summary_output
 @reports_bad_input
-def sweep(scenario, vary, runs, seed, workers, name, out, force):
+def sweep(scenario, vary, runs, seed, workers, name, out, force, quiet):
     """Run the grid of what-ifs, one run per combination, and tabulate the headline figures.
 
     \b
@@ -250,11 +256,11 @@ def sweep(scenario, vary, runs, seed, workers, name, out, force):
     """
     folder = runstore.run_folder(out, api.timestamped("sweep") if name is None else name)
     runstore.check_free(folder, force)
-    table = api.sweep(scenario, vary, runs=runs, seed=seed, workers=workers, progress=sys.stderr.isatty())
+    table = api.sweep(scenario, vary, runs=runs, seed=seed, workers=workers, progress=not quiet)
     table.index = pd.RangeIndex(1, len(table) + 1, name="point")
     paths = tables.write_tables(folder, "sweep", {"sweep": table}, force=True)
-    click.echo(show(f"Sweep: {len(table)} points", table))
-    click.echo("Written: " + ", ".join(str(p) for p in paths))
+    return (show(f"Sweep: {len(table)} points", table) + "Written: " + ", ".join(str(p) for p in paths),
+            {"sweep": terminal.records(table.reset_index()), "written": [str(p) for p in paths]})
 
 
 def on_a_run_folder(command):
@@ -265,7 +271,8 @@ def on_a_run_folder(command):
 
 @main.command()
 @on_a_run_folder
-def drivers(run_folder, workers, force):
+@terminal.summary_output
+def drivers(run_folder, workers, force, quiet):
     """What drives slippage in a run: critical tasks, risks, and cost-schedule joint confidence.
 
     Each risk's effect is measured by re-running the scenario without it, with the run's seed and
@@ -276,7 +283,7 @@ def drivers(run_folder, workers, force):
       transition-sim drivers runs/northamptonshire-20201101-120000
     """
     runstore.check_free(Path(run_folder) / "drivers.xlsx", force, hint="pass --force to replace it")
-    found = api.drivers(run_folder, workers=workers)
+    found = api.drivers(run_folder, workers=workers, progress=not quiet)
     paths = tables.write_tables(Path(run_folder), "drivers", found, force=force)
     titles = {"figures": "Headline figures with 95% confidence intervals from the Monte Carlo sample",
               "tasks": "Tasks: criticality (share of replications on the critical chain) and Spearman "
@@ -284,9 +291,9 @@ def drivers(run_folder, workers, force):
               "risks": "Risks: share of replications struck, and how much earlier go-live is (days) without it",
               "joint_confidence": "Joint confidence: least transition cost (£m) for P(go-live <= date and "
                                   "cost <= C) at 70% and 80%"}
-    for key, table in found.items():
-        click.echo(show(titles[key], table.head(20) if key == "tasks" else table))
-    click.echo("Written: " + ", ".join(str(p) for p in paths))
+    text = "".join(show(titles[key], table.head(20) if key == "tasks" else table) for key, table in found.items())
+    return (text + "Written: " + ", ".join(str(p) for p in paths),
+            {**{key: terminal.records(table) for key, table in found.items()}, "written": [str(p) for p in paths]})
 
 
 @main.command()
@@ -298,7 +305,7 @@ def report(run_folder, workers, force):
     Example:
       transition-sim report runs/northamptonshire-20201101-120000 --force
     """
-    click.echo(f"Written: {api.rebuild_report(run_folder, force=force, workers=workers)}")
+    click.echo(f"Written: {api.rebuild_report(run_folder, force=force, workers=workers, progress=True)}")
 
 
 @main.command("list")

@@ -8,9 +8,13 @@ from typing import Callable
 from tqdm import tqdm
 
 
+def on(enabled: bool) -> bool:
+    """Whether to show progress: asked for, and stderr a terminal (not a pipe or a log file)."""
+    return enabled and sys.stderr.isatty()
+
+
 def bar(total: int, desc: str, enabled: bool, unit: str = "step") -> tqdm:
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
-                disable=not (enabled and sys.stderr.isatty()))
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False, disable=not on(enabled))
 
 
 def counted(function: Callable, total: int, desc: str, enabled: bool) -> Callable:
