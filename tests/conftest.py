@@ -6,20 +6,7 @@ import yaml
 
 from transition_sim.scenario import load
 
-MINIMAL = {
-    "name": "minimal",
-    "seed": 7,
-    "start": {"value": "2020-01-01", "assumption": "test"},
-    "planned_go_live": {"value": "2020-03-01", "assumption": "test"},
-    "vesting_day": {"value": "2021-04-01", "assumption": "test"},
-    "go_live": {"go_no_go_notice": {"value": "0d", "assumption": "test"},
-                "eli_notice": {"value": "28d", "assumption": "test"},
-                "consultation_tasks": ["a"]},
-    "tasks": {
-        "a": {"name": "A", "workstream": "w", "duration": {"low": "10d", "likely": "20d", "high": "30d"},
-              "assumption": "test"},
-    },
-}
+MINIMAL = yaml.safe_load((Path(__file__).resolve().parent / "data" / "minimal.yaml").read_text(encoding="utf-8"))
 
 
 def scenario_dict(**changes) -> dict:

@@ -9,7 +9,6 @@ from transition_sim import analysis
 from transition_sim.cli import main
 from transition_sim.montecarlo import simulate
 from transition_sim.scenario import load
-from conftest import scenario_dict
 
 
 def test_percentile_intervals_cover_the_truth_at_their_stated_rate():
@@ -43,7 +42,7 @@ def task(duration, **extra):
 
 
 @pytest.fixture
-def float_network(loaded):
+def float_network(scenario_dict, loaded):
     """`long` is always critical; `short` has 100 days of float."""
     data = scenario_dict(tasks={"long": task({"low": "150d", "likely": "200d", "high": "300d"}),
                                 "short": task({"low": "10d", "likely": "20d", "high": "50d"}),
