@@ -249,3 +249,8 @@ def test_extends_merging_is_linear_in_the_number_of_tasks(tmp_path, scenario_dic
         assert len(load(tmp_path / f"{name}.yaml").scenario.tasks) == 1000
         seconds[name] = time.perf_counter() - began
     assert seconds["adds"] < 2 * seconds["whole"] + 1, seconds  # quadratic merging took 20 times as long
+
+
+def test_a_date_too_close_to_the_calendar_end_is_blamed(bad_input, write, scenario_dict):
+    out = bad_input("validate", write(scenario_dict()), "--set", "planned_go_live=4999-12-01")
+    assert "planned_go_live: 4999-12-01 leaves too little time" in out

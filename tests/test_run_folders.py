@@ -33,7 +33,7 @@ def runs_with_others(tmp_path, scenario, cli):
     return out
 
 
-@pytest.mark.parametrize("name", [".", "..", "a/b", "ABSOLUTE", "../escape", ".hidden", ""])
+@pytest.mark.parametrize("name", [".", "..", "a/b", "ABSOLUTE", "../escape", ".hidden", "", "x" * 300])
 def test_a_run_name_is_one_folder_name(bad_input, runs_with_others, scenario, name):
     elsewhere = runs_with_others.parent / "elsewhere"
     name = str(elsewhere) if name == "ABSOLUTE" else name

@@ -23,15 +23,16 @@ from transition_sim.errors import Problem, ScenarioError
 
 TABLES = ("replications", "tasks", "risks")
 TEMPORARY = re.compile(r"^\..+\.(?:partial|replaced)-(\d+)$")
+MAX_NAME_BYTES = 200  # file systems allow 255, less the temporary name's prefix and suffix
 OVERWRITE_HINT = "choose another --name or pass --force to replace it"
 
 
 def check_name(name: str) -> str:
     """A run name is a single folder name: no separators, not `.` or `..`, not hidden."""
     if (not name or name != name.strip() or "/" in name or "\\" in name or "\0" in name
-            or name in (".", "..") or name.startswith(".")):
-        raise ScenarioError([Problem("--name", "", None, f"{name!r} is not a run name: give one folder name, "
-                                     "without '/', not starting with '.'")])
+            or name in (".", "..") or name.startswith(".") or len(name.encode("utf-8")) > MAX_NAME_BYTES):
+        raise ScenarioError([Problem("--name", "", None, f"{name[:60]!r} is not a run name: give one folder name, "
+                                     f"without '/', not starting with '.', at most {MAX_NAME_BYTES} bytes")])
     return name
 
 

@@ -358,9 +358,13 @@ def _check_bounds(scenario: Scenario, add) -> None:
     spans += [(("risks", k, "pause"), r.pause.high) for k, r in scenario.risks.items() if r.pause is not None]
     spans += [(("risks", k, "delays", t), d.high) for k, r in scenario.risks.items() for t, d in r.delays.items()]
     notices = scenario.go_live.go_no_go_notice.value + scenario.go_live.eli_notice.value
-    latest_start = max([scenario.status] + [d for _, d in dated])
+    latest_loc, latest_start = max([(("status_date",), scenario.status)] + dated, key=lambda d: d[1])
     worst = sum(days for _, days in spans) + notices
     if (LATEST_DATE - latest_start).days < worst:
+        if worst < DAYS_PER_UNIT["y"]:
+            add(latest_loc, f"{latest_start} leaves too little time before {LATEST_DATE}, the latest date the "
+                f"model handles, for the programme to finish ({worst:,.0f} days at the longest)")
+            return
         loc, days = max(spans, key=lambda s: s[1]) if spans else (("go_live",), notices)
         add(loc, f"the programme could run past {LATEST_DATE}: its durations, pauses and delays add up to "
             f"{worst / DAYS_PER_UNIT['y']:,.0f} years at their longest (this one {days / DAYS_PER_UNIT['y']:,.0f})")
