@@ -6,30 +6,8 @@ import yaml
 
 from transition_sim.scenario import load
 
-# one county becoming one unitary on 1 April 2021, the service moving to a trust
-ORGANISATIONS = {
-    "councils": {"old": {"name": "Old County", "role": "predecessor"},
-                 "new": {"name": "New Unitary", "role": "successor",
-                         "from": {"value": "2021-04-01", "assumption": "test"}}},
-    "providers": {"trust": {"name": "Trust", "owners": ["old", "new"]}},
-    "delivery": {"model": "trust", "provider": "trust"},
-    "programmes": {"service": {"name": "Service transition", "delivers": ["trust"]}},
-}
-
-MINIMAL = {
-    "name": "minimal",
-    "seed": 7,
-    "start": {"value": "2020-01-01", "assumption": "test"},
-    "planned_go_live": {"value": "2020-03-01", "assumption": "test"},
-    **ORGANISATIONS,
-    "go_live": {"programme": "service", "go_no_go_notice": {"value": "0d", "assumption": "test"},
-                "eli_notice": {"value": "28d", "assumption": "test"},
-                "consultation_tasks": ["a"]},
-    "tasks": {
-        "a": {"name": "A", "workstream": "w", "duration": {"low": "10d", "likely": "20d", "high": "30d"},
-              "assumption": "test"},
-    },
-}
+MINIMAL = yaml.safe_load((Path(__file__).resolve().parent / "data" / "minimal.yaml").read_text(encoding="utf-8"))
+ORGANISATIONS = {key: MINIMAL[key] for key in ("councils", "providers", "delivery", "programmes")}
 
 
 def scenario_dict(**changes) -> dict:
@@ -55,3 +33,46 @@ def loaded(write):
     def _loaded(content, **kwargs):
         return load(write(content), **kwargs)
     return _loaded
+
+
+@pytest.fixture(name="scenario_dict")
+def scenario_dict_fixture():
+    """`scenario_dict(**changes)`: the minimal scenario with top-level keys replaced."""
+    return scenario_dict
+
+
+@pytest.fixture
+def cli():
+    """`cli(*args)`: the command run in-process, its result (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from transition_sim.cli import main
+
+    def _cli(*args):
+        return CliRunner().invoke(main, [str(a) for a in args])
+    return _cli
+
+
+@pytest.fixture
+def bad_input(cli):
+    """`bad_input(*args)`: run a command that must refuse its input: exit 2, no traceback; its output."""
+    def _bad(*args):
+        result = cli(*args)
+        assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+        assert "Traceback" not in result.output and not isinstance(result.exception, AssertionError)
+        return result.output
+    return _bad
+
+
+@pytest.fixture(scope="session")
+def minimal_yaml():
+    return yaml.safe_dump(MINIMAL, sort_keys=False)
+
+
+@pytest.fixture(scope="session")
+def baseline_run(tmp_path_factory):
+    """A small run folder of the bundled baseline (30 replications, no report): read it, do not change it."""
+    from transition_sim import api
+    out = tmp_path_factory.mktemp("baseline-run")
+    api.run(None, runs=30, workers=1, out=out, name="base", with_report=False)
+    return out / "base"

@@ -6,7 +6,6 @@ import pandas as pd
 from click.testing import CliRunner
 
 from transition_sim.cli import main
-from conftest import scenario_dict
 
 
 def invoke(*args):
@@ -79,7 +78,7 @@ def test_validate_baseline_strict():
     assert result.exit_code == 0 and result.output.startswith("ok: 33 trust tasks")
 
 
-def test_validate_extends_and_null_removes(write):
+def test_validate_extends_and_null_removes(scenario_dict, write):
     base = write(scenario_dict(risks={"r": {"name": "r", "probability": 0.5, "assumption": "x",
                                             "window": {"start": "2020-01-01", "end": "2020-02-01"},
                                             "pause": {"low": "1w", "likely": "1w", "high": "1w"}}}), "base.yaml")

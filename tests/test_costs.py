@@ -20,11 +20,13 @@ def results(baseline):
     return simulate(baseline, runs=RUNS, workers=2)
 
 
-def test_financial_years_run_april_to_march():
-    assert financial_year(2020) == "2020/21"
-    ledger = pd.DataFrame({"month": pd.to_datetime(["2021-03-01", "2021-04-01"])})
-    model_years = [financial_year(int(d.year - (d.month < 4))) for d in ledger["month"]]
-    assert model_years == ["2020/21", "2021/22"]
+def test_financial_years_run_april_to_march(baseline):
+    assert financial_year(2020) == "2020/21" and financial_year(1999) == "1999/00"
+    model = CostModel(baseline, 1, 1)
+    labels = {month: financial_year(int(year)) for month, year in zip(model.months, model.fy_year)}
+    assert labels[pd.Timestamp("2021-03-01")] == "2020/21" and labels[pd.Timestamp("2021-04-01")] == "2021/22"
+    new_years = [m for previous, m in zip(model.months, model.months[1:]) if labels[m] != labels[previous]]
+    assert len(new_years) >= 5 and all(m.month == 4 for m in new_years)
 
 
 def test_ledger_months_carry_their_financial_year(results):

@@ -4,7 +4,6 @@ from scipy import integrate, optimize, stats
 
 from transition_sim.montecarlo import simulate
 from transition_sim.simulation import advance, merged_pauses
-from conftest import scenario_dict
 
 TRI = {"low": "10d", "likely": "20d", "high": "40d"}
 
@@ -31,7 +30,7 @@ def fixed(days):
     return {"low": f"{days}d", "likely": f"{days}d", "high": f"{days}d"}
 
 
-def test_pause_stops_work_in_progress_which_resumes_after_it(loaded):
+def test_pause_stops_work_in_progress_which_resumes_after_it(scenario_dict, loaded):
     data = scenario_dict(
         tasks={"a": task(fixed(30)), "b": task(fixed(10), predecessors=["a"])},
         risks={"pause": {"name": "p", "probability": 1.0, "window": {"start": "2020-01-11", "end": "2020-01-12"},
@@ -45,7 +44,7 @@ def test_pause_stops_work_in_progress_which_resumes_after_it(loaded):
     assert np.allclose(results.risks["pause_days"], 14.0)
 
 
-def test_delay_hits_only_unfinished_tasks(loaded):
+def test_delay_hits_only_unfinished_tasks(scenario_dict, loaded):
     data = scenario_dict(
         tasks={"a": task(fixed(10)), "b": task(fixed(100))},
         risks={"late": {"name": "l", "probability": 1.0, "window": {"start": "2020-02-01", "end": "2020-02-02"},
@@ -56,14 +55,14 @@ def test_delay_hits_only_unfinished_tasks(loaded):
     assert np.allclose(results.risks["delay_days"], 7.0)
 
 
-def test_capacity_makes_tasks_queue(loaded):
+def test_capacity_makes_tasks_queue(scenario_dict, loaded):
     data = scenario_dict(capacities={"hr": {"value": 1, "assumption": "test"}},
                          tasks={"a": task(fixed(10), needs={"hr": 1}), "b": task(fixed(10), needs={"hr": 1})})
     results = simulate(loaded(data).scenario, runs=5, workers=1)
     assert sorted(results.tasks.groupby("task_id", observed=True)["finish_day"].first()) == [10.0, 20.0]
 
 
-def test_status_date_reforecast(loaded):
+def test_status_date_reforecast(scenario_dict, loaded):
     data = scenario_dict(
         status_date={"value": "2020-02-01", "assumption": "test"},
         go_live={**scenario_dict()["go_live"], "consultation_tasks": ["next"]},
@@ -78,7 +77,7 @@ def test_status_date_reforecast(loaded):
     assert starts["going"] == 10.0 and starts["next"] == 36.0
 
 
-def test_risk_before_the_status_date_cannot_strike(loaded):
+def test_risk_before_the_status_date_cannot_strike(scenario_dict, loaded):
     data = scenario_dict(
         status_date={"value": "2020-03-01", "assumption": "test"},
         tasks={"a": task(fixed(10))},
@@ -88,7 +87,7 @@ def test_risk_before_the_status_date_cannot_strike(loaded):
     assert not results.risks["struck"].any()
 
 
-def test_risk_strikes_at_its_probability(loaded):
+def test_risk_strikes_at_its_probability(scenario_dict, loaded):
     data = scenario_dict(risks={"r": {"name": "r", "probability": 0.3, "window": {"start": "2020-01-01",
                                                                                  "end": "2020-03-01"},
                                       "delays": {"a": fixed(1)}, "assumption": "test"}})
@@ -97,7 +96,7 @@ def test_risk_strikes_at_its_probability(loaded):
     assert abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / n)
 
 
-def test_completion_time_matches_the_exact_distribution(loaded):
+def test_completion_time_matches_the_exact_distribution(scenario_dict, loaded):
     """max(A, B) + C with triangular durations, against numerical integration of the exact CDF."""
     tri = dict(low="10d", likely="20d", high="40d", )
     data = scenario_dict(default_distribution="triangular",
@@ -124,7 +123,7 @@ def test_completion_time_matches_the_exact_distribution(loaded):
         assert abs(np.quantile(sample, p) - exact) < 4 * np.sqrt(p * (1 - p) / n) / density
 
 
-def test_pert_duration_matches_its_beta_distribution(loaded):
+def test_pert_duration_matches_its_beta_distribution(scenario_dict, loaded):
     data = scenario_dict(tasks={"a": task({"low": "10d", "likely": "15d", "high": "40d"}, distribution="pert")})
     n = 4000
     sample = finish_days(simulate(loaded(data).scenario, runs=n, workers=1), "a")

@@ -14,10 +14,11 @@ import itertools
 import pandas as pd
 import yaml
 
-from transition_sim import (__version__, analysis, boardpack, costs, importers, montecarlo, report, runstore,
-                            scenario_schema, slides, status, tables)
+from transition_sim import (__version__, analysis, boardpack, costs, importers, montecarlo, plausibility, report,
+                            runstore, scenario_schema, slides, status, tables)
+from transition_sim import progress as progress_bars
 from transition_sim.errors import Problem, ScenarioError
-from transition_sim.montecarlo import resolve_workers, task_table
+from transition_sim.montecarlo import available_workers, resolve_workers, task_table
 from transition_sim.programme import compile_network
 from transition_sim.results import Results
 from transition_sim.scenario import LoadedScenario, load, parse_override, resolved_yaml
@@ -30,7 +31,9 @@ class Run:
     folder: Path | None
     loaded: LoadedScenario
     workers: int
-    seconds: float
+    seconds: float  # simulating
+    total_seconds: float  # the whole call: loading, simulating, the report and writing
+    warnings: tuple[str, ...] = ()
 
 
 def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
@@ -52,20 +55,29 @@ def default_name(loaded: LoadedScenario) -> str:
     return timestamped(loaded.path.stem)
 
 
+def warnings_of(results: Results) -> list[str]:
+    """Valid but absurd input, and what it does to the figures."""
+    return (plausibility.input_warnings(results.scenario)
+            + plausibility.result_warnings(results.scenario, results.replications))
+
+
 def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None = None,
         workers: int | None = None, overrides: tuple[str, ...] | list[str] = (), name: str | None = None,
         out: str | Path = "runs", force: bool = False, write: bool = True, progress: bool = False,
         with_report: bool = True) -> Run:
     """Simulate a scenario (the bundled baseline if None) and, if `write`, save it as runs/<name>/."""
+    called = time.perf_counter()
+    check_seed(seed)
     loaded = load(scenario, overrides)
-    folder = Path(out) / (name or default_name(loaded)) if write else None
+    folder = runstore.run_folder(out, default_name(loaded) if name is None else name) if write else None
     if folder is not None:
         runstore.check_free(folder, force)
     workers = resolve_workers(workers, runs)
     began = time.perf_counter()
-    results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers, progress=progress)
+    results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers, progress=progress_bars.on(progress))
     seconds = time.perf_counter() - began
-    summary = analysis.headline(results)
+    warnings = warnings_of(results)
+    summary = {**analysis.headline(results), "warnings": warnings}
     if folder is not None:
         manifest = {
             "scenario": str(loaded.path),
@@ -79,41 +91,54 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
             "timings": {"simulate_seconds": round(seconds, 3),
                         "replications_per_second": round(runs / seconds, 1)},
         }
-        files = {"manifest.json": json.dumps(manifest, indent=2) + "\n",
-                 "scenario.resolved.yaml": resolved_yaml(loaded),
+        files = {"scenario.resolved.yaml": resolved_yaml(loaded),
                  "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
         if with_report:
-            files["report.html"] = run_report(results, workers)
+            began_report = time.perf_counter()
+            files["report.html"] = run_report(results, workers, progress)
+            manifest["timings"]["report_seconds"] = round(time.perf_counter() - began_report, 3)
         files["board-pack.xlsx"] = boardpack.workbook(results)
+        manifest["timings"]["total_seconds"] = round(time.perf_counter() - called, 3)
+        files["manifest.json"] = json.dumps(manifest, indent=2) + "\n"
         runstore.write_run(
             folder,
             files=files,
             tables={"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
                     **({"ledger": results.ledger} if results.ledger is not None else {})},
             force=force)
-    return Run(results, summary, folder, loaded, workers, seconds)
+    return Run(results, summary, folder, loaded, workers, seconds, time.perf_counter() - called, tuple(warnings))
+
+
+def check_seed(seed: int | None) -> None:
+    if seed is not None and seed < 0:
+        raise ScenarioError([Problem("--seed", "", None, f"a seed is a whole number of 0 or more, not {seed}")])
 
 
 REPORT_RISK_REPLICATIONS = 1000
 
 
-def run_report(results: Results, workers: int | None = None) -> str:
+def run_report(results: Results, workers: int | None = None, progress: bool = False) -> str:
     """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
-    return report.run_page(results, *report_risks(results, workers))
+    return report.run_page(results, *report_risks(results, workers, progress), warnings_of(results))
 
 
-def report_risks(results: Results, workers: int | None = None) -> tuple[pd.DataFrame, int]:
+def report_risks(results: Results, workers: int | None = None,
+                 progress: bool = False) -> tuple[pd.DataFrame, int]:
     """Each risk's effect for the report, and the number of replications it was measured on."""
     sample = results.head(REPORT_RISK_REPLICATIONS)
-    risks = analysis.risk_drivers(sample, timeline_only(sample, workers))
-    return risks, sample.runs
+    rerun = progress_bars.counted(timeline_only(sample, workers), len(results.scenario.risks),
+                                  "report: risk re-runs", progress)
+    return analysis.risk_drivers(sample, rerun), sample.runs
 
 
-def rebuild_report(folder: str | Path, force: bool = False, workers: int | None = None) -> Path:
+def rebuild_report(folder: str | Path, force: bool = False, workers: int | None = None,
+                   progress: bool = False) -> Path:
     """Write a run folder's report.html again from its tables."""
     path = Path(folder) / "report.html"
-    runstore.check_free(path, force)
-    return runstore.write_text_atomically(path, run_report(load_run(folder), workers), force)
+    results = load_run(folder)
+    runstore.check_free(path, force, hint="pass --force to replace it")
+    return runstore.write_text_atomically(path, run_report(results, workers, progress), force,
+                                          hint="pass --force to replace it")
 
 
 def validate(scenario: str | Path | None = None, strict: bool = False,
@@ -133,21 +158,41 @@ def validate(scenario: str | Path | None = None, strict: bool = False,
 def load_run(folder: str | Path) -> Results:
     """The results of a run folder written by `run`."""
     folder = Path(folder)
-    if not (folder / "manifest.json").exists():
+    if not (folder / "manifest.json").is_file():
         raise ScenarioError([Problem(str(folder), "", None, "not a run folder (no manifest.json)")])
-    manifest = runstore.read_json(folder, "manifest.json")
+    manifest = runstore.read_json(folder, "manifest.json", required=("seed", "runs"))
+    if not all(isinstance(manifest[k], int) and not isinstance(manifest[k], bool) and manifest[k] >= 0
+               for k in ("seed", "runs")):
+        raise ScenarioError([Problem(str(folder / "manifest.json"), "", None, "seed and runs must be whole numbers")])
     scenario = load(folder / "scenario.resolved.yaml").scenario
     ledger = runstore.read_table(folder, "ledger") if (folder / "ledger.parquet").exists() else None
-    return Results(scenario, manifest["seed"], manifest["runs"], runstore.read_table(folder, "replications"),
-                   runstore.read_table(folder, "tasks"), runstore.read_table(folder, "risks"),
-                   task_table(scenario, compile_network(scenario)), ledger)
+    tables_read = {name: runstore.read_table(folder, name) for name in ("replications", "tasks", "risks")}
+    for name, columns in RUN_COLUMNS.items():
+        missing = [c for c in columns if c not in tables_read[name]]
+        if missing or (name == "replications" and len(tables_read[name]) == 0):
+            raise ScenarioError([Problem(str(folder / f"{name}.parquet"), "", None,
+                                         f"not a table of this run: missing {', '.join(missing) or 'rows'}")])
+    if tables_read["replications"]["replication"].nunique() != manifest["runs"]:
+        raise ScenarioError([Problem(str(folder / "replications.parquet"), "", None,
+                                     f"holds {len(tables_read['replications'])} replications, the manifest "
+                                     f"{manifest['runs']}")])
+    return Results(scenario, manifest["seed"], manifest["runs"], tables_read["replications"],
+                   tables_read["tasks"], tables_read["risks"], task_table(scenario, compile_network(scenario)), ledger)
 
 
-def results_of(source: str | Path, runs: int, seed: int | None, workers: int | None) -> Results:
+# the columns analysis and the report read from a run folder's tables
+RUN_COLUMNS = {"replications": ("replication", "go_live_date", "readiness_date", "slip_days", "on_time",
+                                "live_before_vesting"),
+               "tasks": ("replication", "task_id", "start_date", "finish_date", "duration_days", "critical"),
+               "risks": ("replication", "risk_id", "struck")}
+
+
+def results_of(source: str | Path, runs: int, seed: int | None, workers: int | None,
+               progress: bool = False) -> Results:
     """A run folder's results, or a scenario file simulated now."""
     if Path(source).is_dir():
         return load_run(source)
-    return simulate(load(source).scenario, runs=runs, seed=seed, workers=workers)
+    return simulate(load(source).scenario, runs=runs, seed=seed, workers=workers, progress=progress_bars.on(progress))
 
 
 @dataclass(frozen=True)
@@ -160,7 +205,7 @@ class Comparison:
 
 def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, workers: int | None = None,
             folder: str | Path | None = None, report_path: str | Path | None = None,
-            force: bool = False) -> Comparison:
+            force: bool = False, progress: bool = False) -> Comparison:
     """One column per run folder or scenario file, differences against the first, and a go-live test.
 
     With `folder`, writes compare.csv/.xlsx and options.csv/.xlsx there; with `report_path`, the
@@ -172,7 +217,7 @@ def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, wor
         runstore.check_free(path, force)
     named, seen = [], {}
     for source in sources:
-        results = results_of(source, runs, seed, workers)
+        results = results_of(source, runs, seed, workers, progress)
         name = results.scenario.name
         seen[name] = seen.get(name, 0) + 1
         named.append((name if seen[name] == 1 else f"{name} #{seen[name]}", results))
@@ -225,10 +270,13 @@ def sweep(scenario: str | Path | None = None, vary: dict[str, list] | list[str] 
         overrides = [f"{path}={value}" for path, value in zip(paths, point)]
         loaded.append(load(scenario, overrides, origin="--vary"))
     rows = []
+    bar = progress_bars.bar(len(points), "sweep points", progress, unit="point")
     for point, item in zip(points, loaded):
         figures = analysis.figures(simulate(item.scenario, runs=runs, seed=seed, workers=workers,
-                                            progress=progress))["value"]
+                                            progress=progress_bars.on(progress)))["value"]
         rows.append({**dict(zip(paths, point)), **{k: figures[k] for k in SWEEP_FIGURES if k in figures}})
+        bar.update(1)
+    bar.close()
     table = pd.DataFrame(rows)
     table.index = pd.RangeIndex(1, len(table) + 1, name="point")
     if folder is not None:
@@ -237,7 +285,7 @@ def sweep(scenario: str | Path | None = None, vary: dict[str, list] | list[str] 
 
 
 def drivers(source: str | Path | Results, workers: int | None = None, write: bool = True,
-            force: bool = False) -> dict[str, pd.DataFrame]:
+            force: bool = False, progress: bool = False) -> dict[str, pd.DataFrame]:
     """What drives slippage: task criticality and correlation, risk removal shifts, cost-schedule frontier.
 
     Raw numbers; for a run folder (and `write`), also drivers-*.csv and drivers.xlsx in it, in readers' units.
@@ -245,9 +293,11 @@ def drivers(source: str | Path | Results, workers: int | None = None, write: boo
     results = source if isinstance(source, Results) else load_run(source)
     folder = None if isinstance(source, Results) or not write else Path(source)
     if folder is not None:
-        runstore.check_free(folder / "drivers.xlsx", force)
+        runstore.check_free(folder / "drivers.xlsx", force, hint="pass --force to replace it")
+    rerun = progress_bars.counted(timeline_only(results, workers), len(results.scenario.risks), "risk re-runs",
+                                  progress)
     out = {"figures": analysis.figures(results), "tasks": analysis.task_drivers(results),
-           "risks": analysis.risk_drivers(results, timeline_only(results, workers))}
+           "risks": analysis.risk_drivers(results, rerun)}
     if "transition_cost_gbp" in results.replications:
         out["joint_confidence"] = analysis.joint_frontier(results)
     if folder is not None:

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from transition_sim import __version__, api, runstore, status, tables
+from transition_sim import __version__, api, runstore, status, tables, terminal
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 RUNS = click.option("--runs", type=click.IntRange(min=1), default=2000, show_default=True,
                     help="Replications (for scenario files; run folders keep their own).")
-SEED = click.option("--seed", type=int, default=None, help="Master seed (default: the scenario's).")
-WORKERS = click.option("--workers", type=click.IntRange(min=1), default=None,
-                       help="Worker processes (default: all cores).")
+SEED = click.option("--seed", type=click.IntRange(min=0), default=None, help="Master seed (default: the scenario's).")
+
+
+def _cap_workers(ctx, param, value):
+    cores = api.available_workers()
+    if value is not None and value > cores:
+        click.echo(f"note: --workers {value} capped at {cores}, the cores available", err=True)
+        return cores
+    return value
+
+
+WORKERS = click.option("--workers", type=click.IntRange(min=1), default=None, callback=_cap_workers,
+                       help="Worker processes (default and most: all cores).")
 OUT = click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),
                    help="Folder that holds run folders.")
 FORCE = click.option("--force", is_flag=True, help="Replace existing output of the same name.")
@@ -43,11 +56,12 @@ SET = click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE"
 
 
 def reports_bad_input(command):
-    """Bad input becomes a message naming file, key path and line, and exit code 2; Ctrl-C exits 130."""
+    """Bad input becomes a message naming file, key path and line, and exit code 2; Ctrl-C and SIGTERM exit 130."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with terminate_as_interrupt():
+                return command(*args, **kwargs)
         except ScenarioError as err:
             for problem in err.problems:
                 click.echo(f"error: {problem}", err=True)
@@ -55,7 +69,28 @@ def reports_bad_input(command):
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written", err=True)
             sys.exit(130)
+        except OSError as err:
+            where = f" {err.filename}" if err.filename else ""
+            click.echo(f"error: cannot write or read{where}: {err.strerror or err}", err=True)
+            sys.exit(1)
     return wrapper
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """SIGTERM handled like Ctrl-C, so a killed run cleans up its temporary folder."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,8 +105,9 @@ def main():
 @SET
 @output_options("scenario name and time")
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
+@terminal.summary_output
 @reports_bad_input
-def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
+def run(scenario, runs, seed, workers, overrides, name, out, force, no_report, quiet):
     """Run a scenario (default: the bundled Northamptonshire baseline) and write runs/<name>/.
 
     \b
@@ -79,10 +115,26 @@ def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
       transition-sim run
       transition-sim run models/northamptonshire-sept-2020.yaml --runs 5000 --name sept
       transition-sim run --set capacities.hr=3 --set planned_go_live=2020-11-01
+      transition-sim run --runs 500 --json > summary.json
     """
     result = api.run(scenario, runs=runs, seed=seed, workers=workers, overrides=overrides, name=name,
-                     out=out, force=force, progress=sys.stderr.isatty(), with_report=not no_report)
-    click.echo(format_summary(result))
+                     out=out, force=force, progress=not quiet, with_report=not no_report)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    data = {**result.summary, "folder": str(result.folder) if result.folder else None, "workers": result.workers,
+            "seconds": {"simulate": result.seconds, "total": result.total_seconds}}
+    return format_summary(result), data
+
+
+def critical_task_lines(tasks: list[dict], shown: int = 6) -> list[str]:
+    """Tasks on every critical chain in one line; then the most often critical, ties with the last included."""
+    always = [row["task_id"] for row in tasks if row["criticality"] >= 1.0]
+    varying = [row for row in tasks if row["criticality"] < 1.0]
+    if len(varying) > shown:
+        cut = varying[shown - 1]["criticality"]
+        varying = [row for row in varying if row["criticality"] >= cut]
+    lines = [f"  always (every replication): {', '.join(always)}"] if always else []
+    return lines + [f"  {row['criticality']:6.1%}  {row['task_id']}  ({row['name']})" for row in varying]
 
 
 def format_summary(result: api.Run) -> str:
@@ -93,8 +145,9 @@ def format_summary(result: api.Run) -> str:
     percentiles = lambda stem: "  ".join(f"P{p} {value(f'{stem}_p{p}')}" for p in (10, 50, 80, 90))  # noqa: E731
     lines = [
         f"{s['scenario']}",
-        f"  {s['replications']:,} replications, seed {s['seed']}, {result.workers} workers, "
-        f"{result.seconds:.1f} s ({s['replications'] / result.seconds:,.0f} replications/s)",
+        f"  {s['replications']:,} replications, seed {s['seed']}, {result.workers} workers: simulated in "
+        f"{result.seconds:.1f} s ({s['replications'] / result.seconds:,.0f} replications/s), "
+        f"{result.total_seconds:.1f} s in all",
         f"  planned go-live {s['planned_go_live']}, vesting day {s['vesting_day']}",
         *([f"  {status.statement(result.loaded.scenario)}"] if result.loaded.scenario.status_date else []),
         "",
@@ -108,7 +161,7 @@ def format_summary(result: api.Run) -> str:
     ]
     lines += [f"  {row['criticality']:6.1%}  {row['workstream']}" for row in s["critical_workstreams"][:6]]
     lines += ["  tasks:"]
-    lines += [f"  {row['criticality']:6.1%}  {row['task_id']}  ({row['name']})" for row in s["critical_tasks"][:6]]
+    lines += critical_task_lines(s["critical_tasks"])
     if "money_by_payer_gbp" in s:
         lines += format_costs(f, s["money_by_payer_gbp"])
     if result.folder is not None:
@@ -169,8 +222,8 @@ def validate(scenario, strict, overrides):
 
 
 def show(title: str, table: pd.DataFrame) -> str:
-    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_colwidth", 60):
-        return f"{title}\n{table.to_string()}\n"
+    """A table of raw numbers from the api, in readers' units, as wide as the terminal."""
+    return terminal.render(title, terminal.readable(tables.for_readers(table)))
 
 
 @main.command()
@@ -179,8 +232,9 @@ def show(title: str, table: pd.DataFrame) -> str:
 @output_options("compare and time")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an interactive comparison page to this HTML file.")
+@terminal.summary_output
 @reports_bad_input
-def compare(sources, runs, seed, workers, name, out, force, report_path):
+def compare(sources, runs, seed, workers, name, out, force, report_path, quiet):
     """Compare run folders or scenarios side by side; a scenario file is run first.
 
     Scenarios run with the same seed share random numbers task by task and risk by risk, so a
@@ -194,14 +248,16 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
       transition-sim compare models/surrey.yaml what-if/surrey-trust.yaml what-if/surrey-lead-authority.yaml \\
           --report surrey-options.html
     """
-    folder = Path(out) / (name or api.timestamped("compare"))
+    folder = runstore.run_folder(out, api.timestamped("compare") if name is None else name)
     found = api.compare(*sources, runs=runs, seed=seed, workers=workers, folder=folder, report_path=report_path,
-                        force=force)
-    click.echo(show("Comparison (Δ: difference from the first column; in days for dates)",
-                    tables.for_readers(found.table)))
-    click.echo(show("Options: delivery model, go-live, transition cost and each new council's yearly cost (£m)",
-                    tables.for_readers(found.options)))
-    click.echo("Written: " + ", ".join(str(p) for p in found.paths))
+                        force=force, progress=not quiet)
+    text = (show("Comparison (Δ: difference from the first column; in days for dates)", found.table)
+            + show("Options: delivery model, go-live, transition cost and each new council's yearly cost (£m)",
+                   found.options))
+    return (text + "Written: " + ", ".join(str(p) for p in found.paths),
+            {"comparison": terminal.records(tables.for_readers(found.table)),
+             "options": terminal.records(tables.for_readers(found.options)),
+             "written": [str(p) for p in found.paths]})
 
 
 @main.command()
@@ -210,19 +266,21 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
               help="A parameter and its values (repeatable: the grid is every combination).")
 @simulation_options
 @output_options("sweep and time")
+@terminal.summary_output
 @reports_bad_input
-def sweep(scenario, vary, runs, seed, workers, name, out, force):
+def sweep(scenario, vary, runs, seed, workers, name, out, force, quiet):
     """Run the grid of what-ifs, one run per combination, and tabulate the headline figures.
 
     \b
     Example:
       transition-sim sweep --vary capacities.hr=1,2,3 --vary planned_go_live=2020-07-01,2020-11-01
     """
-    folder = Path(out) / (name or api.timestamped("sweep"))
-    table = api.sweep(scenario, vary, runs=runs, seed=seed, workers=workers, progress=sys.stderr.isatty(),
+    folder = runstore.run_folder(out, api.timestamped("sweep") if name is None else name)
+    table = api.sweep(scenario, vary, runs=runs, seed=seed, workers=workers, progress=not quiet,
                       folder=folder, force=force)
-    click.echo(show(f"Sweep: {len(table)} points", tables.for_readers(table)))
-    click.echo(f"Written: {folder / 'sweep.csv'}, {folder / 'sweep.xlsx'}")
+    paths = [folder / "sweep.csv", folder / "sweep.xlsx"]
+    return (show(f"Sweep: {len(table)} points", table) + "Written: " + ", ".join(str(p) for p in paths),
+            {"sweep": terminal.records(tables.for_readers(table).reset_index()), "written": [str(p) for p in paths]})
 
 
 def on_a_run_folder(command):
@@ -233,7 +291,8 @@ def on_a_run_folder(command):
 
 @main.command()
 @on_a_run_folder
-def drivers(run_folder, workers, force):
+@terminal.summary_output
+def drivers(run_folder, workers, force, quiet):
     """What drives slippage in a run: critical tasks, risks, and cost-schedule joint confidence.
 
     Each risk's effect is measured by re-running the scenario without it, with the run's seed and
@@ -243,7 +302,7 @@ def drivers(run_folder, workers, force):
     Example:
       transition-sim drivers runs/northamptonshire-20201101-120000
     """
-    found = api.drivers(run_folder, workers=workers, force=force)
+    found = api.drivers(run_folder, workers=workers, force=force, progress=not quiet)
     paths = [Path(run_folder) / f"drivers-{key}.csv" for key in found] + [Path(run_folder) / "drivers.xlsx"]
     titles = {"figures": "Headline figures with 95% confidence intervals from the Monte Carlo sample",
               "tasks": "Tasks: criticality (share of replications on the critical chain) and Spearman "
@@ -251,10 +310,10 @@ def drivers(run_folder, workers, force):
               "risks": "Risks: share of replications struck, and how much earlier go-live is (days) without it",
               "joint_confidence": "Joint confidence: least transition cost (£m) for P(go-live <= date and "
                                   "cost <= C) at 70% and 80%"}
-    for key, table in found.items():
-        shown = tables.for_readers(table)
-        click.echo(show(titles[key], shown.head(20) if key == "tasks" else shown))
-    click.echo("Written: " + ", ".join(str(p) for p in paths))
+    text = "".join(show(titles[key], table.head(20) if key == "tasks" else table) for key, table in found.items())
+    return (text + "Written: " + ", ".join(str(p) for p in paths),
+            {**{key: terminal.records(tables.for_readers(table)) for key, table in found.items()},
+             "written": [str(p) for p in paths]})
 
 
 @main.command()
@@ -273,7 +332,7 @@ def report(run_folder, workers, force, png_folder):
         paths = api.export_pngs(run_folder, png_folder, force=force, workers=workers)
         click.echo(f"Written: {len(paths)} images in {png_folder}")
         return
-    click.echo(f"Written: {api.rebuild_report(run_folder, force=force, workers=workers)}")
+    click.echo(f"Written: {api.rebuild_report(run_folder, force=force, workers=workers, progress=True)}")
 
 
 @main.command("list")

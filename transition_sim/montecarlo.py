@@ -24,8 +24,8 @@ def available_workers() -> int:
 
 
 def resolve_workers(workers: int | None, runs: int) -> int:
-    """The number of worker processes that will run: as asked (all cores if None), at most one per replication."""
-    return max(1, min(workers or available_workers(), runs))
+    """The worker processes that will run: as asked (all cores if None), at most one per core and per replication."""
+    return max(1, min(workers or available_workers(), available_workers(), runs))
 
 
 def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int, count: int) -> dict:

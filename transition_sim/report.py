@@ -28,7 +28,7 @@ def payer_colours(scenario) -> dict[str, str]:
 
 def text(value) -> str:
     """Scenario text made inert: shown as written, never run as markup."""
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=False)  # quotes are harmless in text and Plotly shows &quot; as is
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,10 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go
 
 def _mark_calendar(fig: go.Figure, results: Results) -> None:
     s = results.scenario
-    for window in s.closed_windows.values():
+    for i, window in enumerate(sorted(s.closed_windows.values(), key=lambda w: w.start)):
         fig.add_vrect(x0=window.start, x1=window.end, fillcolor="grey", opacity=0.15, line_width=0,
-                      annotation_text=f"closed: {text(window.name)}", annotation_position="top left")
+                      annotation_text=f"closed: {text(window.name)}",  # alternate so neighbours do not overlap
+                      annotation_position="top left" if i % 2 == 0 else "bottom left")
     _vline(fig, s.planned_go_live.value, "planned go-live", "#d62728")
     _vline(fig, s.vesting_day.value, "vesting day", "#9467bd")
 
@@ -172,7 +173,7 @@ def cumulative_cost_fan(results: Results) -> Chart:
     bands = analysis.cumulative_cost_bands(results, TRANSITION) / 1e6
     months = bands.columns
     fig = go.Figure([
-        go.Scatter(x=months, y=bands.loc[0.9], mode="lines", line=dict(width=0), name="P90",
+        go.Scatter(x=months, y=bands.loc[0.9], mode="lines", line=dict(width=0), name="P90", showlegend=False,
                    hovertemplate="%{x|%b %Y}: P90 £%{y:.1f}m<extra></extra>"),
         go.Scatter(x=months, y=bands.loc[0.1], mode="lines", line=dict(width=0), fill="tonexty",
                    fillcolor="rgba(31,119,180,0.25)", name="P10-P90", hovertemplate="%{x|%b %Y}: P10 £%{y:.1f}m"
@@ -260,7 +261,7 @@ def agency_share_over_time(results: Results, years: int = 6) -> Chart:
     paths = analysis.agency_share_paths(results, years)
     t, bands = paths["year"], [100 * paths[c] for c in ("p10", "p50", "p90")]
     fig = go.Figure([
-        go.Scatter(x=t, y=bands[2], mode="lines", line=dict(width=0), name="P90",
+        go.Scatter(x=t, y=bands[2], mode="lines", line=dict(width=0), name="P90", showlegend=False,
                    hovertemplate="year %{x}: P90 %{y:.1f}%<extra></extra>"),
         go.Scatter(x=t, y=bands[0], mode="lines", line=dict(width=0), fill="tonexty", fillcolor="rgba(255,127,14,0.25)",
                    name="P10-P90", hovertemplate="year %{x}: P10 %{y:.1f}%<extra></extra>"),
@@ -323,6 +324,7 @@ h1 { margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd
 table.headline { border-collapse: collapse; } table.headline td, table.headline th { padding: 4px 14px; text-align: left; }
 table.headline th { background: #f3f3f3; }
 .meta { color: #666; }
+.warnings { border: 2px solid #d62728; padding: 0 1em; margin: 1em 0; }
 """
 
 
@@ -364,10 +366,11 @@ def page(title: str, intro: str, sections: list[tuple[str, list[Chart]]]) -> str
             f"</head><body><h1>{text(title)}</h1>{intro}{''.join(parts)}</body></html>")
 
 
-def run_page(results: Results, risks: pd.DataFrame, risk_replications: int) -> str:
+def run_page(results: Results, risks: pd.DataFrame, risk_replications: int, warnings: list[str] = ()) -> str:
     s = results.scenario
     intro = (f"<p>{text(s.description)}</p><p class=\"meta\">{results.runs:,} replications, seed {results.seed}; "
              f"vesting day {s.vesting_day.value:%d %b %Y}</p>" + _headline_table([(s.name, results)]))
+    intro = warning_box(warnings) + intro
     return page(f"transition-sim: {s.name}", intro, run_sections(results, risks, risk_replications))
 
 
@@ -384,6 +387,14 @@ def run_sections(results: Results, risks: pd.DataFrame, risk_replications: int) 
                      ("Who", [staff_sankey(results), agency_share_over_time(results)])]
     sections.append(("Who commissions whom", [organisations_network(results)]))
     return sections
+
+
+def warning_box(warnings: list[str]) -> str:
+    """Valid but absurd input, said before any figure it distorts."""
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{text(w)}</li>" for w in warnings)
+    return f'<div class="warnings" role="alert"><strong>Warnings</strong><ul>{items}</ul></div>'
 
 
 def cost_boxes(named: list[tuple[str, Results]]) -> Chart:

@@ -1,44 +1,119 @@
-"""Run folders: written whole under a temporary name, then renamed; never overwritten without force."""
+"""Run folders: written whole under a temporary name, then renamed; never overwritten without force.
+
+A run's name is one path component inside `--out`. The final rename happens under a lock on the
+`--out` folder, so two runs of the same name cannot both succeed: the second finds the first's
+folder and refuses (or, with force, replaces that folder and nothing else). Temporary folders left
+by a killed process are removed by the next write once that process is gone.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow
 
 from transition_sim.errors import Problem, ScenarioError
 
 TABLES = ("replications", "tasks", "risks")
+TEMPORARY = re.compile(r"^\..+\.(?:partial|replaced)-(\d+)$")
+MAX_NAME_BYTES = 200  # file systems allow 255, less the temporary name's prefix and suffix
+OVERWRITE_HINT = "choose another --name or pass --force to replace it"
 
 
-def check_free(path: Path, force: bool) -> None:
+def check_name(name: str) -> str:
+    """A run name is a single folder name: no separators, not `.` or `..`, not hidden."""
+    if (not name or name != name.strip() or "/" in name or "\\" in name or "\0" in name
+            or name in (".", "..") or name.startswith(".") or len(name.encode("utf-8")) > MAX_NAME_BYTES):
+        raise ScenarioError([Problem("--name", "", None, f"{name[:60]!r} is not a run name: give one folder name, "
+                                     f"without '/', not starting with '.', at most {MAX_NAME_BYTES} bytes")])
+    return name
+
+
+def run_folder(out: str | Path, name: str) -> Path:
+    """`out/name`, checked: a valid name, and `out` a folder that exists or can be made."""
+    check_name(name)
+    out = Path(out)
+    for ancestor in (out, *out.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise ScenarioError([Problem(str(ancestor), "", None,
+                                             f"is a file, so --out {out} cannot be a folder under it")])
+            if not os.access(ancestor, os.W_OK | os.X_OK):
+                raise ScenarioError([Problem(str(ancestor), "", None, "cannot write here (permission denied)")])
+            break
+    return out / name
+
+
+def check_free(path: Path, force: bool, hint: str = OVERWRITE_HINT) -> None:
     """Refuse to replace an existing file or folder unless forced."""
     if Path(path).exists() and not force:
-        raise ScenarioError([Problem(str(path), "", None,
-                                     "exists already; choose another --name or pass --force to replace it")])
+        raise ScenarioError([Problem(str(path), "", None, f"exists already; {hint}")])
 
 
-def write_text_atomically(path: Path, text: str, force: bool) -> Path:
+def write_text_atomically(path: Path, text: str, force: bool, hint: str = OVERWRITE_HINT) -> Path:
     """Write a whole file under a temporary name, then rename it into place."""
     path = Path(path)
-    check_free(path, force)
+    check_free(path, force, hint)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
+        with _locked(path.parent):
+            check_free(path, force, hint)
+            partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
     return path
 
 
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """An exclusive lock on a folder, held by every writer of the run folders in it."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Remove temporary folders and files left in `out` by processes that no longer run."""
+    removed = []
+    for path in out.iterdir() if out.is_dir() else ():
+        match = TEMPORARY.match(path.name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def write_run(folder: Path, files: dict[str, str | bytes], tables: dict[str, pd.DataFrame], force: bool) -> Path:
     """Write `files` (name -> text or bytes) and `tables` (name -> DataFrame, as parquet) into `folder`."""
+    folder = run_folder(folder.parent, folder.name)
     check_free(folder, force)
     folder.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(folder.parent)
     partial = folder.parent / f".{folder.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
@@ -47,22 +122,51 @@ def write_run(folder: Path, files: dict[str, str | bytes], tables: dict[str, pd.
             (partial / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         for name, table in tables.items():
             table.to_parquet(partial / f"{name}.parquet", index=False)
-        if folder.exists():
-            retired = folder.parent / f".{folder.name}.replaced-{os.getpid()}"
-            folder.rename(retired)
-            partial.rename(folder)
-            shutil.rmtree(retired)
-        else:
-            partial.rename(folder)
+        with _locked(folder.parent):
+            if folder.exists() and not force:
+                raise ScenarioError([Problem(str(folder), "", None, "was written by another run meanwhile; "
+                                             "nothing was replaced (choose another --name or pass --force)")])
+            if folder.exists() or folder.is_symlink():
+                retired = folder.parent / f".{folder.name}.replaced-{os.getpid()}"
+                folder.rename(retired)
+                partial.rename(folder)
+                if retired.is_dir() and not retired.is_symlink():
+                    shutil.rmtree(retired)
+                else:
+                    retired.unlink()
+            else:
+                partial.rename(folder)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return folder
 
 
+def _unreadable(folder: Path, name: str, why: str) -> ScenarioError:
+    return ScenarioError([Problem(str(Path(folder) / name), "", None, f"cannot read this run file: {why}")])
+
+
 def read_table(folder: Path, name: str) -> pd.DataFrame:
-    return pd.read_parquet(folder / f"{name}.parquet")
+    """A table of a run folder, its dates in one unit whatever wrote them (seconds, as a fresh run has)."""
+    try:
+        table = pd.read_parquet(Path(folder) / f"{name}.parquet")
+    except (OSError, pyarrow.ArrowException, ValueError) as err:
+        raise _unreadable(folder, f"{name}.parquet", str(err).splitlines()[0] if str(err) else type(err).__name__)
+    for column in table.columns:
+        if pd.api.types.is_datetime64_dtype(table[column]):
+            table[column] = table[column].astype("datetime64[s]")
+    return table
 
 
-def read_json(folder: Path, name: str) -> dict:
-    return json.loads((folder / name).read_text(encoding="utf-8"))
+def read_json(folder: Path, name: str, required: tuple[str, ...] = ()) -> dict:
+    """A JSON file of a run folder, with the keys it must have."""
+    try:
+        data = json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise _unreadable(folder, name, str(err)) from None
+    if not isinstance(data, dict):
+        raise _unreadable(folder, name, "not a JSON object")
+    missing = [k for k in required if k not in data]
+    if missing:
+        raise _unreadable(folder, name, f"missing {', '.join(missing)}")
+    return data

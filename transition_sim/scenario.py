@@ -12,15 +12,17 @@ from typing import Any
 import pydantic
 import yaml
 
-from transition_sim import programme
+from transition_sim import programme, schemapaths
 from transition_sim.errors import Problem, ScenarioError, dotted
 from transition_sim.schema import Scenario
-from transition_sim.units import is_duration
-from transition_sim.yamltree import Lines, load as load_yaml
+from transition_sim.schemapaths import did_you_mean
+from transition_sim.units import DAYS_PER_UNIT, LATEST_DATE, is_duration
+from transition_sim.yamltree import Lines, load as load_yaml, parse as parse_yaml
 
 BASELINE = "northamptonshire.yaml"
 SET_ORIGIN = "--set"  # stands for the file in problems with a command-line override
 # Run settings rather than facts about the world: they need no source.
+MAX_EXTENDS = 20  # what-ifs extend a baseline, perhaps through one or two others
 UNSOURCED_KEYS = {"name", "description", "todo", "extends", "seed", "default_distribution"}
 
 
@@ -94,6 +96,8 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Lines
     if resolved in chain:
         names = " -> ".join(p.name for p in chain + (resolved,))
         raise ScenarioError([Problem(str(path), "extends", None, f"extends itself in a loop: {names}")])
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError([Problem(str(path), "extends", None, f"extends more than {MAX_EXTENDS} files deep")])
     document, lines = load_yaml(path)
     if document is None:
         raise ScenarioError([Problem(str(path), "", 1, "the file is empty")])
@@ -110,36 +114,33 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Lines
     if not parents or not all(isinstance(p, str) for p in parents):
         raise ScenarioError([Problem(str(path), "extends", lines[("extends",)][1],
                                      "extends must name a scenario file (or a list of them)")])
-    base, merged_lines = None, {}
+    base, base_lines = None, {}
     for parent in parents:
         parent_path = path.parent / parent
-        if not parent_path.exists():
+        if not parent_path.is_file():
             raise ScenarioError([Problem(str(path), "extends", lines[("extends",)][1],
                                          f"extends a file that does not exist: {parent}")])
         layer, layer_lines, layer_files, layer_originals = _read_with_extends(parent_path, chain + (resolved,))
-        base = layer if base is None else _merge(base, layer, (), layer_lines, merged_lines)
-        merged_lines = layer_lines if len(merged_lines) == 0 else merged_lines
+        if base is None:
+            base, base_lines = layer, layer_lines
+        else:
+            base = _merge(base, layer)
+            base_lines = _merged_lines(base, layer_lines, base_lines)
         files, originals = files + layer_files, originals + layer_originals
-    merged = _merge(base, document, (), lines, merged_lines)
-    return merged, merged_lines, files, originals
+    merged = _merge(base, document)
+    return merged, _merged_lines(merged, lines, base_lines), files, originals
 
 
-def _merge(base: Any, change: Any, path: tuple, change_lines: Lines, lines: Lines) -> Any:
+def _merge(base: Any, change: Any) -> Any:
     """`change` laid over `base`: mappings merge key by key, `null` removes a key."""
     if not (isinstance(base, dict) and isinstance(change, dict)):
-        for key in [k for k in lines if k[:len(path)] == path and len(k) > len(path)]:
-            del lines[key]
-        lines.update({k: v for k, v in change_lines.items() if k[:len(path)] == path})
-        return copy.deepcopy(change)
+        return change
     merged = dict(base)
     for key, value in change.items():
         if value is None:
             merged.pop(key, None)
-        elif key in merged:
-            merged[key] = _merge(merged[key], value, path + (key,), change_lines, lines)
         else:
-            merged[key] = copy.deepcopy(value)
-            lines.update({k: v for k, v in change_lines.items() if k[:len(path) + 1] == path + (key,)})
+            merged[key] = _merge(merged[key], value) if key in merged else value
     return merged
 
 
@@ -197,6 +198,25 @@ def expand_per_successor(document: dict, lines: Lines) -> None:
             risk["delays"] = {new: d for k, d in risk["delays"].items() for new in copies.get(k, [k])}
 
 
+def _merged_lines(merged: Any, change_lines: Lines, base_lines: Lines) -> Lines:
+    """Where each key path of the merged document was written: in the change if it states it, else the base.
+
+    One walk over the merged document, so merging is linear in its size.
+    """
+    out: Lines = {}
+    stack: list[tuple[tuple, Any]] = [((), merged)]
+    while stack:
+        path, node = stack.pop()
+        where = change_lines.get(path) or base_lines.get(path)
+        if where is not None:
+            out[path] = where
+        if isinstance(node, dict):
+            stack.extend((path + (k,), v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(node))
+    return out
+
+
 def parse_override(text: str, origin: str = SET_ORIGIN) -> tuple[tuple[str, ...], str]:
     """`key.path=value` as (path, value); the value stays text for the schema to type."""
     key, sep, value = text.partition("=")
@@ -207,24 +227,43 @@ def parse_override(text: str, origin: str = SET_ORIGIN) -> tuple[tuple[str, ...]
 
 
 def _apply_override(document: dict, lines: Lines, text: str, origin: str) -> None:
+    """Set one value; every key on the path must exist already or be a field the schema declares there."""
     parts, value = parse_override(text, origin)
     node = document
-    for depth, part in enumerate(parts[:-1]):
-        child = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(child, dict):
-            known = ", ".join(sorted(node)) if isinstance(node, dict) else ""
+    for depth, part in enumerate(parts):
+        here = parts[:depth]
+        if not isinstance(node, dict):
             raise ScenarioError([Problem(origin, dotted(parts), None,
-                                         f"no key {dotted(parts[:depth + 1])!r} in the scenario"
-                                         + (f" (keys here: {known})" if known else ""))])
-        node = child
+                                         f"{dotted(here)!r} holds a single value, not keys")])
+        allowed = schemapaths.fields_at(here)
+        if part not in node and part not in allowed:
+            known = sorted(set(node) | set(allowed))
+            listed = f" (keys here: {', '.join(known)})" if 0 < len(known) <= 30 else ""
+            raise ScenarioError([Problem(origin, dotted(parts), None,
+                                         f"unknown key {part!r}" + (f" under {dotted(here)}" if here else "")
+                                         + schemapaths.did_you_mean(part, known) + listed)])
+        if depth < len(parts) - 1:
+            node = node.setdefault(part, {})
     leaf = parts[-1]
-    if isinstance(node.get(leaf), dict) and "value" in node[leaf]:
+    value = _override_value(value, origin, dotted(parts))
+    if isinstance(node.get(leaf), dict) and "value" in node[leaf] and not isinstance(value, dict):
         node[leaf] = {"value": value, "assumption": f"set on the command line with {origin}"}  # keep it sourced
     else:
         node[leaf] = value
     for key in [k for k in lines if k[:len(parts)] == parts]:
         del lines[key]
     lines[parts] = (origin, None)
+
+
+def _override_value(text: str, origin: str, where: str) -> Any:
+    """A list or mapping written in YAML flow style (`[a, b]`), or else the text; the schema types the scalars."""
+    if not text.startswith(("[", "{")):
+        return text
+    try:
+        value, _ = parse_yaml(text, origin, as_text=True)
+    except ScenarioError as err:
+        raise ScenarioError([Problem(origin, where, None, p.message) for p in err.problems]) from None
+    return value
 
 
 def unsourced_numbers(document: dict, lines: Lines) -> list[Problem]:
@@ -278,7 +317,7 @@ def _schema_problem(error: dict, loc: tuple, lines: Lines, file: str) -> Problem
     where_file, line = _line_of(lines, loc, file)
     kind = error["type"]
     if kind == "extra_forbidden":
-        message = f"unknown key {loc[-1]!r}"
+        message = f"unknown key {loc[-1]!r}" + schemapaths.did_you_mean(loc[-1], schemapaths.fields_at(loc[:-1]))
     elif kind == "missing":
         message = "required key is missing"
     else:
@@ -307,20 +346,25 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
                 f"{window.start} to {window.end}")
     for key in scenario.go_live.consultation_tasks:
         if key not in scenario.tasks:
-            add(("go_live", "consultation_tasks"), f"unknown task {key!r}")
+            add(("go_live", "consultation_tasks"), f"unknown task {key!r}" + did_you_mean(key, scenario.tasks))
+    _check_used(scenario, add)
+    _check_bounds(scenario, add)
     for key, task in scenario.tasks.items():
         for pred in task.predecessors:
             if pred.task not in scenario.tasks:
-                add(("tasks", key, "predecessors"), f"unknown predecessor {pred.task!r}")
+                add(("tasks", key, "predecessors"), f"unknown predecessor {pred.task!r}"
+                    + did_you_mean(pred.task, scenario.tasks))
         for cap, amount in task.needs.items():
             if cap not in scenario.capacities:
-                add(("tasks", key, "needs", cap), f"unknown capacity {cap!r} (known: {', '.join(scenario.capacities)})")
+                add(("tasks", key, "needs", cap), f"unknown capacity {cap!r}" + did_you_mean(cap, scenario.capacities)
+                    + f" (known: {', '.join(scenario.capacities)})")
             elif amount > scenario.capacities[cap].value:
                 add(("tasks", key, "needs", cap),
                     f"needs {amount} {cap} but the capacity is {scenario.capacities[cap].value}")
         for item in task.requires_scope:
             if item not in scenario.scope:
-                add(("tasks", key, "requires_scope", item), f"unknown scope item {item!r}")
+                add(("tasks", key, "requires_scope", item), f"unknown scope item {item!r}"
+                    + did_you_mean(item, scenario.scope))
         for field in ("done_on", "started_on"):
             day = getattr(task, field)
             if day is not None and not start <= day <= status:
@@ -333,7 +377,7 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
                 f"{risk.window.start} to {risk.window.end}")
         for task in risk.delays:
             if task not in scenario.tasks:
-                add(("risks", key, "delays", task), f"unknown task {task!r}")
+                add(("risks", key, "delays", task), f"unknown task {task!r}" + did_you_mean(task, scenario.tasks))
     _check_programmes(scenario, add)
     _check_organisations(scenario, add)
     _check_money(scenario, add)
@@ -464,6 +508,52 @@ def _check_one_split(scenario: Scenario, add, split, loc: tuple) -> None:
         for key, council in successors.items():
             if getattr(council, split.rule) is None:
                 add(("councils", key), f"the {split.rule} split rule needs {split.rule}: for every successor")
+
+
+def _check_used(scenario: Scenario, add) -> None:
+    """A scope decision or capacity nothing refers to, named like one that is referred to, is a typo."""
+    scope_used = {item for t in scenario.tasks.values() for item in t.requires_scope}
+    scope_used |= {s.scope for s in scenario.services.values()} - {"in", "out"}
+    needed = {cap for t in scenario.tasks.values() for cap in t.needs}
+    for kind, defined, used in (("scope", scenario.scope, scope_used), ("capacities", scenario.capacities, needed)):
+        for key in defined:
+            suggestion = did_you_mean(key, used) if key not in used else ""
+            if suggestion:
+                what = "scope item" if kind == "scope" else "capacity"
+                add((kind, key), f"nothing refers to {what} {key!r}{suggestion}")
+
+
+def _check_bounds(scenario: Scenario, add) -> None:
+    """Dates before LATEST_DATE, and a programme that cannot run past it even if everything goes wrong.
+
+    The bound adds up every task's longest duration, every pause and every delay: tasks that wait for
+    each other or for capacity can at worst take all of that in a row.
+    """
+    dated = [(("start",), scenario.start.value), (("planned_go_live",), scenario.planned_go_live.value),
+             (("vesting_day",), scenario.vesting_day.value)]
+    dated += [(("closed_windows", k, "end"), w.end) for k, w in scenario.closed_windows.items()]
+    dated += [(("tasks", k, "not_before"), t.not_before) for k, t in scenario.tasks.items() if t.not_before]
+    dated += [(("risks", k, "window", "end"), r.window.end) for k, r in scenario.risks.items()]
+    if scenario.finance is not None:
+        dated.append((("finance", "horizon"), scenario.finance.horizon.value))
+    for loc, day in dated:
+        if day > LATEST_DATE:
+            add(loc, f"{day} is after {LATEST_DATE}, the latest date the model handles")
+    spans = [(("tasks", k, "duration" if t.remaining is None else "remaining"), (t.remaining or t.duration).high)
+             for k, t in scenario.tasks.items() if t.done_on is None]
+    spans += [(("risks", k, "pause"), r.pause.high) for k, r in scenario.risks.items() if r.pause is not None]
+    spans += [(("risks", k, "delays", t), d.high) for k, r in scenario.risks.items() for t, d in r.delays.items()]
+    notices = scenario.go_live.go_no_go_notice.value + scenario.go_live.eli_notice.value
+    latest_loc, latest_start = max([(("status_date",), scenario.status)] + dated, key=lambda d: d[1])
+    worst = sum(days for _, days in spans) + notices
+    if (LATEST_DATE - latest_start).days < worst:
+        if worst < DAYS_PER_UNIT["y"]:
+            add(latest_loc, f"{latest_start} leaves too little time before {LATEST_DATE}, the latest date the "
+                f"model handles, for the programme to finish ({worst:,.0f} days at the longest)")
+            return
+        loc, days = max(spans, key=lambda s: s[1]) if spans else (("go_live",), notices)
+        add(loc, f"the programme could run past {LATEST_DATE}: its durations, pauses and delays add up to "
+            f"{worst / DAYS_PER_UNIT['y']:,.0f} years at their longest (this one {days / DAYS_PER_UNIT['y']:,.0f})")
 
 
 def _check_money(scenario: Scenario, add) -> None:

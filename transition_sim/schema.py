@@ -303,7 +303,7 @@ class Scenario(Model):
     name: str
     description: str = ""
     todo: list[str] = []  # what an imported plan did not say, for the user to settle (validate lists it)
-    seed: int = 20191101
+    seed: Annotated[int, Field(ge=0)] = 20191101
     default_distribution: Distribution = "pert"
     start: Quantity[dt.date]
     status_date: Quantity[dt.date] | None = None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 DAYS_PER_UNIT = {"d": 1.0, "w": 7.0, "m": 365.25 / 12, "y": 365.25}
+LONGEST = "1000y"  # far beyond any programme; it keeps every date the model computes in range
+LATEST_DATE = dt.date(4999, 12, 31)  # dates in a scenario, and everything computed from them, stay before this
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dwmy])\s*$")
 
 
@@ -19,7 +22,10 @@ def parse_duration(value: object) -> float:
     match = _DURATION.match(value)
     if match is None:
         raise ValueError(f"not a duration: {value!r} (write a number and a unit d, w, m or y, such as 6w)")
-    return float(match.group(1)) * DAYS_PER_UNIT[match.group(2)]
+    days = float(match.group(1)) * DAYS_PER_UNIT[match.group(2)]
+    if days > float(LONGEST[:-1]) * DAYS_PER_UNIT[LONGEST[-1]]:
+        raise ValueError(f"{value!r} is longer than the limit of {LONGEST}")
+    return days
 
 
 def parse_lag(value: object) -> float:

@@ -1,4 +1,10 @@
-"""Read YAML into plain Python values while remembering the line of every key."""
+"""Read YAML into plain Python values while remembering the line of every key.
+
+Hostile documents are refused with a clear problem rather than a traceback or a hang: text that is
+not UTF-8, scalars PyYAML cannot construct (a date such as 2020-13-45), aliases that refer to
+themselves or expand beyond `MAX_ALIAS_VALUES` values ("billion laughs"), and nesting deeper than
+`MAX_DEPTH`.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +17,38 @@ from transition_sim.errors import Problem, ScenarioError, dotted
 
 Lines = dict[tuple, tuple[str, int]]
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml, where installed, composes 10x faster
+MAX_DEPTH = 100  # a scenario nests about 6 deep
+MAX_ALIAS_VALUES = 10_000  # values reached through aliases; merge keys (<<: *base) need far fewer
+
 
 def load(path: Path) -> tuple[Any, Lines]:
     """The document at `path` and a map from key path to (file, line)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as err:
         raise ScenarioError([Problem(str(path), "", None, f"cannot read: {err.strerror}")]) from None
-    return parse(text, str(path))
+    return parse(decode(data, str(path)), str(path))
 
 
-def parse(text: str, file: str) -> tuple[Any, Lines]:
-    loader = yaml.SafeLoader(text)
+def decode(data: bytes, file: str) -> str:
+    """UTF-8 text, or a problem naming the line of the first byte that is not."""
     try:
-        node = loader.get_single_node()
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise ScenarioError([Problem(file, "", line, f"not UTF-8 text (byte 0x{data[err.start]:02x}); "
+                                     "save the file as UTF-8")]) from None
+
+
+def parse(text: str, file: str, as_text: bool = False) -> tuple[Any, Lines]:
+    """`text` as values; with `as_text`, every scalar stays the string it was written as."""
+    loader = LOADER(text)
+    try:
+        node = _compose(loader, file)
         lines: Lines = {}
-        value = _build(node, (), loader, file, lines) if node is not None else None
+        builder = _Builder(loader, file, lines, as_text)
+        value = builder.build(node, ()) if node is not None else None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
@@ -39,24 +61,72 @@ def parse(text: str, file: str) -> tuple[Any, Lines]:
     return value, lines
 
 
-def _build(node: yaml.Node, path: tuple, loader: yaml.SafeLoader, file: str, lines: Lines) -> Any:
-    lines[path] = (file, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+def _compose(loader, file: str) -> yaml.Node | None:
+    """The node graph; PyYAML composes recursively, so a very deep document ends in RecursionError."""
+    try:
+        return loader.get_single_node()
+    except RecursionError:
+        raise ScenarioError([Problem(file, "", None, f"nested more than {MAX_DEPTH} levels deep")]) from None
+
+
+class _Builder:
+    def __init__(self, loader, file: str, lines: Lines, as_text: bool):
+        self.loader, self.file, self.lines, self.as_text = loader, file, lines, as_text
+        self.seen: set[int] = set()  # nodes built once already: a second visit goes through an alias
+        self.open: set[int] = set()  # nodes being built: a visit to one is a recursive alias
+        self.alias_values = 0
+
+    def fail(self, node: yaml.Node, path: tuple, message: str) -> ScenarioError:
+        return ScenarioError([Problem(self.file, dotted(path), node.start_mark.line + 1, message)])
+
+    def build(self, node: yaml.Node, path: tuple, via_alias: bool = False) -> Any:
+        key = id(node)
+        if key in self.open:
+            raise self.fail(node, path, "an alias refers to the value that contains it (recursive alias)")
+        via_alias = via_alias or key in self.seen
+        if via_alias:
+            self.alias_values += 1
+            if self.alias_values > MAX_ALIAS_VALUES:
+                raise self.fail(node, path, f"aliases expand to more than {MAX_ALIAS_VALUES:,} values; "
+                                "write the values out or use fewer aliases")
+        if len(path) > MAX_DEPTH:
+            raise self.fail(node, path, f"nested more than {MAX_DEPTH} levels deep")
+        self.seen.add(key)
+        self.lines[path] = (self.file, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        self.open.add(key)
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path, via_alias)
+            return [self.build(item, path + (i,), via_alias) for i, item in enumerate(node.value)]
+        finally:
+            self.open.discard(key)
+
+    def scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
+        if self.as_text:
+            return node.value
+        try:
+            return self.loader.construct_object(node)
+        except (ValueError, OverflowError) as err:
+            what = "date" if node.tag.endswith(":timestamp") else "value"
+            raise self.fail(node, path, f"not a valid {what}: {node.value!r} ({err})") from None
+
+    def mapping(self, node: yaml.MappingNode, path: tuple, via_alias: bool) -> dict:
+        try:
+            self.loader.flatten_mapping(node)
+        except RecursionError:
+            raise self.fail(node, path, "merge keys (<<) refer to themselves") from None
         out: dict = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node)
-            if not isinstance(key, (str, int)):
-                raise ScenarioError([Problem(file, dotted(path), key_node.start_mark.line + 1,
-                                             f"a key must be a name, not {key!r}")])
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail(key_node, path, "a key must be a name, not a list or mapping")
+            key = self.scalar(key_node, path)
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise self.fail(key_node, path, f"a key must be a name, not {key!r}")
             key = str(key)
             if key in out:
-                raise ScenarioError([Problem(file, dotted(path + (key,)), key_node.start_mark.line + 1,
-                                             "duplicate key")])
-            out[key] = _build(value_node, path + (key,), loader, file, lines)
-            lines[path + (key,)] = (file, key_node.start_mark.line + 1)
+                raise self.fail(key_node, path + (key,), "duplicate key")
+            out[key] = self.build(value_node, path + (key,), via_alias)
+            self.lines[path + (key,)] = (self.file, key_node.start_mark.line + 1)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), loader, file, lines) for i, item in enumerate(node.value)]
-    return loader.construct_object(node)
-
