@@ -207,6 +207,8 @@ def drivers(source: str | Path | Results, workers: int | None = None) -> dict[st
 
     out = {"figures": tables.present(analysis.figures(results)),
            "tasks": analysis.task_drivers(results), "risks": analysis.risk_drivers(results, rerun)}
+    if results.scenario.correlations:
+        out["correlations"] = analysis.correlation_check(results.scenario, results.seed, results.runs)
     if "transition_cost_gbp" in results.replications:
         out["joint_confidence"] = tables.present_money_columns(analysis.joint_frontier(results))
     return out

@@ -233,6 +233,8 @@ def drivers(run_folder, workers, force):
               "tasks": "Tasks: criticality (share of replications on the critical chain) and Spearman "
                        "correlation of duration with go-live",
               "risks": "Risks: share of replications struck, and how much earlier go-live is (days) without it",
+              "correlations": "Correlations: target rank correlation, the one used (after any repair of the "
+                              "matrix) and the one achieved in the sampled durations",
               "joint_confidence": "Joint confidence: least transition cost (£m) for P(go-live <= date and "
                                   "cost <= C) at 70% and 80%"}
     for key, table in found.items():

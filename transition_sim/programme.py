@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from transition_sim.correlation import CorrelationPlan
 from transition_sim.schema import Scenario, ThreePoint
 
 DISTRIBUTIONS = ("triangular", "pert")
@@ -83,12 +84,46 @@ class Network:
     risk_pause_index: tuple[int, ...]
     risk_delays: tuple[tuple[int, int], ...]  # (risk index, task index) per delay
     risk_delay: ThreePointArrays | None
+    dispatch_rank: np.ndarray  # int per task: who gets free capacity first (lower first), see `dispatch_order`
+    correlation: CorrelationPlan | None
+
+
+def longest_remaining_path(graph: nx.DiGraph, order: list[str], days: dict[str, float]) -> dict[str, float]:
+    """Per task: its own most-likely days plus the longest most-likely chain of successors after it."""
+    out: dict[str, float] = {}
+    for key in reversed(order):
+        out[key] = days[key] + max((out[s] for s in graph.successors(key)), default=0.0)
+    return out
+
+
+def dispatch_order(scenario: Scenario, graph: nx.DiGraph, order: list[str], likely: dict[str, float]) -> list[str]:
+    """Who gets free capacity first among tasks waiting for it, a fixed order of the tasks.
+
+    Tasks in progress at the status date first (they hold their capacity already), then higher
+    `priority:` (default 0), then the longer remaining path at most-likely durations (the critical
+    path first), then the order in which the scenario lists the tasks.
+    """
+    written = {key: i for i, key in enumerate(scenario.tasks)}
+    path = longest_remaining_path(graph, order, likely)
+    tasks = scenario.tasks
+    return sorted(order, key=lambda k: (tasks[k].remaining is None, -(tasks[k].priority or 0), -path[k], written[k]))
+
+
+def correlation_plan(scenario: Scenario, index: dict[str, int], risk_index: dict[str, int]) -> CorrelationPlan | None:
+    """The correlation groups over the tasks in scope and the risks (items out of scope are left out)."""
+    groups = []
+    for key, group in scenario.correlations.items():
+        members = [("task", index[t], f"task:{t}") for t in group.tasks if t in index]
+        members += [("risk", risk_index[r], f"risk:{r}") for r in group.risks if r in risk_index]
+        groups.append((key, members, group.rank))
+    return CorrelationPlan.of(groups)
 
 
 def compile_network(scenario: Scenario) -> Network:
     start = scenario.start.value
     graph = active_graph(scenario)
-    order = list(nx.lexicographical_topological_sort(graph))
+    written = {key: i for i, key in enumerate(scenario.tasks)}
+    order = list(nx.lexicographical_topological_sort(graph, key=written.get))  # ties: as the file lists them
     index = {key: i for i, key in enumerate(order)}
     tasks = [scenario.tasks[k] for k in order]
     capacity_names = tuple(scenario.capacities)
@@ -104,6 +139,8 @@ def compile_network(scenario: Scenario) -> Network:
     pause_index = tuple(r for r, (_, risk) in enumerate(risks) if risk.pause is not None)
     delays = tuple((r, index[t]) for r, (_, risk) in enumerate(risks) for t in risk.delays if t in index)
     delay_estimates = [risks[r][1].delays[order[t]] for r, t in delays]
+    likely = {k: w.likely for k, w in zip(order, work)}
+    rank = {k: i for i, k in enumerate(dispatch_order(scenario, graph, order, likely))}
     return Network(
         task_ids=tuple(order),
         workstreams=tuple(t.workstream for t in tasks),
@@ -133,4 +170,6 @@ def compile_network(scenario: Scenario) -> Network:
         risk_delays=delays,
         risk_delay=ThreePointArrays.of(delay_estimates, [scenario.distribution_of(risks[r][1]) for r, _ in delays])
         if delays else None,
+        dispatch_rank=np.array([rank[k] for k in order], dtype=int),
+        correlation=correlation_plan(scenario, index, {k: i for i, (k, _) in enumerate(risks)}),
     )

@@ -49,6 +49,7 @@ class Draws:
     strike_day: np.ndarray  # (n, risks), nan where the risk did not strike
     pause_days: np.ndarray  # (n, risks): 0 for risks without a pause
     delay_days: np.ndarray  # (n, delays)
+    occurrence_uniform: np.ndarray  # (n, risks): a risk strikes when this is below its probability
 
 
 def _column_streams(seed: int, keys: list[str], first: int, count: int, width: int = 1) -> np.ndarray:
@@ -57,19 +58,34 @@ def _column_streams(seed: int, keys: list[str], first: int, count: int, width: i
     return np.stack([stream(seed, k, first, count, width) for k in keys], axis=1)
 
 
+def correlate(net: Network, u_work: np.ndarray, u_occurrence: np.ndarray) -> None:
+    """Mix, in place, the uniforms of correlated task durations and risk occurrences (see `correlation`)."""
+    plan = net.correlation
+    if plan is None:
+        return
+    columns = {"task": u_work, "risk": u_occurrence}
+    mixed = plan.apply(np.stack([columns[kind][:, c] for kind, c in plan.items], axis=1))
+    for j, (kind, c) in enumerate(plan.items):
+        columns[kind][:, c] = mixed[:, j]
+
+
 def draw(net: Network, seed: int, first: int, count: int) -> Draws:
     u_work = _column_streams(seed, [f"task:{t}" for t in net.task_ids], first, count)[..., 0]
-    work = three_point(u_work, net.work)
-
     n_risks = len(net.risk_ids)
     u_strike = _column_streams(seed, [f"risk:{r}:strike" for r in net.risk_ids], first, count, 2)
+    if n_risks == 0:
+        u_strike = np.zeros((count, 0, 2))
+    u_occurrence = u_strike[..., 0].copy()
+    correlate(net, u_work, u_occurrence)
+    work = three_point(u_work, net.work)
+
     lo, hi = net.risk_window[:, 0], net.risk_window[:, 1]
     lo_left = np.maximum(lo, net.status_day)
     left = np.clip((hi - lo_left) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
     p = net.risk_probability
     # given that it had not struck before the status date
     p_left = np.where(left > 0, p * left / np.maximum(1 - p * (1 - left), 1e-12), 0.0)
-    struck = u_strike[..., 0] < p_left if n_risks else np.zeros((count, 0), bool)
+    struck = u_occurrence < p_left if n_risks else np.zeros((count, 0), bool)
     strike_day = np.where(struck, lo_left + u_strike[..., 1] * (hi - lo_left), np.nan) if n_risks \
         else np.zeros((count, 0))
 
@@ -83,4 +99,5 @@ def draw(net: Network, seed: int, first: int, count: int) -> Draws:
         keys = [f"risk:{net.risk_ids[r]}:delay:{net.task_ids[t]}" for r, t in net.risk_delays]
         delay = three_point(_column_streams(seed, keys, first, count)[..., 0], net.risk_delay)
     return Draws(work, struck, strike_day, np.where(struck, pause, 0.0),
-                 np.where(struck[:, [r for r, _ in net.risk_delays]], delay, 0.0) if net.risk_delays else delay)
+                 np.where(struck[:, [r for r, _ in net.risk_delays]], delay, 0.0) if net.risk_delays else delay,
+                 u_occurrence)

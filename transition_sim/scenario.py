@@ -274,6 +274,7 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
         for task in risk.delays:
             if task not in scenario.tasks:
                 add(("risks", key, "delays", task), f"unknown task {task!r}")
+    _check_correlations(scenario, add)
     if not any(t.programme == "trust" for t in scenario.tasks.values()):
         add(("tasks",), "no trust-programme task: nothing sets readiness")
     _check_money(scenario, add)
@@ -281,6 +282,24 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
     if cycle:
         add(("tasks", cycle[0], "predecessors"), "dependency cycle: " + " -> ".join(cycle + [cycle[0]]))
     return problems
+
+
+def _check_correlations(scenario: Scenario, add) -> None:
+    """Correlated items exist, each group has two, and no pair is given two correlations."""
+    seen: dict[frozenset, str] = {}
+    for key, group in scenario.correlations.items():
+        items = [("tasks", t) for t in group.tasks] + [("risks", r) for r in group.risks]
+        for kind, item in items:
+            if item not in getattr(scenario, kind):
+                add(("correlations", key, kind), f"unknown {kind[:-1]} {item!r}")
+        if len(set(items)) < 2:
+            add(("correlations", key), "a correlation needs at least two tasks or risks")
+        for i, a in enumerate(items):
+            for b in items[i + 1:]:
+                pair = frozenset((a, b))
+                if pair in seen and seen[pair] != key:
+                    add(("correlations", key), f"{a[1]} and {b[1]} are already correlated by {seen[pair]!r}")
+                seen.setdefault(pair, key)
 
 
 def _check_money(scenario: Scenario, add) -> None:

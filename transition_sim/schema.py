@@ -83,6 +83,7 @@ class Task(Provenance):
     done_on: dt.date | None = None
     started_on: dt.date | None = None
     remaining: ThreePoint | None = None
+    priority: int | None = None  # for shared capacity: higher first; default from the critical path
 
     @model_validator(mode="after")
     def _progress(self):
@@ -112,6 +113,14 @@ class Risk(Provenance):
         if self.pause is None and not self.delays:
             raise ValueError("a risk needs an impact: a pause, delays to named tasks, or both")
         return self
+
+
+class Correlation(Provenance):
+    """A rank correlation between the durations of `tasks` and the occurrences of `risks`."""
+
+    tasks: list[str] = []
+    risks: list[str] = []
+    rank: Annotated[float, Field(gt=-1.0, lt=1.0)]
 
 
 class StaffGroup(Provenance):
@@ -203,6 +212,7 @@ class Scenario(Model):
     scope: dict[str, ScopeOutcome] = {}
     tasks: dict[str, Task] = Field(min_length=1)
     risks: dict[str, Risk] = {}
+    correlations: dict[str, Correlation] = {}
     services: dict[str, Service] = {}
     finance: Finance | None = None
 
