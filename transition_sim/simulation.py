@@ -1,4 +1,21 @@
-"""One replication in SimPy: tasks wait for predecessors, hold shared capacity, work, and pause."""
+"""One replication in SimPy: tasks wait for predecessors, take shared capacity, work, and pause.
+
+The rules, in the order they apply to a task k (docs/architecture.md, "The engine's semantics"):
+
+1. When may it start (`startable`): once every predecessor has finished and not before its
+   `not_before` day. The predecessor that finished last is its driver (ties: the first in the
+   network's order).
+2. Capacity (`Capacity`): a task that needs shared capacity joins the waiting list when it may
+   start. After every event at the current time has been processed, the waiting tasks are
+   considered in the network's dispatch order (`Network.dispatch_rank`) and each one whose needs
+   are all free takes them all at once; one that does not fit takes nothing and does not block
+   those behind it. A task that started later than it could have waited for capacity: its driver
+   is then the task whose release of that capacity let it start (the last to release one of the
+   pools it needs).
+3. Work: its sampled work, plus the delays of risks that struck before it would have finished,
+   done only while the trust programme is not paused (trust tasks only).
+4. It releases its capacity when it finishes.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +45,8 @@ class Replication:
     task_start_day: np.ndarray
     task_finish_day: np.ndarray
     critical_chain: tuple[int, ...]  # task indices, last first: the chain that set the readiness date
+    task_driver: np.ndarray  # per task: the task that set its start (a predecessor or a capacity releaser), or -1
+    task_waited: np.ndarray  # bool per task: its start waited for capacity
     risk_struck: np.ndarray
     risk_strike_day: np.ndarray
     risk_pause_days: np.ndarray
@@ -58,6 +77,65 @@ def advance(t: float, work: float, pauses: list[tuple[float, float]]) -> float:
     return t + work
 
 
+LATE = 2  # a SimPy event priority after NORMAL (1): runs when everything else at this time is done
+
+
+class AfterNow(simpy.events.Event):
+    """An event that fires at the current time, after every other event due at this time."""
+
+    def __init__(self, env: simpy.Environment):
+        super().__init__(env)
+        self._ok, self._value = True, None
+        env.schedule(self, LATE)
+
+
+class Capacity:
+    """Shared pools: all of a task's needs are taken at once, in dispatch order, with no head-of-line blocking."""
+
+    def __init__(self, env: simpy.Environment, net: Network):
+        self.env, self.net = env, net
+        self.free = list(net.capacity_sizes)
+        self.waiting: list[tuple[int, int, simpy.Event]] = []  # (dispatch rank, task, granted)
+        self.released_by = [-1] * len(net.capacity_sizes)  # the task that last released each pool
+        self.released_at = [-np.inf] * len(net.capacity_sizes)
+        self.pending = False
+
+    def request(self, k: int) -> simpy.Event:
+        granted = self.env.event()
+        self.waiting.append((int(self.net.dispatch_rank[k]), k, granted))
+        self._dispatch_soon()
+        return granted
+
+    def release(self, k: int) -> None:
+        for c, amount in self.net.needs[k]:
+            self.free[c] += amount
+            self.released_by[c], self.released_at[c] = k, self.env.now
+        self._dispatch_soon()
+
+    def last_releaser(self, k: int) -> int:
+        """Of the pools task k needs, the task that released one most recently (-1 if none did)."""
+        pools = [c for c, _ in self.net.needs[k]]
+        return self.released_by[max(pools, key=lambda c: self.released_at[c])] if pools else -1
+
+    def _dispatch_soon(self) -> None:
+        if not self.pending:
+            self.pending = True
+            AfterNow(self.env).callbacks.append(self._dispatch)
+
+    def _dispatch(self, _event) -> None:
+        self.pending = False
+        self.waiting.sort(key=lambda item: item[0])
+        still = []
+        for rank, k, granted in self.waiting:
+            if all(self.free[c] >= amount for c, amount in self.net.needs[k]):
+                for c, amount in self.net.needs[k]:
+                    self.free[c] -= amount
+                granted.succeed()
+            else:
+                still.append((rank, k, granted))
+        self.waiting = still
+
+
 def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarray, struck: np.ndarray,
          strike_day: np.ndarray, pause_days: np.ndarray, delay_days: np.ndarray) -> Replication:
     n = len(net.task_ids)
@@ -71,24 +149,34 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     for delays in task_delays:
         delays.sort()  # by strike day
     applied = np.zeros(len(net.risk_ids))
-    driver = [-1] * n
+    driver = np.full(n, -1)
+    waited = np.zeros(n, dtype=bool)  # started later than it could have, for want of capacity
+    startable_day = np.full(n, np.nan)
 
     env = simpy.Environment(initial_time=net.status_day)
-    pools = [simpy.Container(env, capacity=size, init=size) for size in net.capacity_sizes]
+    capacity = Capacity(env, net)
     procs: list = [None] * n
+
+    def startable(k: int):
+        """Wait until task k may start: its predecessors finished, its not-before day reached."""
+        latest = -np.inf
+        for p in net.predecessors[k]:
+            if procs[p] is not None:
+                yield procs[p]
+            if finish[p] > latest:
+                latest, driver[k] = finish[p], p
+        if env.now < net.not_before_day[k]:  # false for nan
+            yield env.timeout(net.not_before_day[k] - env.now)
+            driver[k] = -1  # the constraint, not a predecessor, set the start
 
     def perform(k: int, in_progress: bool):
         if not in_progress:
-            latest = -np.inf
-            for p in net.predecessors[k]:
-                if procs[p] is not None:
-                    yield procs[p]
-                if finish[p] > latest:
-                    latest, driver[k] = finish[p], p
-            if env.now < net.not_before_day[k]:  # false for nan
-                yield env.timeout(net.not_before_day[k] - env.now)
-        for c, amount in net.needs[k]:
-            yield pools[c].get(amount)
+            yield from startable(k)
+        startable_day[k] = env.now
+        if net.needs[k]:
+            yield capacity.request(k)
+            if env.now > startable_day[k]:
+                waited[k], driver[k] = True, capacity.last_releaser(k)
         begin = env.now
         task_pauses = pauses if net.trust[k] else []
         work = work_days[k]
@@ -99,8 +187,8 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
                 applied[r] += extra
                 end = advance(begin, work, task_pauses)
         yield env.timeout(end - begin)
-        for c, amount in net.needs[k]:
-            pools[c].put(amount)
+        if net.needs[k]:
+            capacity.release(k)
         start[k] = net.started_day[k] if in_progress else begin
         finish[k] = end
 
@@ -112,8 +200,8 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     last = int(np.argmax(trust_finish))
     readiness_day = float(trust_finish[last])
     chain = [last]
-    while driver[chain[-1]] >= 0:
-        chain.append(driver[chain[-1]])
+    while driver[chain[-1]] >= 0 and len(chain) <= n:
+        chain.append(int(driver[chain[-1]]))
     consultation_end = max((finish[k] for k in net.consultation), default=net.status_day)
     reorganisation_day = float(finish[~net.trust].max()) if (~net.trust).any() else np.nan
     return Replication(
@@ -129,6 +217,8 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         task_start_day=start,
         task_finish_day=finish,
         critical_chain=tuple(chain),
+        task_driver=driver,
+        task_waited=waited,
         risk_struck=struck.copy(),
         risk_strike_day=strike_day.copy(),
         risk_pause_days=pause_days.copy(),
