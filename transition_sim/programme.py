@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from transition_sim.calendars import WorkCalendar
 from transition_sim.correlation import CorrelationPlan
 from transition_sim.schema import Scenario, ThreePoint
 
@@ -84,6 +85,8 @@ class Network:
     risk_pause_index: tuple[int, ...]
     risk_delays: tuple[tuple[int, int], ...]  # (risk index, task index) per delay
     risk_delay: ThreePointArrays | None
+    task_calendar: tuple[WorkCalendar | None, ...]  # None: the task's work counts calendar days
+    risk_weight: tuple[tuple[np.ndarray, np.ndarray] | None, ...]  # (days, cumulative weight) per risk, see below
     dispatch_rank: np.ndarray  # int per task: who gets free capacity first (lower first), see `dispatch_order`
     correlation: CorrelationPlan | None
 
@@ -119,6 +122,25 @@ def correlation_plan(scenario: Scenario, index: dict[str, int], risk_index: dict
     return CorrelationPlan.of(groups)
 
 
+def risk_weight(window: tuple[float, float], periods: list[tuple[float, float, float]]):
+    """The cumulative chance weight of a risk over its window: (days, weight), piecewise linear.
+
+    The weight of a day is the product of the `probability_factor`s of the risk-calendar periods
+    covering it (1 elsewhere), scaled so that a risk with no calendar has weight 1 at the window's
+    end. Its chance of striking is its probability times that weight at the end (at most 1), and
+    when it strikes the day is drawn with density proportional to the weight.
+    """
+    lo, hi = window
+    if not periods:
+        return None
+    cuts = sorted({lo, hi} | {min(max(x, lo), hi) for s, e, _ in periods for x in (s, e)})
+    weights = [0.0]
+    for a, b in zip(cuts, cuts[1:]):
+        factor = np.prod([f for s, e, f in periods if s <= a and b <= e]) if b > a else 1.0
+        weights.append(weights[-1] + factor * (b - a))
+    return np.array(cuts), np.array(weights) / max(hi - lo, 1e-12)
+
+
 def compile_network(scenario: Scenario) -> Network:
     start = scenario.start.value
     graph = active_graph(scenario)
@@ -140,6 +162,7 @@ def compile_network(scenario: Scenario) -> Network:
     delays = tuple((r, index[t]) for r, (_, risk) in enumerate(risks) for t in risk.delays if t in index)
     delay_estimates = [risks[r][1].delays[order[t]] for r, t in delays]
     likely = {k: w.likely for k, w in zip(order, work)}
+    calendars = {name: WorkCalendar.of(name, spec, start) for name, spec in scenario.calendars.items()}
     rank = {k: i for i, k in enumerate(dispatch_order(scenario, graph, order, likely))}
     return Network(
         task_ids=tuple(order),
@@ -170,6 +193,10 @@ def compile_network(scenario: Scenario) -> Network:
         risk_delays=delays,
         risk_delay=ThreePointArrays.of(delay_estimates, [scenario.distribution_of(risks[r][1]) for r, _ in delays])
         if delays else None,
+        task_calendar=tuple(calendars.get(scenario.calendar_of(t)) for t in tasks),
+        risk_weight=tuple(risk_weight((day(r.window.start), day(r.window.end)),
+                                      [(day(p.start), day(p.end) + 1, p.probability_factor) for p in r.calendar.values()])
+                          for _, r in risks),
         dispatch_rank=np.array([rank[k] for k in order], dtype=int),
         correlation=correlation_plan(scenario, index, {k: i for i, (k, _) in enumerate(risks)}),
     )

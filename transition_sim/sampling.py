@@ -69,6 +69,31 @@ def correlate(net: Network, u_work: np.ndarray, u_occurrence: np.ndarray) -> Non
         columns[kind][:, c] = mixed[:, j]
 
 
+def strike(net: Network, r: int, u_occurrence: np.ndarray, u_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether risk r strikes after the status date, and on which day (nan if not).
+
+    Its chance over the window is its probability times the window's weight (1 without a risk
+    calendar, see `programme.risk_weight`), at most 1; a risk whose window straddles the status
+    date strikes in the part left with that chance conditioned on not having struck before. The
+    strike day has density proportional to the weight (uniform without a calendar).
+    """
+    lo, hi = net.risk_window[r]
+    lo_left = max(lo, net.status_day)
+    weight = net.risk_weight[r]
+    if weight is None:
+        days, cumulative = np.array([lo, hi]), np.array([0.0, 1.0])
+    else:
+        days, cumulative = weight
+    total = cumulative[-1]
+    done = float(np.interp(lo_left, days, cumulative))
+    left = (total - done) / total if hi > lo and total > 0 else 0.0
+    p = min(1.0, net.risk_probability[r] * total)
+    p_left = p * left / max(1 - p * (1 - left), 1e-12) if left > 0 else 0.0
+    struck = u_occurrence < p_left
+    day = np.interp(done + u_day * (total - done), cumulative, days)
+    return struck, np.where(struck, day, np.nan)
+
+
 def draw(net: Network, seed: int, first: int, count: int) -> Draws:
     u_work = _column_streams(seed, [f"task:{t}" for t in net.task_ids], first, count)[..., 0]
     n_risks = len(net.risk_ids)
@@ -79,15 +104,10 @@ def draw(net: Network, seed: int, first: int, count: int) -> Draws:
     correlate(net, u_work, u_occurrence)
     work = three_point(u_work, net.work)
 
-    lo, hi = net.risk_window[:, 0], net.risk_window[:, 1]
-    lo_left = np.maximum(lo, net.status_day)
-    left = np.clip((hi - lo_left) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
-    p = net.risk_probability
-    # given that it had not struck before the status date
-    p_left = np.where(left > 0, p * left / np.maximum(1 - p * (1 - left), 1e-12), 0.0)
-    struck = u_occurrence < p_left if n_risks else np.zeros((count, 0), bool)
-    strike_day = np.where(struck, lo_left + u_strike[..., 1] * (hi - lo_left), np.nan) if n_risks \
-        else np.zeros((count, 0))
+    struck = np.zeros((count, n_risks), bool)
+    strike_day = np.full((count, n_risks), np.nan)
+    for r in range(n_risks):
+        struck[:, r], strike_day[:, r] = strike(net, r, u_occurrence[:, r], u_strike[:, r, 1])
 
     pause = np.zeros((count, n_risks))
     if net.risk_pause is not None:

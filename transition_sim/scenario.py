@@ -275,6 +275,7 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
             if task not in scenario.tasks:
                 add(("risks", key, "delays", task), f"unknown task {task!r}")
     _check_correlations(scenario, add)
+    _check_calendars(scenario, add)
     if not any(t.programme == "trust" for t in scenario.tasks.values()):
         add(("tasks",), "no trust-programme task: nothing sets readiness")
     _check_money(scenario, add)
@@ -300,6 +301,23 @@ def _check_correlations(scenario: Scenario, add) -> None:
                 if pair in seen and seen[pair] != key:
                     add(("correlations", key), f"{a[1]} and {b[1]} are already correlated by {seen[pair]!r}")
                 seen.setdefault(pair, key)
+
+
+def _check_calendars(scenario: Scenario, add) -> None:
+    """Calendars named by tasks exist, and every period runs forwards."""
+    known = ", ".join(scenario.calendars) or "none"
+    if scenario.default_calendar is not None and scenario.default_calendar not in scenario.calendars:
+        add(("default_calendar",), f"unknown calendar {scenario.default_calendar!r} (known: {known})")
+    for key, task in scenario.tasks.items():
+        if task.calendar is not None and task.calendar not in scenario.calendars:
+            add(("tasks", key, "calendar"), f"unknown calendar {task.calendar!r} (known: {known})")
+    periods = [(("calendars", c, kind, p), period) for c, spec in scenario.calendars.items()
+               for kind in ("closed", "productivity") for p, period in getattr(spec, kind).items()]
+    periods += [(("risks", r, "calendar", p), period) for r, risk in scenario.risks.items()
+                for p, period in risk.calendar.items()]
+    for loc, period in periods:
+        if period.end < period.start:
+            add(loc, f"period is inverted: {period.start} to {period.end}")
 
 
 def _check_money(scenario: Scenario, add) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from transition_sim.units import parse_duration, parse_money
+from transition_sim.units import parse_duration, parse_money, working_days
 
 T = TypeVar("T")
 Days = Annotated[float, BeforeValidator(parse_duration)]
@@ -70,6 +70,28 @@ class GoLiveRule(Model):
     consultation_tasks: list[str] = Field(min_length=1)
 
 
+class Period(Provenance):
+    start: dt.date
+    end: dt.date  # included
+
+
+class ProductivityPeriod(Period):
+    factor: Annotated[float, Field(gt=0.0)]  # share of a normal working day's output
+
+
+class WorkCalendarSpec(Provenance):
+    """Which days a task's work is done on, and at what productivity."""
+
+    weekends: bool = False  # true: Saturdays and Sundays are not worked
+    bank_holidays: Literal["england-and-wales", "scotland", "northern-ireland"] | None = None
+    closed: dict[str, Period] = {}
+    productivity: dict[str, ProductivityPeriod] = {}
+
+
+class RiskPeriod(Period):
+    probability_factor: Annotated[float, Field(gt=0.0)]  # the risk's chance per day is this many times its usual
+
+
 class Task(Provenance):
     name: str
     workstream: str
@@ -84,6 +106,7 @@ class Task(Provenance):
     started_on: dt.date | None = None
     remaining: ThreePoint | None = None
     priority: int | None = None  # for shared capacity: higher first; default from the critical path
+    calendar: str | None = None  # a key of `calendars`: durations then count its working days
 
     @model_validator(mode="after")
     def _progress(self):
@@ -107,6 +130,7 @@ class Risk(Provenance):
     delays: dict[str, ThreePoint] = {}
     cost: Estimate[Pounds] | None = None  # paid by the council in the month the risk strikes
     distribution: Distribution | None = None
+    calendar: dict[str, RiskPeriod] = {}  # periods in which it is more (or less) likely to strike
 
     @model_validator(mode="after")
     def _has_impact(self):
@@ -209,6 +233,8 @@ class Scenario(Model):
     go_live: GoLiveRule
     closed_windows: dict[str, Window] = {}
     capacities: dict[str, Quantity[Annotated[int, Field(ge=1)]]] = {}
+    calendars: dict[str, WorkCalendarSpec] = {}
+    default_calendar: str | None = None
     scope: dict[str, ScopeOutcome] = {}
     tasks: dict[str, Task] = Field(min_length=1)
     risks: dict[str, Risk] = {}
@@ -216,9 +242,60 @@ class Scenario(Model):
     services: dict[str, Service] = {}
     finance: Finance | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _working_day_durations(cls, data):
+        return durations_in_working_days(data)
+
+    def calendar_of(self, task: Task) -> str | None:
+        return task.calendar or self.default_calendar
+
     @property
     def status(self) -> dt.date:
         return self.status_date.value if self.status_date is not None else self.start.value
 
     def distribution_of(self, item: Task | Risk) -> str:
         return item.distribution or self.default_distribution
+
+
+def durations_in_working_days(data):
+    """The raw scenario with the durations of calendar tasks (and risk delays to them) in working days.
+
+    On a task with a calendar `d` is a working day, `w` a working week (5 working days on a
+    calendar with weekends off, else 7), `m` and `y` in proportion; written as days, they then
+    count working days of that calendar in the engine.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("tasks"), dict):
+        return data
+    calendars = data.get("calendars") if isinstance(data.get("calendars"), dict) else {}
+
+    def week(task) -> int | None:
+        name = task.get("calendar", data.get("default_calendar")) if isinstance(task, dict) else None
+        spec = calendars.get(name) if isinstance(name, str) else None
+        return None if not isinstance(spec, dict) else (5 if spec.get("weekends") is True else 7)
+
+    def convert(estimate, days_per_week):
+        if not isinstance(estimate, dict):
+            return estimate
+        return {k: (working_days(v, days_per_week) if k in ("low", "likely", "high") else v)
+                for k, v in estimate.items()}
+
+    weeks = {key: week(task) for key, task in data["tasks"].items()}
+    if not any(w is not None for w in weeks.values()):
+        return data
+    data = dict(data)
+    tasks = {}
+    for key, task in data["tasks"].items():
+        w = weeks[key]
+        tasks[key] = task if w is None else {k: (convert(v, w) if k in ("duration", "remaining") else v)
+                                             for k, v in task.items()}
+    data["tasks"] = tasks
+    if isinstance(data.get("risks"), dict):
+        risks = {}
+        for key, risk in data["risks"].items():
+            if isinstance(risk, dict) and isinstance(risk.get("delays"), dict):
+                risk = {**risk, "delays": {t: convert(e, weeks[t]) if weeks.get(t) else e
+                                           for t, e in risk["delays"].items()}}
+            risks[key] = risk
+        data["risks"] = risks
+    return data

@@ -13,7 +13,8 @@ The rules, in the order they apply to a task k (docs/architecture.md, "The engin
    is then the task whose release of that capacity let it start (the last to release one of the
    pools it needs).
 3. Work: its sampled work, plus the delays of risks that struck before it would have finished,
-   done only while the trust programme is not paused (trust tasks only).
+   done only while the trust programme is not paused (trust tasks only) and, for a task with a
+   work calendar, at that calendar's rate (0 on days not worked; `calendars`).
 4. It releases its capacity when it finishes.
 """
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from transition_sim.calendars import WorkCalendar
 from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import Network
 
@@ -64,17 +66,31 @@ def merged_pauses(strike_day: np.ndarray, pause_days: np.ndarray) -> list[tuple[
     return [(s, e) for s, e in merged]
 
 
-def advance(t: float, work: float, pauses: list[tuple[float, float]]) -> float:
-    """When `work` days started at `t` are done, no work being done during pauses."""
+def advance(t: float, work: float, pauses: list[tuple[float, float]], calendar: WorkCalendar | None = None) -> float:
+    """When `work` days started at `t` are done, no work being done during pauses.
+
+    With a calendar, `work` counts its working days (see `calendars`); without one, calendar days.
+    """
+    if calendar is None:
+        for s, e in pauses:
+            if e <= t:
+                continue
+            if t + work <= s:
+                return t + work
+            if t < s:
+                work -= s - t
+            t = e
+        return t + work
     for s, e in pauses:
         if e <= t:
             continue
-        if t + work <= s:
-            return t + work
+        end = calendar.finish(t, work)
+        if end <= s:
+            return end
         if t < s:
-            work -= s - t
+            work -= calendar.work_at(s) - calendar.work_at(t)
         t = e
-    return t + work
+    return calendar.finish(t, work)
 
 
 LATE = 2  # a SimPy event priority after NORMAL (1): runs when everything else at this time is done
@@ -179,13 +195,14 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
                 waited[k], driver[k] = True, capacity.last_releaser(k)
         begin = env.now
         task_pauses = pauses if net.trust[k] else []
+        work_calendar = net.task_calendar[k]
         work = work_days[k]
-        end = advance(begin, work, task_pauses)
+        end = advance(begin, work, task_pauses, work_calendar)
         for s, extra, r in task_delays[k]:
             if s <= end:
                 work += extra
                 applied[r] += extra
-                end = advance(begin, work, task_pauses)
+                end = advance(begin, work, task_pauses, work_calendar)
         yield env.timeout(end - begin)
         if net.needs[k]:
             capacity.release(k)
