@@ -10,7 +10,7 @@ from scipy import stats
 
 from transition_sim import sampling
 from transition_sim.costs import CONTRACT, PAYERS
-from transition_sim.montecarlo import Results
+from transition_sim.montecarlo import BRANCH, Results
 from transition_sim.programme import compile_network
 
 PERCENTILES = (10, 50, 80, 90)
@@ -233,6 +233,25 @@ def cost_headline(results: Results) -> dict:
     }
 
 
+def branch_figures(results: Results) -> pd.DataFrame:
+    """Headline figures for each branch (combination of drawn scope outcomes): a row per branch."""
+    reps = results.replications
+    if BRANCH not in reps:
+        return pd.DataFrame()
+    rows = []
+    for label, group in reps.groupby(BRANCH, sort=True):
+        dates = percentile_table(group["go_live_date"], (50, 80))["value"]
+        row = {"branch": label, "share": len(group) / len(reps), "replications": len(group),
+               "go_live_p50": dates["P50"].date().isoformat(), "go_live_p80": dates["P80"].date().isoformat(),
+               "p_on_time": float(group["on_time"].mean()), "mean_slip_days": float(group["slip_days"].mean())}
+        if "transition_cost_gbp" in group:
+            cost = percentile_table(group["transition_cost_gbp"], (50, 80))["value"]
+            row.update({"transition_cost_p50_gbp": float(cost["P50"]), "transition_cost_p80_gbp": float(cost["P80"]),
+                        "staff_transferred": int(group["staff_transferred"].iloc[0])})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("branch")
+
+
 def headline(results: Results) -> dict:
     """The run's headline figures, in plain types (the content of summary.json)."""
     reps = results.replications
@@ -256,4 +275,5 @@ def headline(results: Results) -> dict:
         "critical_tasks": task_criticality(results)[["task_id", "name", "workstream", "criticality"]]
         .head(10).to_dict("records"),
         **({"costs": cost_headline(results)} if results.ledger is not None else {}),
+        **({"by_branch": branch_figures(results).to_dict("index")} if BRANCH in reps else {}),
     }

@@ -106,11 +106,24 @@ def format_summary(result: api.Run) -> str:
     lines += [f"  {row['criticality']:6.1%}  {row['task_id']}  ({row['name']})" for row in s["critical_tasks"][:6]]
     if "costs" in s:
         lines += format_costs(s["costs"])
+    if "by_branch" in s:
+        lines += format_branches(s["by_branch"])
     if result.folder is not None:
         lines += ["", f"Run written to {result.folder}/"]
         if (result.folder / "report.html").exists():
             lines += [f"Report: {result.folder / 'report.html'}"]
     return "\n".join(lines)
+
+
+def format_branches(branches: dict) -> list[str]:
+    """Headline figures split by the scope outcomes drawn in each replication."""
+    lines = ["", "By branch (scope decisions drawn per replication)"]
+    for label, b in branches.items():
+        cost = (f"  cost P50 £{b['transition_cost_p50_gbp'] / 1e6:.1f}m P80 £{b['transition_cost_p80_gbp'] / 1e6:.1f}m"
+                f"  staff {b['staff_transferred']:,}" if "transition_cost_p50_gbp" in b else "")
+        lines.append(f"  {label:40} {b['share']:6.1%}  go-live P50 {b['go_live_p50']} P80 {b['go_live_p80']}  "
+                     f"on time {b['p_on_time']:.1%}  slip {b['mean_slip_days']:.0f} d{cost}")
+    return lines
 
 
 def format_costs(c: dict) -> list[str]:

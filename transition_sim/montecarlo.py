@@ -57,10 +57,12 @@ def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int
         "critical": np.zeros((count, n_tasks), dtype=bool),
         "risk_struck": draws.struck, "risk_strike_day": draws.strike_day,
         "risk_pause_days": draws.pause_days, "risk_delay_days": np.empty((count, n_risks)),
+        "branch_in": draws.branch_in, "fallback_taken": np.zeros((count, len(net.fallback_ids)), dtype=bool),
     }
+    active = draws.active(net)
     for row in range(count):
         rep = play(net, calendar, first + row, draws.work_days[row], draws.struck[row],
-                   draws.strike_day[row], draws.pause_days[row], draws.delay_days[row])
+                   draws.strike_day[row], draws.pause_days[row], draws.delay_days[row], active[row])
         out["go_live"][row] = rep.go_live
         out["readiness_day"][row] = rep.readiness_day
         out["consultation_end_day"][row] = rep.consultation_end_day
@@ -69,6 +71,7 @@ def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int
         out["task_finish_day"][row] = rep.task_finish_day
         out["critical"][row, list(rep.critical_chain)] = True
         out["risk_delay_days"][row] = rep.risk_delay_days
+        out["fallback_taken"][row] = rep.fallback_taken
     return out
 
 
@@ -146,6 +149,8 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "on_time": go_live <= planned,
         "live_before_vesting": go_live < vesting,
         "paused_days": arrays["risk_pause_days"].sum(axis=1),
+        **branch_columns(net, arrays["branch_in"]),
+        **{f"fallback_{key}": arrays["fallback_taken"][:, i] for i, key in enumerate(net.fallback_ids)},
     })
     n_tasks = len(net.task_ids)
     task_ids = pd.Categorical(np.tile(net.task_ids, runs), categories=net.task_ids)
@@ -172,9 +177,47 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
     })
     ledger = None
     if with_costs and scenario.finance is not None:
-        ledger, totals = costs.cost_tables(scenario, seed, replications, tasks, risks)
+        ledger, totals = costs_by_branch(scenario, seed, replications, tasks, risks)
         replications = pd.concat([replications, totals], axis=1)
     return Results(scenario, seed, runs, replications, tasks, risks, task_table(scenario, net), ledger)
+
+
+BRANCH = "branch"  # the replications column naming each replication's scope outcomes, such as "cwd=in"
+
+
+def branch_columns(net: Network, branch_in: np.ndarray) -> dict[str, np.ndarray]:
+    """`scope_<decision>` ("in"/"out") per open scope decision, and their combination as `branch`."""
+    if not net.branch_ids:
+        return {}
+    columns = {f"scope_{b}": np.where(branch_in[:, i], "in", "out") for i, b in enumerate(net.branch_ids)}
+    label = np.full(len(branch_in), "", dtype=object)
+    for i, b in enumerate(net.branch_ids):
+        label = label + ("; " if i else "") + b + "=" + columns[f"scope_{b}"]
+    return {**columns, BRANCH: label.astype(str)}
+
+
+def costs_by_branch(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks: pd.DataFrame,
+                    risks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The money of each replication from the scenario of its own branch (scope decisions settled).
+
+    The cost model is run once per branch over all replications (its draws are keyed by
+    replication, so each row is what a run of that branch alone gives) and each replication keeps
+    the rows of its branch. This is the one place where the money model meets branching.
+    """
+    if BRANCH not in replications:
+        return costs.cost_tables(scenario, seed, replications, tasks, risks)
+    ledgers, totals = [], []
+    for label in sorted(replications[BRANCH].unique()):
+        outcomes = {b: replications.loc[replications[BRANCH] == label, f"scope_{b}"].iloc[0]
+                    for b in scenario.branches}
+        ledger, total = costs.cost_tables(scenario.with_scope(outcomes), seed, replications, tasks, risks)
+        mine = replications[BRANCH].to_numpy() == label
+        ledgers.append(ledger[mine[ledger["replication"].to_numpy()]])
+        totals.append(total[mine])
+    ledger = pd.concat(ledgers).sort_values(["replication", "month", "category", "payer"], ignore_index=True)
+    for column in ("financial_year", "payer", "category"):
+        ledger[column] = ledger[column].astype(str).astype("category")
+    return ledger, pd.concat(totals).sort_index()
 
 
 def task_table(scenario: Scenario, net: Network) -> pd.DataFrame:

@@ -31,8 +31,10 @@ def find_cycle(scenario: Scenario) -> list[str]:
 
 
 def in_scope(scenario: Scenario, task_id: str) -> bool:
+    """False when a settled scope decision excludes the task (an open one, a branch, keeps it)."""
     task = scenario.tasks[task_id]
-    return all(scenario.scope.get(item) == outcome for item, outcome in task.requires_scope.items())
+    return all(scenario.scope.get(item) == outcome or item in scenario.branches
+               for item, outcome in task.requires_scope.items())
 
 
 def active_graph(scenario: Scenario) -> nx.DiGraph:
@@ -85,6 +87,13 @@ class Network:
     risk_pause_index: tuple[int, ...]
     risk_delays: tuple[tuple[int, int], ...]  # (risk index, task index) per delay
     risk_delay: ThreePointArrays | None
+    branch_ids: tuple[str, ...]  # scope decisions drawn per replication
+    branch_p_in: np.ndarray
+    task_condition: tuple[tuple[tuple[int, bool], ...], ...]  # per task: (branch, must be in) it needs
+    fallback_ids: tuple[str, ...]
+    fallback_condition: tuple[int, ...]  # per fallback: the task that must have finished by its day
+    fallback_day: np.ndarray
+    task_fallback: np.ndarray  # per task: the fallback it belongs to, or -1
     task_calendar: tuple[WorkCalendar | None, ...]  # None: the task's work counts calendar days
     risk_weight: tuple[tuple[np.ndarray, np.ndarray] | None, ...]  # (days, cumulative weight) per risk, see below
     dispatch_rank: np.ndarray  # int per task: who gets free capacity first (lower first), see `dispatch_order`
@@ -163,6 +172,9 @@ def compile_network(scenario: Scenario) -> Network:
     delay_estimates = [risks[r][1].delays[order[t]] for r, t in delays]
     likely = {k: w.likely for k, w in zip(order, work)}
     calendars = {name: WorkCalendar.of(name, spec, start) for name, spec in scenario.calendars.items()}
+    branch_ids = tuple(scenario.branches)
+    fallbacks = [(key, f) for key, f in scenario.fallbacks.items() if f.task in index]
+    task_fallback = {t: i for i, (_, f) in enumerate(fallbacks) for t in f.tasks}
     rank = {k: i for i, k in enumerate(dispatch_order(scenario, graph, order, likely))}
     return Network(
         task_ids=tuple(order),
@@ -193,6 +205,14 @@ def compile_network(scenario: Scenario) -> Network:
         risk_delays=delays,
         risk_delay=ThreePointArrays.of(delay_estimates, [scenario.distribution_of(risks[r][1]) for r, _ in delays])
         if delays else None,
+        branch_ids=branch_ids,
+        branch_p_in=np.array([scenario.branches[b].p_in for b in branch_ids], dtype=float),
+        task_condition=tuple(tuple((branch_ids.index(item), outcome == "in") for item, outcome in t.requires_scope.items()
+                                   if item in branch_ids) for t in tasks),
+        fallback_ids=tuple(key for key, _ in fallbacks),
+        fallback_condition=tuple(index[f.task] for _, f in fallbacks),
+        fallback_day=np.array([day(f.by) for _, f in fallbacks], dtype=float),
+        task_fallback=np.array([task_fallback.get(k, -1) for k in order], dtype=int),
         task_calendar=tuple(calendars.get(scenario.calendar_of(t)) for t in tasks),
         risk_weight=tuple(risk_weight((day(r.window.start), day(r.window.end)),
                                       [(day(p.start), day(p.end) + 1, p.probability_factor) for p in r.calendar.values()])

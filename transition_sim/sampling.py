@@ -50,6 +50,15 @@ class Draws:
     pause_days: np.ndarray  # (n, risks): 0 for risks without a pause
     delay_days: np.ndarray  # (n, delays)
     occurrence_uniform: np.ndarray  # (n, risks): a risk strikes when this is below its probability
+    branch_in: np.ndarray  # (n, branches) bool: the scope decision came out `in`
+
+    def active(self, net: Network) -> np.ndarray:
+        """(n, tasks) bool: the task is in the scope its replication's branches drew (fallbacks aside)."""
+        out = np.ones(self.work_days.shape, dtype=bool)
+        for k, conditions in enumerate(net.task_condition):
+            for b, must_be_in in conditions:
+                out[:, k] &= self.branch_in[:, b] == must_be_in
+        return out
 
 
 def _column_streams(seed: int, keys: list[str], first: int, count: int, width: int = 1) -> np.ndarray:
@@ -120,4 +129,5 @@ def draw(net: Network, seed: int, first: int, count: int) -> Draws:
         delay = three_point(_column_streams(seed, keys, first, count)[..., 0], net.risk_delay)
     return Draws(work, struck, strike_day, np.where(struck, pause, 0.0),
                  np.where(struck[:, [r for r, _ in net.risk_delays]], delay, 0.0) if net.risk_delays else delay,
-                 u_occurrence)
+                 u_occurrence,
+                 _column_streams(seed, [f"branch:{b}" for b in net.branch_ids], first, count)[..., 0] < net.branch_p_in)

@@ -276,6 +276,15 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
                 add(("risks", key, "delays", task), f"unknown task {task!r}")
     _check_correlations(scenario, add)
     _check_calendars(scenario, add)
+    for key, fallback in scenario.fallbacks.items():
+        for task in [fallback.task] + fallback.tasks:
+            if task not in scenario.tasks:
+                add(("fallbacks", key), f"unknown task {task!r}")
+        for task in fallback.tasks:
+            if task == fallback.task:
+                add(("fallbacks", key, "tasks"), f"{task!r} cannot be both the condition and a fallback task")
+            elif sum(task in f.tasks for f in scenario.fallbacks.values()) > 1:
+                add(("fallbacks", key, "tasks"), f"{task!r} is in more than one fallback")
     if not any(t.programme == "trust" for t in scenario.tasks.values()):
         add(("tasks",), "no trust-programme task: nothing sets readiness")
     _check_money(scenario, add)

@@ -92,6 +92,28 @@ class RiskPeriod(Period):
     probability_factor: Annotated[float, Field(gt=0.0)]  # the risk's chance per day is this many times its usual
 
 
+class ScopeBranch(Provenance):
+    """A scope decision still open at the scenario's date: its outcome is drawn in each replication."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    p_in: Share = Field(alias="in")
+    p_out: Share = Field(alias="out")
+
+    @model_validator(mode="after")
+    def _adds_up(self):
+        if abs(self.p_in + self.p_out - 1) > 1e-9:
+            raise ValueError(f"the chances of in and out must add up to 1 (they add up to {self.p_in + self.p_out:g})")
+        return self
+
+
+class Fallback(Provenance):
+    """A conditional route: if `task` has not finished by `by`, the fallback's `tasks` are done too."""
+
+    task: str
+    by: dt.date
+    tasks: list[str] = Field(min_length=1)
+
+
 class Task(Provenance):
     name: str
     workstream: str
@@ -235,8 +257,9 @@ class Scenario(Model):
     capacities: dict[str, Quantity[Annotated[int, Field(ge=1)]]] = {}
     calendars: dict[str, WorkCalendarSpec] = {}
     default_calendar: str | None = None
-    scope: dict[str, ScopeOutcome] = {}
+    scope: dict[str, ScopeOutcome | ScopeBranch] = {}
     tasks: dict[str, Task] = Field(min_length=1)
+    fallbacks: dict[str, Fallback] = {}
     risks: dict[str, Risk] = {}
     correlations: dict[str, Correlation] = {}
     services: dict[str, Service] = {}
@@ -246,6 +269,15 @@ class Scenario(Model):
     @classmethod
     def _working_day_durations(cls, data):
         return durations_in_working_days(data)
+
+    @property
+    def branches(self) -> dict[str, ScopeBranch]:
+        """The scope decisions whose outcome is drawn per replication."""
+        return {k: v for k, v in self.scope.items() if isinstance(v, ScopeBranch)}
+
+    def with_scope(self, outcomes: dict[str, str]) -> "Scenario":
+        """The scenario with the given scope decisions settled (one branch of a branching scenario)."""
+        return self.model_copy(update={"scope": {**self.scope, **outcomes}})
 
     def calendar_of(self, task: Task) -> str | None:
         return task.calendar or self.default_calendar

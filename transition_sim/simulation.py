@@ -49,6 +49,8 @@ class Replication:
     critical_chain: tuple[int, ...]  # task indices, last first: the chain that set the readiness date
     task_driver: np.ndarray  # per task: the task that set its start (a predecessor or a capacity releaser), or -1
     task_waited: np.ndarray  # bool per task: its start waited for capacity
+    task_active: np.ndarray  # bool per task: in this replication's scope and route
+    fallback_taken: np.ndarray  # bool per fallback
     risk_struck: np.ndarray
     risk_strike_day: np.ndarray
     risk_pause_days: np.ndarray
@@ -153,8 +155,12 @@ class Capacity:
 
 
 def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarray, struck: np.ndarray,
-         strike_day: np.ndarray, pause_days: np.ndarray, delay_days: np.ndarray) -> Replication:
+         strike_day: np.ndarray, pause_days: np.ndarray, delay_days: np.ndarray,
+         active: np.ndarray | None = None) -> Replication:
+    """One replication; `active` (per task) is False for tasks its branches leave out of scope."""
     n = len(net.task_ids)
+    active = np.ones(n, dtype=bool) if active is None else active.copy()
+    taken = np.zeros(len(net.fallback_ids), dtype=bool)
     start = net.started_day.copy()
     finish = net.done_day.copy()
     pauses = merged_pauses(strike_day, pause_days)
@@ -174,14 +180,24 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     procs: list = [None] * n
 
     def startable(k: int):
-        """Wait until task k may start: its predecessors finished, its not-before day reached."""
+        """Wait until task k may start: its predecessors finished, its not-before day reached.
+
+        A fallback task first waits for its fallback's day and is left out unless the fallback's
+        condition task has not finished by then. A task left out passes straight through, at once.
+        """
+        f = net.task_fallback[k]
+        if f >= 0 and active[k]:
+            if env.now < net.fallback_day[f]:
+                yield env.timeout(net.fallback_day[f] - env.now)
+            taken[f] = not finish[net.fallback_condition[f]] <= net.fallback_day[f]  # nan: not finished
+            active[k] = taken[f]
         latest = -np.inf
         for p in net.predecessors[k]:
             if procs[p] is not None:
                 yield procs[p]
             if finish[p] > latest:
                 latest, driver[k] = finish[p], p
-        if env.now < net.not_before_day[k]:  # false for nan
+        if active[k] and env.now < net.not_before_day[k]:  # false for nan
             yield env.timeout(net.not_before_day[k] - env.now)
             driver[k] = -1  # the constraint, not a predecessor, set the start
 
@@ -189,6 +205,9 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         if not in_progress:
             yield from startable(k)
         startable_day[k] = env.now
+        if not active[k]:
+            start[k] = finish[k] = env.now  # for its successors; reported as nan
+            return
         if net.needs[k]:
             yield capacity.request(k)
             if env.now > startable_day[k]:
@@ -213,14 +232,17 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         procs[k] = env.process(perform(k, bool(net.in_progress[k])))
     env.run()
 
-    trust_finish = np.where(net.trust, finish, -np.inf)
+    trust_finish = np.where(net.trust & active, finish, -np.inf)
     last = int(np.argmax(trust_finish))
     readiness_day = float(trust_finish[last])
     chain = [last]
     while driver[chain[-1]] >= 0 and len(chain) <= n:
         chain.append(int(driver[chain[-1]]))
-    consultation_end = max((finish[k] for k in net.consultation), default=net.status_day)
-    reorganisation_day = float(finish[~net.trust].max()) if (~net.trust).any() else np.nan
+    chain = [k for k in chain if active[k]]  # a task left out passes its driver on
+    start[~active], finish[~active] = np.nan, np.nan
+    consultation_end = max((finish[k] for k in net.consultation if active[k]), default=net.status_day)
+    reorganisation = ~net.trust & active
+    reorganisation_day = float(finish[reorganisation].max()) if reorganisation.any() else np.nan
     return Replication(
         index=index,
         go_live=calendar.go_live(readiness_day, consultation_end),
@@ -236,6 +258,8 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         critical_chain=tuple(chain),
         task_driver=driver,
         task_waited=waited,
+        task_active=active,
+        fallback_taken=taken,
         risk_struck=struck.copy(),
         risk_strike_day=strike_day.copy(),
         risk_pause_days=pause_days.copy(),
