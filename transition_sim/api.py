@@ -12,7 +12,7 @@ import itertools
 
 import pandas as pd
 
-from transition_sim import __version__, analysis, report, runstore, tables
+from transition_sim import __version__, analysis, health, report, runstore, tables
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import Results, available_workers, simulate, task_table
 from transition_sim.programme import compile_network
@@ -27,6 +27,7 @@ class Run:
     loaded: LoadedScenario
     workers: int
     seconds: float
+    findings: tuple = ()  # the health gate's findings (health.Finding), shown as warnings
 
 
 def timestamped(stem: str) -> str:
@@ -75,7 +76,7 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
             tables={"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
                     **({"ledger": results.ledger} if results.ledger is not None else {})},
             force=force)
-    return Run(results, summary, folder, loaded, workers, seconds)
+    return Run(results, summary, folder, loaded, workers, seconds, tuple(health.check(loaded.scenario)))
 
 
 REPORT_RISK_REPLICATIONS = 1000
@@ -108,6 +109,11 @@ def validate(scenario: str | Path | None = None, strict: bool = False,
         "risks": len(s.risks),
         "closed windows": len(s.closed_windows),
     }
+
+
+def check(scenario: str | Path | None = None, overrides: tuple[str, ...] | list[str] = ()) -> list[health.Finding]:
+    """The schedule health gate's findings for a scenario (an empty list when every check passes)."""
+    return health.check(load(scenario, overrides).scenario)
 
 
 def load_run(folder: str | Path) -> Results:

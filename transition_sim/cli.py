@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from transition_sim import __version__, api, runstore, tables
+from transition_sim import __version__, api, health, runstore, tables
 from transition_sim.errors import ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 
@@ -81,6 +82,9 @@ def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
     """
     result = api.run(scenario, runs=runs, seed=seed, workers=workers, overrides=overrides, name=name,
                      out=out, force=force, progress=sys.stderr.isatty(), with_report=not no_report)
+    if result.findings:
+        click.echo(f"warning: schedule health check: {health.summary(list(result.findings))}; "
+                   "see `transition-sim check`", err=True)
     click.echo(format_summary(result))
 
 
@@ -278,3 +282,30 @@ def list_scenarios():
     """
     for path, description in bundled_what_ifs():
         click.echo(f"{str(path.relative_to(models_dir())):45} {description}")
+
+
+@main.command()
+@SCENARIO
+@click.option("--strict", is_flag=True, help="Exit 1 when any check fails (for CI).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@SET
+@reports_bad_input
+def check(scenario, strict, as_json, overrides):
+    """Check a plan's health: DCMA-style schedule checks and the go-live rules of this domain.
+
+    Each finding names the rule, the task and the fix. `run` does these checks too and warns.
+
+    \b
+    Example:
+      transition-sim check
+      transition-sim check models/northamptonshire-sept-2020.yaml --strict --json
+    """
+    findings = api.check(scenario, overrides=overrides)
+    if as_json:
+        click.echo(json.dumps(health.as_records(findings), indent=2))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        click.echo(f"{len(findings)} finding(s)" + (f": {health.summary(findings)}" if findings else ": all checks pass"))
+    if strict and findings:
+        sys.exit(1)
