@@ -10,7 +10,7 @@ from scipy import stats
 
 from transition_sim import sampling
 from transition_sim.costs import CONTRACT, PAYERS
-from transition_sim.montecarlo import BRANCH, Results
+from transition_sim.montecarlo import BRANCH, SLIP, Results
 from transition_sim.programme import compile_network
 
 PERCENTILES = (10, 50, 80, 90)
@@ -113,6 +113,16 @@ def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
                "mean_shift_days"]
     return pd.DataFrame(rows, columns=columns).sort_values(["p80_shift_days", "p50_shift_days", "mean_shift_days"],
                                                            ascending=False, ignore_index=True)
+
+
+def slip_drivers(results: Results) -> pd.DataFrame:
+    """Per cause of slip: its mean days over replications and its share of the mean slip (see `attribution`)."""
+    reps = results.replications
+    columns = [c for c in reps if c.startswith(SLIP)]
+    mean = reps[columns].mean()
+    total = float(reps["slip_days"].mean())
+    return pd.DataFrame({"cause": [c.removeprefix(SLIP) for c in columns], "mean_days": mean.to_numpy(),
+                         "share": mean.to_numpy() / total if total else np.zeros(len(columns))})
 
 
 def correlation_check(scenario, seed: int, runs: int) -> pd.DataFrame:

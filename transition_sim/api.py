@@ -212,7 +212,8 @@ def drivers(source: str | Path | Results, workers: int | None = None) -> dict[st
         return simulate(scenario, runs=results.runs, seed=results.seed, workers=workers, with_costs=False)
 
     out = {"figures": tables.present(analysis.figures(results)),
-           "tasks": analysis.task_drivers(results), "risks": analysis.risk_drivers(results, rerun)}
+           "tasks": analysis.task_drivers(results), "risks": analysis.risk_drivers(results, rerun),
+           "slip": analysis.slip_drivers(results)}
     if results.scenario.correlations:
         out["correlations"] = analysis.correlation_check(results.scenario, results.seed, results.runs)
     if "transition_cost_gbp" in results.replications:

@@ -234,7 +234,7 @@ def on_a_run_folder(command):
 @main.command()
 @on_a_run_folder
 def drivers(run_folder, workers, force):
-    """What drives slippage in a run: critical tasks, risks, and cost-schedule joint confidence.
+    """What drives slippage in a run: critical tasks, risks, slip by cause, cost-schedule joint confidence.
 
     Each risk's effect is measured by re-running the scenario without it, with the run's seed and
     replications.
@@ -250,6 +250,8 @@ def drivers(run_folder, workers, force):
               "tasks": "Tasks: criticality (share of replications on the critical chain) and Spearman "
                        "correlation of duration with go-live",
               "risks": "Risks: share of replications struck, and how much earlier go-live is (days) without it",
+              "slip": "Why it slipped: mean days of slip by cause along each replication's driving path "
+                      "(they add up to the mean slip)",
               "correlations": "Correlations: target rank correlation, the one used (after any repair of the "
                               "matrix) and the one achieved in the sampled durations",
               "joint_confidence": "Joint confidence: least transition cost (£m) for P(go-live <= date and "

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from transition_sim import costs, sampling
+from transition_sim import attribution, costs, sampling
 from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import Network, compile_network
 from transition_sim.schema import Scenario
@@ -58,6 +58,7 @@ def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int
         "risk_struck": draws.struck, "risk_strike_day": draws.strike_day,
         "risk_pause_days": draws.pause_days, "risk_delay_days": np.empty((count, n_risks)),
         "branch_in": draws.branch_in, "fallback_taken": np.zeros((count, len(net.fallback_ids)), dtype=bool),
+        "slip_causes": np.zeros((count, len(attribution.causes(net)))),
     }
     active = draws.active(net)
     for row in range(count):
@@ -72,6 +73,9 @@ def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int
         out["critical"][row, list(rep.critical_chain)] = True
         out["risk_delay_days"][row] = rep.risk_delay_days
         out["fallback_taken"][row] = rep.fallback_taken
+        out["slip_causes"][row] = attribution.slip_causes(net, calendar, rep, draws.work_days[row],
+                                                          draws.strike_day[row], draws.pause_days[row],
+                                                          draws.delay_days[row])
     return out
 
 
@@ -151,6 +155,7 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "paused_days": arrays["risk_pause_days"].sum(axis=1),
         **branch_columns(net, arrays["branch_in"]),
         **{f"fallback_{key}": arrays["fallback_taken"][:, i] for i, key in enumerate(net.fallback_ids)},
+        **{f"{SLIP}{cause}": arrays["slip_causes"][:, i] for i, cause in enumerate(attribution.causes(net))},
     })
     n_tasks = len(net.task_ids)
     task_ids = pd.Categorical(np.tile(net.task_ids, runs), categories=net.task_ids)
@@ -182,6 +187,7 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
     return Results(scenario, seed, runs, replications, tasks, risks, task_table(scenario, net), ledger)
 
 
+SLIP = "slip:"  # prefix of the replications columns that split slip_days by cause (see `attribution`)
 BRANCH = "branch"  # the replications column naming each replication's scope outcomes, such as "cwd=in"
 
 

@@ -49,6 +49,8 @@ class Replication:
     critical_chain: tuple[int, ...]  # task indices, last first: the chain that set the readiness date
     task_driver: np.ndarray  # per task: the task that set its start (a predecessor or a capacity releaser), or -1
     task_waited: np.ndarray  # bool per task: its start waited for capacity
+    task_logical_driver: np.ndarray  # per task: the predecessor that set when it could start, or -1
+    task_startable_day: np.ndarray  # per task: when it could have started, capacity aside
     task_active: np.ndarray  # bool per task: in this replication's scope and route
     fallback_taken: np.ndarray  # bool per fallback
     risk_struck: np.ndarray
@@ -93,6 +95,35 @@ def advance(t: float, work: float, pauses: list[tuple[float, float]], calendar: 
             work -= calendar.work_at(s) - calendar.work_at(t)
         t = e
     return calendar.finish(t, work)
+
+
+def work_end(begin: float, work: float, delays: list[tuple[float, float, int]], pauses: list[tuple[float, float]],
+             calendar: WorkCalendar | None) -> tuple[float, list[tuple[float, int]]]:
+    """When a task that starts at `begin` ends, and the risk delays (days, risk) it took.
+
+    A delay (strike day, days, risk), taken in order of strike day, lengthens the task if the risk
+    strikes before the task would have finished.
+    """
+    end = advance(begin, work, pauses, calendar)
+    taken = []
+    for s, extra, r in delays:
+        if s <= end:
+            work += extra
+            taken.append((extra, r))
+            end = advance(begin, work, pauses, calendar)
+    return end, taken
+
+
+def delays_by_task(net: Network, struck: np.ndarray, strike_day: np.ndarray,
+                   delay_days: np.ndarray) -> list[list[tuple[float, float, int]]]:
+    """Per task: (strike day, days, risk) of the delays of risks that struck, by strike day."""
+    out: list[list[tuple[float, float, int]]] = [[] for _ in net.task_ids]
+    for d, (r, t) in enumerate(net.risk_delays):
+        if struck[r]:
+            out[t].append((strike_day[r], delay_days[d], r))
+    for delays in out:
+        delays.sort()
+    return out
 
 
 LATE = 2  # a SimPy event priority after NORMAL (1): runs when everything else at this time is done
@@ -164,14 +195,10 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     start = net.started_day.copy()
     finish = net.done_day.copy()
     pauses = merged_pauses(strike_day, pause_days)
-    task_delays: list[list[tuple[float, float, int]]] = [[] for _ in range(n)]
-    for d, (r, t) in enumerate(net.risk_delays):
-        if struck[r]:
-            task_delays[t].append((strike_day[r], delay_days[d], r))
-    for delays in task_delays:
-        delays.sort()  # by strike day
+    task_delays = delays_by_task(net, struck, strike_day, delay_days)
     applied = np.zeros(len(net.risk_ids))
     driver = np.full(n, -1)
+    logical = driver.copy()  # for a task that waited for capacity: the predecessor it waited for before that
     waited = np.zeros(n, dtype=bool)  # started later than it could have, for want of capacity
     startable_day = np.full(n, np.nan)
 
@@ -211,17 +238,12 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         if net.needs[k]:
             yield capacity.request(k)
             if env.now > startable_day[k]:
-                waited[k], driver[k] = True, capacity.last_releaser(k)
+                waited[k], logical[k], driver[k] = True, driver[k], capacity.last_releaser(k)
         begin = env.now
-        task_pauses = pauses if net.trust[k] else []
-        work_calendar = net.task_calendar[k]
-        work = work_days[k]
-        end = advance(begin, work, task_pauses, work_calendar)
-        for s, extra, r in task_delays[k]:
-            if s <= end:
-                work += extra
-                applied[r] += extra
-                end = advance(begin, work, task_pauses, work_calendar)
+        end, taken = work_end(begin, work_days[k], task_delays[k], pauses if net.trust[k] else [],
+                              net.task_calendar[k])
+        for extra, r in taken:
+            applied[r] += extra
         yield env.timeout(end - begin)
         if net.needs[k]:
             capacity.release(k)
@@ -239,6 +261,7 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     while driver[chain[-1]] >= 0 and len(chain) <= n:
         chain.append(int(driver[chain[-1]]))
     chain = [k for k in chain if active[k]]  # a task left out passes its driver on
+    logical = np.where(waited, logical, driver)
     start[~active], finish[~active] = np.nan, np.nan
     consultation_end = max((finish[k] for k in net.consultation if active[k]), default=net.status_day)
     reorganisation = ~net.trust & active
@@ -258,6 +281,8 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         critical_chain=tuple(chain),
         task_driver=driver,
         task_waited=waited,
+        task_logical_driver=logical,
+        task_startable_day=startable_day,
         task_active=active,
         fallback_taken=taken,
         risk_struck=struck.copy(),
