@@ -176,8 +176,9 @@ def show(title: str, table: pd.DataFrame) -> str:
 @output_options("compare and time")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an interactive comparison page to this HTML file.")
+@click.option("--why", is_flag=True, help="With two sources: each changed input's own effect on P50/P80 go-live.")
 @reports_bad_input
-def compare(sources, runs, seed, workers, name, out, force, report_path):
+def compare(sources, runs, seed, workers, name, out, force, report_path, why):
     """Compare run folders or scenarios side by side; a scenario file is run first.
 
     Scenarios run with the same seed share random numbers task by task and risk by risk, so a
@@ -188,6 +189,7 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
       transition-sim compare models/northamptonshire.yaml models/what-if/cwd-in-scope.yaml \\
           models/what-if/no-pandemic.yaml
       transition-sim compare runs/base runs/sept --report comparison.html
+      transition-sim compare models/northamptonshire.yaml models/northamptonshire-sept-2020.yaml --why
     """
     folder = Path(out) / (name or api.timestamped("compare"))
     runstore.check_free(folder, force)
@@ -199,6 +201,13 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
     if report_path is not None:
         paths.append(api.write_comparison_report(named, report_path, force=force))
     click.echo(show("Comparison (Δ: difference from the first column; in days for dates)", table))
+    if why:
+        if len(sources) != 2:
+            raise click.UsageError("--why compares exactly two scenarios")
+        reasons = api.why(*sources, runs=runs, seed=seed, workers=workers)
+        paths += tables.write_tables(folder, "why", {"why": reasons}, force=True)
+        click.echo(show("Why they differ: each changed input applied alone to the first, same seed "
+                        "(shifts in days)", reasons))
     click.echo("Written: " + ", ".join(str(p) for p in paths))
 
 
