@@ -12,7 +12,7 @@ import itertools
 
 import pandas as pd
 
-from transition_sim import __version__, analysis, explain, health, report, runstore, tables
+from transition_sim import __version__, analysis, convergence, explain, health, report, runstore, tables
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import Results, available_workers, simulate, task_table
 from transition_sim.programme import compile_network
@@ -28,6 +28,7 @@ class Run:
     workers: int
     seconds: float
     findings: tuple = ()  # the health gate's findings (health.Finding), shown as warnings
+    convergence: dict | None = None  # with runs="auto": replications, precision achieved, batches
 
 
 def timestamped(stem: str) -> str:
@@ -38,18 +39,30 @@ def default_name(loaded: LoadedScenario) -> str:
     return timestamped(loaded.path.stem)
 
 
-def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None = None,
+def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | None = None,
         workers: int | None = None, overrides: tuple[str, ...] | list[str] = (), name: str | None = None,
         out: str | Path = "runs", force: bool = False, write: bool = True, progress: bool = False,
-        with_report: bool = True) -> Run:
-    """Simulate a scenario (the bundled baseline if None) and, if `write`, save it as runs/<name>/."""
+        with_report: bool = True, tolerance_days: float = convergence.TOLERANCE_DAYS,
+        tolerance_gbp: float = convergence.TOLERANCE_GBP, max_runs: int = convergence.MAX_RUNS) -> Run:
+    """Simulate a scenario (the bundled baseline if None) and, if `write`, save it as runs/<name>/.
+
+    `runs="auto"` doubles the replications until the 95% intervals of the P80 go-live and P80 cost
+    are within `tolerance_days` and `tolerance_gbp`, or `max_runs` is reached.
+    """
     loaded = load(scenario, overrides)
     folder = Path(out) / (name or default_name(loaded)) if write else None
     if folder is not None:
         runstore.check_free(folder, force)
     workers = workers or available_workers()
     began = time.perf_counter()
-    results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers, progress=progress)
+    converged = None
+    if runs == "auto":
+        results, state = convergence.until_converged(
+            lambda n: simulate(loaded.scenario, runs=n, seed=seed, workers=workers, progress=progress),
+            tolerance_days, tolerance_gbp, max_runs)
+        runs, converged = results.runs, state.as_dict()
+    else:
+        results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers, progress=progress)
     seconds = time.perf_counter() - began
     summary = analysis.headline(results)
     if folder is not None:
@@ -63,7 +76,9 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
             "package_version": __version__,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "timings": {"simulate_seconds": round(seconds, 3),
-                        "replications_per_second": round(runs / seconds, 1)},
+                        "replications_per_second": round((converged or {}).get("simulated", runs) / seconds, 1)},
+            "precision": convergence.precision(results),
+            **({"convergence": converged} if converged is not None else {}),
         }
         files = {"manifest.json": json.dumps(manifest, indent=2) + "\n",
                  "scenario.resolved.yaml": resolved_yaml(loaded),
@@ -76,7 +91,7 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
             tables={"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
                     **({"ledger": results.ledger} if results.ledger is not None else {})},
             force=force)
-    return Run(results, summary, folder, loaded, workers, seconds, tuple(health.check(loaded.scenario)))
+    return Run(results, summary, folder, loaded, workers, seconds, tuple(health.check(loaded.scenario)), converged)
 
 
 REPORT_RISK_REPLICATIONS = 1000

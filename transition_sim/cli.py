@@ -10,9 +10,10 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from transition_sim import __version__, api, health, runstore, tables
+from transition_sim import __version__, api, convergence, health, runstore, tables
 from transition_sim.errors import ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
+from transition_sim.units import parse_money
 
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 RUNS = click.option("--runs", type=click.IntRange(min=1), default=2000, show_default=True,
@@ -64,14 +65,48 @@ def main():
     """Simulate moving a council's children's services into a trust: when it goes live, and why."""
 
 
+class RunsOrAuto(click.ParamType):
+    """A number of replications of at least 1, or `auto`."""
+
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or str(value).strip().lower() == "auto":
+            return value if isinstance(value, int) else "auto"
+        try:
+            number = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a number nor auto", param, ctx)
+        if number < 1:
+            self.fail(f"{number} is not at least 1", param, ctx)
+        return number
+
+
+def parse_pounds(ctx, param, value):
+    try:
+        return parse_money(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
 @main.command()
 @SCENARIO
-@simulation_options
+@click.option("--runs", type=RunsOrAuto(), default=2000, show_default=True,
+              help="Replications, or auto: double them until the P80 intervals are within the tolerances.")
+@SEED
+@WORKERS
+@click.option("--tolerance", "tolerance_days", type=click.FloatRange(min=0), default=convergence.TOLERANCE_DAYS,
+              show_default=True, help="With --runs auto: width in days of the P80 go-live's 95% interval.")
+@click.option("--cost-tolerance", "tolerance_gbp", default="£0.1m", show_default=True, callback=parse_pounds,
+              help="With --runs auto: width of the P80 transition cost's 95% interval.")
+@click.option("--max-runs", type=click.IntRange(min=1), default=convergence.MAX_RUNS, show_default=True,
+              help="With --runs auto: the most replications to run.")
 @SET
 @output_options("scenario name and time")
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
 @reports_bad_input
-def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
+def run(scenario, runs, seed, workers, tolerance_days, tolerance_gbp, max_runs, overrides, name, out, force,
+        no_report):
     """Run a scenario (default: the bundled Northamptonshire baseline) and write runs/<name>/.
 
     \b
@@ -79,9 +114,11 @@ def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
       transition-sim run
       transition-sim run models/northamptonshire-sept-2020.yaml --runs 5000 --name sept
       transition-sim run --set capacities.hr=3 --set planned_go_live=2020-11-01
+      transition-sim run --runs auto --tolerance 1 --cost-tolerance £0.1m
     """
     result = api.run(scenario, runs=runs, seed=seed, workers=workers, overrides=overrides, name=name,
-                     out=out, force=force, progress=sys.stderr.isatty(), with_report=not no_report)
+                     out=out, force=force, progress=sys.stderr.isatty(), with_report=not no_report,
+                     tolerance_days=tolerance_days, tolerance_gbp=tolerance_gbp, max_runs=max_runs)
     if result.findings:
         click.echo(f"warning: schedule health check: {health.summary(list(result.findings))}; "
                    "see `transition-sim check`", err=True)
@@ -94,8 +131,10 @@ def format_summary(result: api.Run) -> str:
     lines = [
         f"{s['scenario']}",
         f"  {s['replications']:,} replications, seed {s['seed']}, {result.workers} workers, "
-        f"{result.seconds:.1f} s ({s['replications'] / result.seconds:,.0f} replications/s)",
+        f"{result.seconds:.1f} s ({(result.convergence or {}).get('simulated', s['replications']) / result.seconds:,.0f}"
+        " replications/s)",
         f"  planned go-live {s['planned_go_live']}, vesting day {s['vesting_day']}",
+        *format_convergence(result.convergence),
         "",
         "Go-live     " + "  ".join(f"{k} {v}" for k, v in s["go_live"].items()),
         "Readiness   " + "  ".join(f"{k} {v}" for k, v in s["readiness"].items()),
@@ -117,6 +156,18 @@ def format_summary(result: api.Run) -> str:
         if (result.folder / "report.html").exists():
             lines += [f"Report: {result.folder / 'report.html'}"]
     return "\n".join(lines)
+
+
+def format_convergence(state: dict | None) -> list[str]:
+    if state is None:
+        return []
+    achieved = state["achieved"]
+    cost = achieved.get("transition_cost_p80_ci_gbp")
+    verdict = "converged" if state["converged"] else f"stopped at the maximum of {state['max_runs']:,} without converging"
+    return [f"  --runs auto: {verdict} after {state['runs']:,} replications: P80 go-live 95% interval "
+            f"{achieved['go_live_p80_ci_days']:.0f} days wide (tolerance {state['tolerance_days']:g})"
+            + (f", P80 cost £{cost / 1e6:.2f}m (tolerance £{state['tolerance_gbp'] / 1e6:g}m)" if cost is not None
+               else "")]
 
 
 def format_branches(branches: dict) -> list[str]:

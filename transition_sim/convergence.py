@@ -38,6 +38,7 @@ class Convergence:
     tolerance_gbp: float
     max_runs: int
     runs: int = 0
+    simulated: int = 0  # replications simulated over all batches
     converged: bool = False
     achieved: dict = field(default_factory=dict)
     batches: list = field(default_factory=list)  # (runs, achieved) after each batch
@@ -59,6 +60,7 @@ def until_converged(simulate: Callable[[int], Results], tolerance_days: float = 
     while True:
         results = simulate(runs)
         state.runs, state.achieved = runs, precision(results)
+        state.simulated += runs
         state.batches.append({"runs": runs, **state.achieved})
         state.converged = state.narrow_enough(state.achieved)
         if state.converged or runs >= max_runs:
