@@ -190,7 +190,7 @@ def figures(results: Results) -> pd.DataFrame:
     rows.append(("expected slip (months)", months.mean(), (slip.mean() - half) / (365.25 / 12),
                  (slip.mean() + half) / (365.25 / 12), "months"))
     if "staff_transferred" in reps:
-        staff = float(reps["staff_transferred"].iloc[0])
+        staff = float(reps["staff_transferred"].mean())  # varies by replication when scope is a branch
         rows.append(("staff transferred (TUPE)", staff, staff, staff, "people"))
     return pd.DataFrame(rows, columns=["figure", "value", "ci_low", "ci_high", "unit"]).set_index("figure")
 
@@ -234,7 +234,7 @@ def cost_headline(results: Results) -> dict:
     reps = results.replications
     cost = reps["transition_cost_gbp"]
     return {
-        "staff_transferred": int(reps["staff_transferred"].iloc[0]),
+        "staff_transferred": int(round(reps["staff_transferred"].mean())),
         "transition_cost_gbp": {f"P{p}": float(np.quantile(cost, p / 100)) for p in PERCENTILES},
         "dual_running_cost_gbp_mean": float(reps["dual_running_cost_gbp"].mean()),
         "agency_share_at_horizon_mean": float(reps["agency_share_at_horizon"].mean()),

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import plotly.offline
 from plotly.subplots import make_subplots
 
-from transition_sim import analysis, organisations
+from transition_sim import analysis, organisations, schedule_charts
 from transition_sim.costs import PAYERS, TRANSITION, CostModel
 from transition_sim.montecarlo import Results
 from transition_sim.workforce import fte_agency_share, staff_groups
@@ -378,6 +378,7 @@ def run_page(results: Results, risks: pd.DataFrame, risk_replications: int) -> s
                                    go_live_cost_scatter(results)]),
                      ("Who", [staff_sankey(results), agency_share_over_time(results)])]
     sections.append(("Who commissions whom", [organisations_network(results)]))
+    sections += [(heading, [Chart(*f) for f in figures]) for heading, figures in schedule_charts.sections(results)]
     return page(f"transition-sim: {s.name}", intro, sections)
 
 
