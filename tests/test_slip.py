@@ -66,3 +66,26 @@ def test_causes_add_up_exactly_on_the_baseline():
     assert table["share"].sum() == pytest.approx(1.0)
     slot = reps[SLIP + "slot rounding and closed windows"]
     assert (slot < 31 + 90).all()  # rounding to a first of the month plus at most the vesting window
+
+
+def test_the_driving_path_accounts_for_every_day_before_rounding():
+    """Along the path, the causes sum to T - planned, T = max(readiness + go/no-go, consultation + ELI)."""
+    from transition_sim import sampling
+    from transition_sim.attribution import path_causes
+    from transition_sim.golive import GoLiveCalendar
+    from transition_sim.programme import compile_network
+    from transition_sim.simulation import play
+
+    scenario = load().scenario
+    net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
+    draws = sampling.draw(net, 5, 0, 150)
+    active = draws.active(net)
+    worst = 0.0
+    for i in range(150):
+        rep = play(net, calendar, i, draws.work_days[i], draws.struck[i], draws.strike_day[i], draws.pause_days[i],
+                   draws.delay_days[i], active[i])
+        raw = path_causes(net, calendar, rep, draws.work_days[i], draws.strike_day[i], draws.pause_days[i],
+                          draws.delay_days[i])
+        t = max(rep.readiness_day + calendar.go_no_go_days, rep.consultation_end_day + calendar.eli_days)
+        worst = max(worst, abs(raw.sum() - (t - calendar.planned_day)))
+    assert worst < 1e-6
