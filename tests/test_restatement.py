@@ -8,6 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+# Proven at the restatement's own commit (5f2633a, issue 8: identical timelines, ledgers to 1e-15).
+# Issue 10 then changed what these models mean on purpose: capacity is dispatched all-or-nothing in
+# priority order, the baseline gained correlations and a children-with-disabilities branch. The
+# tables written before issue 8 no longer describe these models; tests/data/golden.json pins them now.
+pytestmark = pytest.mark.skip(reason="restatement proven at 5f2633a; issue 10 changed the engine's capacity "
+                                     "dispatch and the baseline on purpose (see tests/data/golden.json)")
+
 from restatement_tables import DATA, RUNS, SCENARIOS, SEED, tables
 from transition_sim import api
 
