@@ -12,7 +12,8 @@ import itertools
 
 import pandas as pd
 
-from transition_sim import __version__, analysis, report, runstore, tables
+from transition_sim import __version__, analysis, backtest_report, report, runstore, tables
+from transition_sim import backtest as backtesting
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import Results, available_workers, simulate, task_table
 from transition_sim.programme import compile_network
@@ -210,3 +211,36 @@ def drivers(source: str | Path | Results, workers: int | None = None) -> dict[st
     if "transition_cost_gbp" in results.replications:
         out["joint_confidence"] = tables.present_money_columns(analysis.joint_frontier(results))
     return out
+
+
+@dataclass(frozen=True)
+class Backtest:
+    table: pd.DataFrame  # a row per observed measure, numbers in the measure's unit (dates as days since 1970)
+    calibration: dict
+    summary: str
+    folder: Path | None
+
+
+BACKTEST_FILES = ("backtest.csv", "backtest.xlsx", "backtest.html")
+
+
+def backtest(scenario: str | Path | None, outcomes: str | Path, runs: int = 2000, seed: int | None = None,
+             workers: int | None = None, out: str | Path | None = None, force: bool = False,
+             write: bool = True) -> Backtest:
+    """Score a scenario (or a run folder) against an outcomes file; write backtest.csv, .xlsx and .html."""
+    outcome_file, observed = backtesting.load_outcomes(outcomes)
+    source = scenario if scenario is not None and Path(scenario).is_dir() else load(scenario).path
+    folder = None
+    if write:
+        folder = Path(out) if out is not None else Path("runs") / timestamped(f"backtest-{Path(source).stem}")
+        for name in BACKTEST_FILES:
+            runstore.check_free(folder / name, force)
+    results = results_of(source, runs, seed, workers)
+    table = backtesting.backtest(results.replications, observed)
+    calibration = backtesting.calibration(table["inside_p10_p90"])
+    summary = backtesting.summary_line(calibration)
+    if folder is not None:
+        tables.write_tables(folder, "backtest", {"backtest": backtesting.presented(table)}, force=force)
+        runstore.write_text_atomically(folder / "backtest.html", backtest_report.backtest_page(
+            f"{results.scenario.name} against {outcome_file.name}", results.replications, table, summary), force)
+    return Backtest(table, calibration, summary, folder)

@@ -10,6 +10,7 @@ import click
 import pandas as pd
 
 from transition_sim import __version__, api, runstore, tables
+from transition_sim import backtest as backtesting
 from transition_sim.errors import ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 
@@ -263,3 +264,28 @@ def list_scenarios():
     """
     for path, description in bundled_what_ifs():
         click.echo(f"{str(path.relative_to(models_dir())):45} {description}")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path())
+@click.argument("outcomes", type=click.Path(dir_okay=False))
+@simulation_options
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Folder to write into (default: runs/backtest-<scenario>-<time>).")
+@FORCE
+@reports_bad_input
+def backtest(scenario, outcomes, runs, seed, workers, out, force):
+    """Score a scenario or run folder against what happened: percentiles, P10-P90 coverage, CRPS.
+
+    Writes backtest.csv, backtest.xlsx and backtest.html (PIT histogram, fan charts with the actuals).
+
+    \b
+    Example:
+      transition-sim backtest models/northamptonshire.yaml models/outcomes/northamptonshire.yaml
+      transition-sim backtest runs/sept models/outcomes/northamptonshire.yaml --out runs/sept-backtest
+    """
+    found = api.backtest(scenario, outcomes, runs=runs, seed=seed, workers=workers, out=out, force=force)
+    click.echo(show("Backtest (money in £, dates as dates, CRPS in the measure's unit: £ or days)",
+                    backtesting.presented(found.table)))
+    click.echo(found.summary)
+    click.echo(f"Written: {found.folder}/ ({', '.join(api.BACKTEST_FILES)})")

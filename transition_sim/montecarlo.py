@@ -139,6 +139,7 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "replication": np.arange(runs),
         "go_live_date": go_live,
         "readiness_date": dates(arrays["readiness_day"]),
+        "readiness_day": arrays["readiness_day"],
         "consultation_end_date": dates(arrays["consultation_end_day"]),
         "vesting_day": vesting,
         "reorganisation_ready_date": dates(arrays["reorganisation_ready_day"]),

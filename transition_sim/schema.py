@@ -26,6 +26,7 @@ class Provenance(Model):
     """Where the numbers of an item come from: a publication and date, or an assumption and why."""
 
     source: str | None = None
+    published: dt.date | None = None  # when the source was published: a forecast may use only what came before it
     assumption: str | None = None
 
 
