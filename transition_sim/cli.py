@@ -233,7 +233,8 @@ def drivers(run_folder, workers, force):
     titles = {"figures": "Headline figures with 95% confidence intervals from the Monte Carlo sample",
               "tasks": "Tasks: criticality (share of replications on the critical chain) and Spearman "
                        "correlation of duration with go-live",
-              "risks": "Risks: share of replications struck, and how much earlier go-live is (days) without it",
+              "risks": "Risks: share of replications struck, share in which it changed a date (effective), and how "
+                       "much earlier go-live is (days) without it",
               "joint_confidence": "Joint confidence: least transition cost (£m) for P(go-live <= date and "
                                   "cost <= C) at 70% and 80%"}
     for key, table in found.items():

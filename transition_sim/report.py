@@ -171,9 +171,11 @@ def risk_tornado(risks: pd.DataFrame, replications: int) -> Chart:
     table = risks.sort_values("mean_shift_days")
     fig = go.Figure(go.Bar(
         x=table["mean_shift_days"], y=[text(n) for n in table["name"]], orientation="h",
-        customdata=np.stack([100 * table["struck_share"], table["p50_shift_days"], table["p80_shift_days"]], axis=1),
+        customdata=np.stack([100 * table["struck_share"], table["p50_shift_days"], table["p80_shift_days"],
+                             100 * table["effective_share"]], axis=1),
         hovertemplate="%{y}<br>go-live %{x:.1f} days earlier on average without it<br>struck in %{customdata[0]:.0f}% "
-                      "of futures; P50 shift %{customdata[1]} days, P80 shift %{customdata[2]} days<extra></extra>"))
+                      "of futures, changed a date in %{customdata[3]:.0f}%; P50 shift %{customdata[1]} days, "
+                      "P80 shift %{customdata[2]} days<extra></extra>"))
     _layout(fig, "Tornado: what removing each risk is worth", "mean go-live shift when removed (days)", "risk",
             height=420)
     return Chart(fig, f"Each risk is switched off in turn and the first {replications:,} replications re-run with "

@@ -268,12 +268,16 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
         if task.done_on is None and task.remaining is None and task.started_on is not None:
             add(("tasks", key, "started_on"), "a started task needs remaining: (its work left at the status date)")
     for key, risk in scenario.risks.items():
-        if risk.window.end <= risk.window.start:
+        if risk.window is not None and risk.window.end <= risk.window.start:
             add(("risks", key, "window"), f"window is {'empty' if risk.window.end == risk.window.start else 'inverted'}: "
                 f"{risk.window.start} to {risk.window.end}")
         for task in risk.delays:
             if task not in scenario.tasks:
                 add(("risks", key, "delays", task), f"unknown task {task!r}")
+    actual = scenario.actuals.go_live if scenario.actuals is not None else None
+    if actual is not None and not start < actual.value <= status:
+        add(("actuals", "go_live"), f"an actual go-live must fall after the start {start} and by the status date "
+            f"{status} (a later date is a forecast, not an actual), not {actual.value}")
     if not any(t.programme == "trust" for t in scenario.tasks.values()):
         add(("tasks",), "no trust-programme task: nothing sets readiness")
     _check_money(scenario, add)

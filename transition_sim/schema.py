@@ -102,7 +102,7 @@ class RiskWindow(Model):
 class Risk(Provenance):
     name: str
     probability: Annotated[float, Field(ge=0.0, le=1.0)]
-    window: RiskWindow
+    window: RiskWindow | None = None  # without one, the risk strikes during the task it delays
     pause: ThreePoint | None = None
     delays: dict[str, ThreePoint] = {}
     cost: Estimate[Pounds] | None = None  # paid by the council in the month the risk strikes
@@ -112,6 +112,8 @@ class Risk(Provenance):
     def _has_impact(self):
         if self.pause is None and not self.delays:
             raise ValueError("a risk needs an impact: a pause, delays to named tasks, or both")
+        if self.window is None and self.pause is not None:
+            raise ValueError("a risk with a pause needs a window: it stops the whole programme, not one task")
         return self
 
 
@@ -189,6 +191,12 @@ class Finance(Model):
     split: Split
 
 
+class Actuals(Model):
+    """What is already known at the status date; it replaces the forecast of what it names."""
+
+    go_live: Quantity[dt.date] | None = None  # fixes the timeline: every replication goes live on it
+
+
 class Scenario(Model):
     name: str
     description: str = ""
@@ -206,6 +214,7 @@ class Scenario(Model):
     risks: dict[str, Risk] = {}
     services: dict[str, Service] = {}
     finance: Finance | None = None
+    actuals: Actuals | None = None
 
     @property
     def status(self) -> dt.date:
