@@ -9,7 +9,7 @@ import pandas as pd
 
 from transition_sim.programme import ThreePointArrays
 from transition_sim.sampling import stream, three_point
-from transition_sim.schema import Estimate, Scenario
+from transition_sim.schema import Estimate, Quantity, Scenario
 from transition_sim.workforce import after_conversion, fte_agency_share, service_scope, staff_groups
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -120,18 +120,25 @@ class CostModel:
         parts["DfE funding"] = dfe
         return parts
 
+    def rate(self, name: str, table: dict, label: str) -> np.ndarray | float:
+        """A year's change in an index: its value if known, a draw per replication if uncertain."""
+        item = table.get(label)
+        if item is None:
+            return 0.0
+        return item.value if isinstance(item, Quantity) else self.sample(f"index:{name}:{label}", item)
+
     def indices(self) -> tuple[np.ndarray, np.ndarray]:
-        """Pay and price indices per financial year, 1 in the scenario's first year."""
+        """Pay and price indices per replication and financial year, (R, Y), 1 in the scenario's first year."""
         fin = self.fin
         low = fin.low_paid_share.value
-        pay, price = [1.0], [1.0]
+        pay, price = [np.ones(self.runs)], [np.ones(self.runs)]
         for year in self.years[1:]:
             label = financial_year(int(year))
-            award = fin.pay_awards[label].value if label in fin.pay_awards else 0.0
-            wage = fin.living_wage_changes[label].value if label in fin.living_wage_changes else 0.0
+            award = self.rate("pay_award", fin.pay_awards, label)
+            wage = self.rate("living_wage", fin.living_wage_changes, label)
             pay.append(pay[-1] * (1 + (1 - low) * award + low * wage))
-            price.append(price[-1] * (1 + (fin.inflation[label].value if label in fin.inflation else 0.0)))
-        return np.array(pay), np.array(price)
+            price.append(price[-1] * (1 + self.rate("inflation", fin.inflation, label)))
+        return np.stack(pay, axis=1), np.stack(price, axis=1)
 
     def service(self, go: np.ndarray) -> dict[str, np.ndarray]:
         """The in-scope services: paid directly before go-live (and after a transfer back), else by contract."""

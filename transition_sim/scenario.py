@@ -14,6 +14,7 @@ import yaml
 
 from transition_sim import programme
 from transition_sim.errors import Problem, ScenarioError, dotted
+from transition_sim.lookahead import lookahead_problems
 from transition_sim.schema import Scenario
 from transition_sim.units import is_duration
 from transition_sim.yamltree import Lines, load as load_yaml
@@ -82,6 +83,8 @@ def load(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] 
     scenario = _validate_schema(document, lines, str(path), problems)
     if scenario is not None:
         problems += consistency_problems(scenario, lines, str(path))
+        if strict:
+            problems += lookahead_problems(document, lines, scenario.status, str(path))
     if problems:
         raise ScenarioError(problems)
     return LoadedScenario(scenario, path, tuple(files), document, tuple(overrides))

@@ -177,10 +177,11 @@ class Finance(Model):
     shadow_from_task: str
     stranded_overheads_per_month: Estimate[Pounds]
     stranded_period: ThreePoint
-    pay_awards: dict[FinancialYear, Quantity[float]] = {}
-    living_wage_changes: dict[FinancialYear, Quantity[float]] = {}
+    # a year's index is known (a value) or, for years still ahead at the status date, uncertain (low/likely/high)
+    pay_awards: dict[FinancialYear, Estimate[float] | Quantity[float]] = {}
+    living_wage_changes: dict[FinancialYear, Estimate[float] | Quantity[float]] = {}
     low_paid_share: Quantity[Share]
-    inflation: dict[FinancialYear, Quantity[float]] = {}
+    inflation: dict[FinancialYear, Estimate[float] | Quantity[float]] = {}
     demand_growth_per_year: Estimate[Pounds]
     in_year_pressure: Estimate[float]  # share of the service's cost, each year
     exceptional_threshold: Quantity[Pounds]
