@@ -7,11 +7,12 @@ import transition_sim
 
 # One run of the bundled baseline, not written to disk.
 base = transition_sim.run(runs=1000, write=False)
-print(base.summary["go_live"], f"P(on time) {base.summary['p_on_time']['share']:.1%}")
+figures = base.summary["figures"]
+print(figures["go_live_p50"]["value"], f"P(on time) {figures['p_on_time']['value']:.1%}")
 
 # Side by side: the baseline and two what-ifs, with common random numbers.
 table = transition_sim.compare("models/northamptonshire.yaml", "what-if/cwd-in-scope.yaml",
-                               "what-if/no-pandemic.yaml", runs=1000)
+                               "what-if/no-pandemic.yaml", runs=1000).table
 print(table.loc[["go-live P50", "go-live P80", "P(go-live before vesting day)", "transition cost P80"]])
 
 # A grid of what-ifs.

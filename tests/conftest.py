@@ -6,13 +6,23 @@ import yaml
 
 from transition_sim.scenario import load
 
+# one county becoming one unitary on 1 April 2021, the service moving to a trust
+ORGANISATIONS = {
+    "councils": {"old": {"name": "Old County", "role": "predecessor"},
+                 "new": {"name": "New Unitary", "role": "successor",
+                         "from": {"value": "2021-04-01", "assumption": "test"}}},
+    "providers": {"trust": {"name": "Trust", "owners": ["old", "new"]}},
+    "delivery": {"model": "trust", "provider": "trust"},
+    "programmes": {"service": {"name": "Service transition", "delivers": ["trust"]}},
+}
+
 MINIMAL = {
     "name": "minimal",
     "seed": 7,
     "start": {"value": "2020-01-01", "assumption": "test"},
     "planned_go_live": {"value": "2020-03-01", "assumption": "test"},
-    "vesting_day": {"value": "2021-04-01", "assumption": "test"},
-    "go_live": {"go_no_go_notice": {"value": "0d", "assumption": "test"},
+    **ORGANISATIONS,
+    "go_live": {"programme": "service", "go_no_go_notice": {"value": "0d", "assumption": "test"},
                 "eli_notice": {"value": "28d", "assumption": "test"},
                 "consultation_tasks": ["a"]},
     "tasks": {

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 import transition_sim
 from transition_sim import analysis
 from transition_sim.cli import main
-from transition_sim.montecarlo import simulate
+from transition_sim.api import simulate
 from transition_sim.scenario import load
 from conftest import scenario_dict
 
@@ -89,14 +89,14 @@ def test_joint_confidence_and_frontier():
 
 
 def test_compare_a_scenario_with_itself_shows_zero_difference(tmp_path):
-    table = transition_sim.compare("models/northamptonshire.yaml", "models/northamptonshire.yaml", runs=200)
+    table = transition_sim.compare("models/northamptonshire.yaml", "models/northamptonshire.yaml", runs=200).table
     deltas = table[[c for c in table.columns if str(c).startswith("Δ")]].iloc[:-1]
     assert (deltas.to_numpy(dtype=float) == 0).all()
     assert "no difference beyond Monte Carlo noise" in table.iloc[-1, 2]
 
 
 def test_compare_sees_a_real_change():
-    table = transition_sim.compare("models/northamptonshire.yaml", "what-if/target-november-2020.yaml", runs=200)
+    table = transition_sim.compare("models/northamptonshire.yaml", "what-if/target-november-2020.yaml", runs=200).table
     assert table.loc["go-live P50"].iloc[-1] > 0
     assert "differs" in table.iloc[-1, 2]
 
@@ -118,7 +118,7 @@ def test_compare_accepts_run_folders(tmp_path):
     for name in ("a", "b"):
         args = ["run", "--runs", "60", "--out", str(tmp_path), "--name", name, "--no-report"]
         assert runner.invoke(main, args).exit_code == 0
-    table = transition_sim.compare(tmp_path / "a", tmp_path / "b")
+    table = transition_sim.compare(tmp_path / "a", tmp_path / "b").table
     assert table.loc["go-live P50"].iloc[-1] == 0
 
 
@@ -166,7 +166,7 @@ def test_list_shows_every_what_if_with_its_description():
     result = CliRunner().invoke(main, ["list"])
     assert result.exit_code == 0
     lines = [l for l in result.output.splitlines() if l.startswith("what-if/")]
-    assert len(lines) == 10 and all(len(l.split(maxsplit=1)) == 2 for l in lines)
+    assert len(lines) == 14 and all(len(l.split(maxsplit=1)) == 2 for l in lines)
 
 
 def test_every_what_if_validates_strictly_and_states_only_its_change():
@@ -174,4 +174,4 @@ def test_every_what_if_validates_strictly_and_states_only_its_change():
     for path, _ in bundled_what_ifs():
         load(path, strict=True)
         if "what-if" in str(path):
-            assert path.read_text().startswith("extends: ../northamptonshire.yaml")
+            assert path.read_text().startswith(("extends: ../northamptonshire.yaml", "extends: [../surrey/area.yaml"))

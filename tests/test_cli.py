@@ -22,7 +22,8 @@ def test_run_bundled_baseline_writes_a_complete_folder(tmp_path):
     assert {p.name for p in folder.iterdir()} == expected
     for text in ("P10", "P50", "P80", "P90", "P(go-live on the planned date)", "P(go-live before vesting day)",
                  "critical path", "Staff transferred under TUPE", "Transition cost", "P80",
-                 "Contract sum by financial year and payer", "county", "north", "west", "DfE",
+                 "Contract sum by financial year and payer", "northamptonshire", "north_northamptonshire",
+                 "west_northamptonshire", "dfe",
                  f"Run written to {folder}/"):
         assert text in result.output
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -30,7 +31,7 @@ def test_run_bundled_baseline_writes_a_complete_folder(tmp_path):
     reps = pd.read_parquet(folder / "replications.parquet")
     summary = json.loads((folder / "summary.json").read_text())
     assert len(reps) == 200
-    assert summary["p_on_time"]["share"] == reps["on_time"].mean()
+    assert summary["figures"]["p_on_time"]["value"] == reps["on_time"].mean()
     assert not list(tmp_path.glob(".*partial*"))
     ledger = pd.read_parquet(folder / "ledger.parquet")
     assert set(ledger.columns) == {"replication", "month", "financial_year", "payer", "category", "amount_gbp"}

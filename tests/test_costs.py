@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from transition_sim.costs import CostModel, Timeline, financial_year
-from transition_sim.montecarlo import simulate
+from transition_sim.api import simulate
 from transition_sim.scenario import load
 from transition_sim.workforce import staff_groups, staff_transferred
 
@@ -39,33 +39,36 @@ def test_ledger_balances_against_the_model(baseline, results):
     parts = model.compute(Timeline.of(results.replications, results.tasks, results.risks))
     ledger = results.ledger
     for category, amount in parts.items():
-        if category == "DfE funding":
-            dfe = ledger[(ledger["category"] == "transition funding") & (ledger["payer"] == "DfE")]
-            councils = ledger[(ledger["category"] == "transition funding") & (ledger["payer"] != "DfE")]
+        if category == ("transition funding", "dfe"):
+            dfe = ledger[(ledger["category"] == "transition funding") & (ledger["payer"] == "dfe")]
+            councils = ledger[(ledger["category"] == "transition funding") & (ledger["payer"] != "dfe")]
             assert dfe["amount_gbp"].sum() == pytest.approx(amount.sum())
             assert councils["amount_gbp"].sum() == pytest.approx(-amount.sum())  # income to the councils
             continue
         assert ledger.loc[ledger["category"] == category, "amount_gbp"].sum() == pytest.approx(amount.sum())
 
 
-def test_only_the_county_pays_before_vesting_day(results):
+NORTH, WEST = "north_northamptonshire", "west_northamptonshire"
+
+
+def test_only_the_predecessor_pays_before_vesting_day(results):
     ledger = results.ledger
     vesting = pd.Timestamp("2021-04-01")
-    before = ledger[(ledger["month"] < vesting) & (ledger["payer"] != "DfE")]
+    before = ledger[(ledger["month"] < vesting) & (ledger["payer"] != "dfe")]
     after = ledger[ledger["month"] >= vesting]
-    assert set(before["payer"]) == {"county"}
-    assert "county" not in set(after["payer"])
+    assert set(before["payer"]) == {"northamptonshire"}
+    assert "northamptonshire" not in set(after["payer"])
 
 
-def test_north_and_west_share_the_contract_sum_in_the_split_given(baseline, results):
-    split = baseline.finance.split
+def test_the_successors_share_the_contract_sum_by_population(baseline, results):
+    north, west = (baseline.councils[k].population.value for k in (NORTH, WEST))
     contract = results.ledger[results.ledger["category"] == "contract sum"]
     after = contract[contract["month"] >= pd.Timestamp("2021-04-01")]
     by_payer = after.groupby("payer", observed=True)["amount_gbp"].sum()
-    assert by_payer["north"] / (by_payer["north"] + by_payer["west"]) == pytest.approx(split.north / (split.north + split.west))
+    assert by_payer[NORTH] / (by_payer[NORTH] + by_payer[WEST]) == pytest.approx(north / (north + west))
     per_month = after.pivot_table(index=["replication", "month"], columns="payer", values="amount_gbp",
                                   aggfunc="sum", observed=True)
-    assert np.allclose(per_month["north"] * split.west, per_month["west"] * split.north)
+    assert np.allclose(per_month[NORTH] * west, per_month[WEST] * north)
 
 
 def test_tupe_follows_scope_and_never_moves_agency_workers(baseline):
@@ -103,7 +106,7 @@ def test_a_month_later_costs_one_more_month_of_burn_and_dual_running(baseline, r
     # the stranded period moves with go-live; it only shortens where it would run past the horizon
     inside = (timeline.go_live + pd.DateOffset(months=14)) < pd.Timestamp(baseline.finance.horizon.value)
     assert np.allclose((dual(then) - dual(now))[inside], shadow)
-    for same in ("set-up", "risk", "DfE funding"):
+    for same in ("set-up", "risk", ("transition funding", "dfe")):
         assert np.array_equal(now[same], then[same])
 
 

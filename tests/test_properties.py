@@ -5,6 +5,7 @@ import datetime as dt
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from conftest import ORGANISATIONS
 from transition_sim.golive import is_closed
 from transition_sim.montecarlo import simulate
 from transition_sim.scenario import load
@@ -39,8 +40,8 @@ def scenarios(draw):
                           "pause": {"low": "1w", "likely": "4w", "high": "12w"}}
     return {
         "name": "generated", "seed": draw(st.integers(0, 2**32)),
-        "start": START.isoformat(), "planned_go_live": planned.isoformat(), "vesting_day": "2021-04-01",
-        "go_live": {"go_no_go_notice": f"{draw(st.integers(0, 40))}d", "eli_notice": "28d",
+        "start": START.isoformat(), "planned_go_live": planned.isoformat(), **ORGANISATIONS,
+        "go_live": {"programme": "service", "go_no_go_notice": f"{draw(st.integers(0, 40))}d", "eli_notice": "28d",
                     "consultation_tasks": [f"t{draw(st.integers(0, n - 1))}"]},
         "closed_windows": windows, "capacities": {"hr": draw(st.integers(1, 3))},
         "tasks": tasks, "risks": risks,

@@ -10,7 +10,7 @@ import pytest
 
 from transition_sim import report
 from transition_sim.api import run_report
-from transition_sim.montecarlo import simulate
+from transition_sim.api import simulate
 from transition_sim.scenario import load
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -79,7 +79,8 @@ def test_money_charts(small):
     assert axis_titles(fig) == ("month", "cumulative transition cost (£m)")
     assert max(fig.data[0].y) < 50  # £m, not £
     fig = check(report.cost_by_year_and_payer(small), traces=4)
-    assert [t.name for t in fig.data] == ["county", "north", "west", "DfE"]
+    assert [t.name for t in fig.data] == ["Northamptonshire County Council", "North Northamptonshire Council",
+                                          "West Northamptonshire Council", "Department for Education"]
     fig = check(report.go_live_cost_scatter(small), traces=3)
     assert len(fig.data[0].x) == small.runs
 

@@ -21,7 +21,7 @@ def fix_timeline(scenario: Scenario, net: Network, calendar: GoLiveCalendar, arr
     day = float((actual.value - calendar.start).days)
     out = dict(arrays)
     out["go_live"] = np.full(len(arrays["go_live"]), np.datetime64(actual.value, "D"))
-    trust = np.asarray(net.trust, bool)
+    trust = np.asarray(net.readiness, bool)  # the go-live programme's tasks
     for key in ("task_start_day", "task_finish_day"):
         out[key] = np.where(trust[None, :], np.minimum(arrays[key], day), arrays[key])
     out["readiness_day"] = np.minimum(arrays["readiness_day"], day)

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from transition_sim.costs import CONTRACT, PAYERS
-from transition_sim.montecarlo import Results
+from transition_sim import organisations
+from transition_sim.costs import CONTRACT, CostModel
+from transition_sim.results import Results
+from transition_sim.workforce import fte_agency_share, staff_groups
 
 PERCENTILES = (10, 50, 80, 90)
 
@@ -137,32 +139,89 @@ def joint_frontier(results: Results, levels=(0.7, 0.8)) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _interval(value: float, half: float, low: float = -np.inf, high: float = np.inf) -> tuple:
+    return value, max(value - half, low), min(value + half, high)
+
+
+def mean_with_interval(values: pd.Series) -> tuple[float, float, float]:
+    """The mean and its 95% normal-approximation interval."""
+    v = values.astype(float)
+    half = 1.96 * v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0
+    return _interval(float(v.mean()), half)
+
+
+def share_with_interval(flags: pd.Series) -> tuple[float, float, float]:
+    share = proportion(flags)
+    return _interval(share["share"], 1.96 * share["standard_error"], 0.0, 1.0)
+
+
+FIGURES = {  # key -> (label, unit): the headline figures every output shows
+    **{f"{key}_p{p}": (f"{label} P{p}", unit) for key, label, unit in (
+        ("go_live", "go-live", "date"), ("readiness", "readiness", "date"),
+        ("transition_cost", "transition cost", "£")) for p in PERCENTILES},
+    "p_on_time": ("P(go-live on the planned date)", "share"),
+    "p_live_before_vesting": ("P(go-live before vesting day)", "share"),
+    "expected_slip_days": ("expected slip (days)", "days"),
+    "expected_slip_months": ("expected slip (months)", "months"),
+    "staff_transferred": ("staff transferred (TUPE)", "people"),
+    "dual_running_cost_mean": ("dual running cost (mean)", "£"),
+    "agency_share_at_horizon_mean": ("agency share at the horizon (mean)", "share"),
+}
+YEARLY_COST_PERCENTILES = (10, 50, 90)
+
+
+def yearly_cost_by_council(results: Results) -> pd.DataFrame:
+    """Per replication (rows) and successor council (columns): its mean cost per financial year after vesting.
+
+    All of the council's money in the ledger, over the whole financial years from vesting day to the horizon.
+    """
+    scenario = results.scenario
+    first_year = scenario.vesting_day.value.year - (scenario.vesting_day.value.month < 4)
+    ledger = results.ledger[results.ledger["payer"].isin(list(scenario.successors))]
+    years = sorted(y for y in ledger["financial_year"].astype(str).unique() if int(y[:4]) >= first_year)
+    ledger = ledger[ledger["financial_year"].astype(str).isin(years)]
+    total = ledger.pivot_table(index="replication", columns="payer", values="amount_gbp", aggfunc="sum",
+                               observed=True, fill_value=0.0)
+    total = total.reindex(index=range(results.runs), columns=list(scenario.successors), fill_value=0.0)
+    return total / max(len(years), 1)
+
+
 def figures(results: Results) -> pd.DataFrame:
-    """The headline figures of one run as rows: value, confidence interval and unit."""
+    """The headline figures of one run, one row per named key: label, value, 95% interval and unit.
+
+    The one definition of the headline: the CLI summary, summary.json, the report, sweep rows,
+    drivers and compare all read it. Percentiles are observed values (the inverted CDF). With money,
+    each successor council's yearly cost follows, keyed `yearly_cost_<council>_p<n>`.
+    """
     reps = results.replications
     rows = []
-    for column, label in (("go_live_date", "go-live"), ("readiness_date", "readiness")):
-        for p, row in percentile_table(reps[column]).iterrows():
-            rows.append((f"{label} {p}", row["value"], row["ci_low"], row["ci_high"], "date"))
-    if "transition_cost_gbp" in reps:
-        for p, row in percentile_table(reps["transition_cost_gbp"]).iterrows():
-            rows.append((f"transition cost {p}", row["value"], row["ci_low"], row["ci_high"], "£"))
-    for column, label in (("on_time", "P(go-live on the planned date)"),
-                          ("live_before_vesting", "P(go-live before vesting day)")):
-        share = proportion(reps[column])
-        half = 1.96 * share["standard_error"]
-        rows.append((label, share["share"], max(share["share"] - half, 0.0), min(share["share"] + half, 1.0),
-                     "share"))
-    slip = reps["slip_days"].astype(float)
-    half = 1.96 * slip.std(ddof=1) / np.sqrt(len(slip)) if len(slip) > 1 else 0.0
-    rows.append(("expected slip (days)", slip.mean(), slip.mean() - half, slip.mean() + half, "days"))
-    months = slip / (365.25 / 12)
-    rows.append(("expected slip (months)", months.mean(), (slip.mean() - half) / (365.25 / 12),
-                 (slip.mean() + half) / (365.25 / 12), "months"))
+
+    def add(key: str, estimate: tuple) -> None:
+        rows.append((key, *FIGURES[key], *estimate))
+
+    for column, key in (("go_live_date", "go_live"), ("readiness_date", "readiness"),
+                        ("transition_cost_gbp", "transition_cost")):
+        if column in reps:
+            for p, row in percentile_table(reps[column]).iterrows():
+                add(f"{key}_{p.lower()}", (row["value"], row["ci_low"], row["ci_high"]))
+    add("p_on_time", share_with_interval(reps["on_time"]))
+    add("p_live_before_vesting", share_with_interval(reps["live_before_vesting"]))
+    slip = mean_with_interval(reps["slip_days"])
+    add("expected_slip_days", slip)
+    add("expected_slip_months", tuple(d / (365.25 / 12) for d in slip))
     if "staff_transferred" in reps:
         staff = float(reps["staff_transferred"].iloc[0])
-        rows.append(("staff transferred (TUPE)", staff, staff, staff, "people"))
-    return pd.DataFrame(rows, columns=["figure", "value", "ci_low", "ci_high", "unit"]).set_index("figure")
+        add("staff_transferred", (staff, staff, staff))
+        add("dual_running_cost_mean", mean_with_interval(reps["dual_running_cost_gbp"]))
+        add("agency_share_at_horizon_mean", mean_with_interval(reps["agency_share_at_horizon"]))
+    if results.ledger is not None:
+        yearly = yearly_cost_by_council(results)
+        for council in yearly.columns:
+            name = organisations.display_name(results.scenario, council)
+            for p, row in percentile_table(yearly[council], YEARLY_COST_PERCENTILES).iterrows():
+                rows.append((f"yearly_cost_{council}_{p.lower()}", f"{name}: yearly cost {p}", "£",
+                             row["value"], row["ci_low"], row["ci_high"]))
+    return pd.DataFrame(rows, columns=["key", "figure", "unit", "value", "ci_low", "ci_high"]).set_index("key")
 
 
 def go_live_test(first: Results, other: Results) -> float:
@@ -174,9 +233,14 @@ def go_live_test(first: Results, other: Results) -> float:
     return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
 
 
+def labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """A figures table indexed by its readers' labels."""
+    return table.set_index("figure")
+
+
 def comparison(named: list[tuple[str, Results]], alpha: float = 0.05) -> pd.DataFrame:
     """One column per scenario, its difference from the first, and whether go-live differs beyond noise."""
-    tables = [(name, figures(results)) for name, results in named]
+    tables = [(name, labelled(figures(results))) for name, results in named]
     first_name, first = tables[0]
     test_row = "go-live differs from the first (Mann-Whitney)"
     columns = {"unit": list(first["unit"]) + [""], first_name: list(first["value"]) + [""]}
@@ -197,43 +261,77 @@ def money_by_year_and_payer(results: Results, categories: tuple[str, ...] | None
         ledger = ledger[ledger["category"].isin(categories)]
     table = ledger.pivot_table(index="financial_year", columns="payer", values="amount_gbp", aggfunc="sum",
                                observed=False, fill_value=0.0) / results.runs
-    return table.reindex(columns=list(PAYERS), fill_value=0.0)
+    return table.reindex(columns=organisations.payers(results.scenario), fill_value=0.0)
 
 
-def cost_headline(results: Results) -> dict:
-    reps = results.replications
-    cost = reps["transition_cost_gbp"]
-    return {
-        "staff_transferred": int(reps["staff_transferred"].iloc[0]),
-        "transition_cost_gbp": {f"P{p}": float(np.quantile(cost, p / 100)) for p in PERCENTILES},
-        "dual_running_cost_gbp_mean": float(reps["dual_running_cost_gbp"].mean()),
-        "agency_share_at_horizon_mean": float(reps["agency_share_at_horizon"].mean()),
-        "contract_sum_by_year_and_payer_gbp": money_by_year_and_payer(results, CONTRACT).to_dict("index"),
-        "all_money_by_payer_gbp": money_by_year_and_payer(results).sum().to_dict(),
-    }
+def plain(value):
+    """A figure as JSON: dates as ISO text, numbers as floats."""
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(value).date().isoformat()
+    return float(value)
 
 
 def headline(results: Results) -> dict:
     """The run's headline figures, in plain types (the content of summary.json)."""
-    reps = results.replications
     scenario = results.scenario
-
-    def iso(stamps: dict) -> dict:
-        return {k: v.date().isoformat() for k, v in stamps.items()}
-
-    return {
+    figures_ = {key: {"label": row["figure"], "value": plain(row["value"]), "ci_low": plain(row["ci_low"]),
+                      "ci_high": plain(row["ci_high"]), "unit": row["unit"]}
+                for key, row in figures(results).iterrows()}
+    out = {
         "scenario": scenario.name,
         "replications": results.runs,
         "seed": results.seed,
         "planned_go_live": scenario.planned_go_live.value.isoformat(),
         "vesting_day": scenario.vesting_day.value.isoformat(),
-        "go_live": iso(percentile_dates(reps["go_live_date"])),
-        "readiness": iso(percentile_dates(reps["readiness_date"])),
-        "p_on_time": proportion(reps["on_time"]),
-        "p_live_before_vesting": proportion(reps["live_before_vesting"]),
-        "mean_slip_days": float(reps["slip_days"].mean()),
+        "figures": figures_,
         "critical_workstreams": workstream_criticality(results).to_dict("records"),
         "critical_tasks": task_criticality(results)[["task_id", "name", "workstream", "criticality"]]
         .head(10).to_dict("records"),
-        **({"costs": cost_headline(results)} if results.ledger is not None else {}),
     }
+    if results.ledger is not None:
+        out["money_by_payer_gbp"] = {
+            "payers": {p: organisations.display_name(scenario, p) for p in organisations.payers(scenario)},
+            "contract_sum_by_year": money_by_year_and_payer(results, CONTRACT).to_dict("index"),
+            "all_money": money_by_year_and_payer(results).sum().to_dict(),
+        }
+    return out
+
+
+def cumulative_cost_bands(results: Results, categories: tuple[str, ...]) -> pd.DataFrame:
+    """P10, P50 and P90 (rows 0.1, 0.5, 0.9) of the money of `categories` added up month by month (columns)."""
+    ledger = results.ledger[results.ledger["category"].isin(categories)]
+    monthly = ledger.pivot_table(index="replication", columns="month", values="amount_gbp", aggfunc="sum",
+                                 fill_value=0.0).reindex(range(results.runs), fill_value=0.0)
+    return monthly.cumsum(axis=1).quantile([0.1, 0.5, 0.9])
+
+
+def gantt_table(results: Results) -> pd.DataFrame:
+    """Per task: P10/P50/P90 of its start and finish dates, and its criticality."""
+    tasks = results.tasks
+    q = tasks.groupby("task_id", observed=True).agg(
+        start_p10=("start_date", lambda s: s.quantile(0.1)), start_p50=("start_date", "median"),
+        start_p90=("start_date", lambda s: s.quantile(0.9)), finish_p10=("finish_date", lambda s: s.quantile(0.1)),
+        finish_p50=("finish_date", "median"), finish_p90=("finish_date", lambda s: s.quantile(0.9)),
+        criticality=("critical", "mean"))
+    table = results.task_info.set_index("task_id").join(q).reset_index()
+    table = table.dropna(subset=["finish_p50"])
+    table["start_p10"] = table["start_p10"].fillna(table["finish_p10"])
+    for column in ("start_p50", "start_p90"):
+        table[column] = table[column].fillna(table["finish_p50"])
+    go_live_first = table["programme"] == results.scenario.go_live.programme
+    return table.assign(_first=go_live_first).sort_values(["_first", "programme", "workstream", "start_p50"],
+                                                          ascending=[False, True, True, True]).drop(columns="_first")
+
+
+def agency_share_paths(results: Results, years: int = 6) -> pd.DataFrame:
+    """P10/P50/P90 of the moving workforce's agency share, year by year after go-live.
+
+    Each replication converts agency posts at the rate the cost model drew for it.
+    """
+    conversion = CostModel(results.scenario, results.seed, results.runs).agency_conversion()
+    moving = staff_groups(results.scenario)
+    moving = moving[moving["in_scope"]]
+    t = np.arange(0, years + 1)
+    share = fte_agency_share(moving, conversion[:, None], t[None, :])
+    bands = np.quantile(share, [0.1, 0.5, 0.9], axis=0)
+    return pd.DataFrame({"year": t, "p10": bands[0], "p50": bands[1], "p90": bands[2]})

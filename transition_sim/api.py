@@ -12,11 +12,12 @@ import itertools
 
 import pandas as pd
 
-from transition_sim import __version__, analysis, backtest_report, report, runstore, tables
+from transition_sim import __version__, analysis, backtest_report, costs, montecarlo, report, runstore, tables
 from transition_sim import backtest as backtesting
 from transition_sim.errors import Problem, ScenarioError
-from transition_sim.montecarlo import Results, available_workers, simulate, task_table
+from transition_sim.montecarlo import resolve_workers, task_table
 from transition_sim.programme import compile_network
+from transition_sim.results import Results
 from transition_sim.scenario import LoadedScenario, load, parse_override, resolved_yaml
 
 
@@ -28,6 +29,17 @@ class Run:
     loaded: LoadedScenario
     workers: int
     seconds: float
+
+
+def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
+             progress: bool = False) -> Results:
+    """The timeline of `runs` replications, then their money (if the scenario has a finance: section)."""
+    return costs.with_money(montecarlo.simulate(scenario, runs=runs, seed=seed, workers=workers, progress=progress))
+
+
+def timeline_only(results: Results, workers: int | None):
+    """A re-run of another scenario with `results`' seed and replications, without money (for risk effects)."""
+    return lambda scenario: montecarlo.simulate(scenario, runs=results.runs, seed=results.seed, workers=workers)
 
 
 def timestamped(stem: str) -> str:
@@ -47,7 +59,7 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
     folder = Path(out) / (name or default_name(loaded)) if write else None
     if folder is not None:
         runstore.check_free(folder, force)
-    workers = workers or available_workers()
+    workers = resolve_workers(workers, runs)
     began = time.perf_counter()
     results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers, progress=progress)
     seconds = time.perf_counter() - began
@@ -85,8 +97,7 @@ REPORT_RISK_REPLICATIONS = 1000
 def run_report(results: Results, workers: int | None = None) -> str:
     """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
     sample = results.head(REPORT_RISK_REPLICATIONS)
-    risks = analysis.risk_drivers(sample, lambda s: simulate(s, runs=sample.runs, seed=sample.seed, workers=workers,
-                                                             with_costs=False))
+    risks = analysis.risk_drivers(sample, timeline_only(sample, workers))
     return report.run_page(results, risks, sample.runs)
 
 
@@ -102,8 +113,8 @@ def validate(scenario: str | Path | None = None, strict: bool = False,
     """Counts of what the scenario holds; raises ScenarioError listing every problem."""
     s = load(scenario, overrides, strict=strict).scenario
     return {
-        "trust tasks": sum(t.programme == "trust" for t in s.tasks.values()),
-        "reorganisation tasks": sum(t.programme == "reorganisation" for t in s.tasks.values()),
+        **{f"{key} tasks": sum(s.programme_of(t) == key for t in s.tasks.values()) for key in s.programmes},
+        "councils": len(s.councils),
         "workstreams": len({t.workstream for t in s.tasks.values()}),
         "capacities": len(s.capacities),
         "risks": len(s.risks),
@@ -131,11 +142,25 @@ def results_of(source: str | Path, runs: int, seed: int | None, workers: int | N
     return simulate(load(source).scenario, runs=runs, seed=seed, workers=workers)
 
 
+@dataclass(frozen=True)
+class Comparison:
+    table: pd.DataFrame  # raw figures: a column per scenario, its difference from the first, a unit column
+    named: list[tuple[str, Results]]
+    paths: list[Path]  # the files written
+
+
 def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, workers: int | None = None,
-            with_results: bool = False):
-    """One column per run folder or scenario file, differences against the first, and a go-live test."""
+            folder: str | Path | None = None, report_path: str | Path | None = None,
+            force: bool = False) -> Comparison:
+    """One column per run folder or scenario file, differences against the first, and a go-live test.
+
+    With `folder`, writes compare.csv and compare.xlsx there; with `report_path`, the comparison page
+    (with a delivery-model page when the scenarios differ in delivery model).
+    """
     if len(sources) < 2:
         raise ScenarioError([Problem("compare", "", None, "give at least two run folders or scenario files")])
+    for path in [Path(p) for p in (folder, report_path) if p is not None]:
+        runstore.check_free(path, force)
     named, seen = [], {}
     for source in sources:
         results = results_of(source, runs, seed, workers)
@@ -143,11 +168,10 @@ def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, wor
         seen[name] = seen.get(name, 0) + 1
         named.append((name if seen[name] == 1 else f"{name} #{seen[name]}", results))
     table = analysis.comparison(named)
-    return (table, named) if with_results else table
-
-
-def write_comparison_report(named: list[tuple[str, Results]], path: str | Path, force: bool = False) -> Path:
-    return runstore.write_text_atomically(Path(path), report.comparison_page(named), force)
+    paths = tables.write_tables(Path(folder), "compare", {"compare": table}, force=True) if folder else []
+    if report_path is not None:
+        paths.append(runstore.write_text_atomically(Path(report_path), report.comparison_page(named), force))
+    return Comparison(table, named, paths)
 
 
 def parse_vary(texts: list[str] | tuple[str, ...]) -> list[tuple[str, list[str]]]:
@@ -168,48 +192,54 @@ def parse_vary(texts: list[str] | tuple[str, ...]) -> list[tuple[str, list[str]]
     return out
 
 
+SWEEP_FIGURES = ("go_live_p50", "go_live_p80", "p_on_time", "p_live_before_vesting", "expected_slip_days",
+                 "transition_cost_p50", "transition_cost_p80", "staff_transferred")
+
+
 def sweep(scenario: str | Path | None = None, vary: dict[str, list] | list[str] = (), runs: int = 2000,
-          seed: int | None = None, workers: int | None = None, progress: bool = False) -> pd.DataFrame:
-    """The grid of what-ifs (every combination of the values), a row of headline figures per point."""
+          seed: int | None = None, workers: int | None = None, progress: bool = False,
+          folder: str | Path | None = None, force: bool = False) -> pd.DataFrame:
+    """The grid of what-ifs (every combination of the values), a row of raw headline figures per point.
+
+    With `folder`, writes sweep.csv and sweep.xlsx there in readers' units.
+    """
     grid = list(vary.items()) if isinstance(vary, dict) else parse_vary(vary)
     paths = [path for path, _ in grid]
     points = list(itertools.product(*[[str(v) for v in values] for _, values in grid]))
+    if folder is not None:
+        runstore.check_free(Path(folder), force)
     loaded = []
     for point in points:  # check every point before running any
         overrides = [f"{path}={value}" for path, value in zip(paths, point)]
         loaded.append(load(scenario, overrides, origin="--vary"))
     rows = []
     for point, item in zip(points, loaded):
-        results = simulate(item.scenario, runs=runs, seed=seed, workers=workers, progress=progress)
-        rows.append({**dict(zip(paths, point)), **headline_row(results)})
-    return pd.DataFrame(rows)
+        figures = analysis.figures(simulate(item.scenario, runs=runs, seed=seed, workers=workers,
+                                            progress=progress))["value"]
+        rows.append({**dict(zip(paths, point)), **{k: figures[k] for k in SWEEP_FIGURES if k in figures}})
+    table = pd.DataFrame(rows)
+    table.index = pd.RangeIndex(1, len(table) + 1, name="point")
+    if folder is not None:
+        tables.write_tables(Path(folder), "sweep", {"sweep": table}, force=True)
+    return table
 
 
-def headline_row(results: Results) -> dict:
-    """The figures a sweep shows per point, in reader's units."""
-    f = analysis.figures(results)
-    row = {"go-live P50": f.at["go-live P50", "value"].date(), "go-live P80": f.at["go-live P80", "value"].date(),
-           "P(on time) %": round(100 * f.at["P(go-live on the planned date)", "value"], 1),
-           "P(before vesting) %": round(100 * f.at["P(go-live before vesting day)", "value"], 1),
-           "expected slip days": round(f.at["expected slip (days)", "value"])}
-    if "transition cost P50" in f.index:
-        row["transition cost P50 £m"] = round(f.at["transition cost P50", "value"] / 1e6, 2)
-        row["transition cost P80 £m"] = round(f.at["transition cost P80", "value"] / 1e6, 2)
-        row["staff transferred"] = int(f.at["staff transferred (TUPE)", "value"])
-    return row
+def drivers(source: str | Path | Results, workers: int | None = None, write: bool = True,
+            force: bool = False) -> dict[str, pd.DataFrame]:
+    """What drives slippage: task criticality and correlation, risk removal shifts, cost-schedule frontier.
 
-
-def drivers(source: str | Path | Results, workers: int | None = None) -> dict[str, pd.DataFrame]:
-    """What drives slippage: task criticality and correlation, risk removal shifts, cost-schedule frontier."""
+    Raw numbers; for a run folder (and `write`), also drivers-*.csv and drivers.xlsx in it, in readers' units.
+    """
     results = source if isinstance(source, Results) else load_run(source)
-
-    def rerun(scenario):
-        return simulate(scenario, runs=results.runs, seed=results.seed, workers=workers, with_costs=False)
-
-    out = {"figures": tables.present(analysis.figures(results)),
-           "tasks": analysis.task_drivers(results), "risks": analysis.risk_drivers(results, rerun)}
+    folder = None if isinstance(source, Results) or not write else Path(source)
+    if folder is not None:
+        runstore.check_free(folder / "drivers.xlsx", force)
+    out = {"figures": analysis.figures(results), "tasks": analysis.task_drivers(results),
+           "risks": analysis.risk_drivers(results, timeline_only(results, workers))}
     if "transition_cost_gbp" in results.replications:
-        out["joint_confidence"] = tables.present_money_columns(analysis.joint_frontier(results))
+        out["joint_confidence"] = analysis.joint_frontier(results)
+    if folder is not None:
+        tables.write_tables(folder, "drivers", out, force=force)
     return out
 
 

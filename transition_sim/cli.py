@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from transition_sim import __version__, api, runstore, tables
+from transition_sim import __version__, api, tables
 from transition_sim import backtest as backtesting
 from transition_sim.errors import ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
@@ -87,26 +87,29 @@ def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
 
 def format_summary(result: api.Run) -> str:
     s = result.summary
-    pct = lambda share: f"{100 * share['share']:.1f}% (± {100 * share['standard_error']:.1f}%)"  # noqa: E731
+    f = s["figures"]
+    value = lambda key: f[key]["value"]  # noqa: E731
+    pct = lambda key: f"{100 * value(key):.1f}% (95% CI {100 * f[key]['ci_low']:.1f}-{100 * f[key]['ci_high']:.1f}%)"  # noqa: E731
+    percentiles = lambda stem: "  ".join(f"P{p} {value(f'{stem}_p{p}')}" for p in (10, 50, 80, 90))  # noqa: E731
     lines = [
         f"{s['scenario']}",
         f"  {s['replications']:,} replications, seed {s['seed']}, {result.workers} workers, "
         f"{result.seconds:.1f} s ({s['replications'] / result.seconds:,.0f} replications/s)",
         f"  planned go-live {s['planned_go_live']}, vesting day {s['vesting_day']}",
         "",
-        "Go-live     " + "  ".join(f"{k} {v}" for k, v in s["go_live"].items()),
-        "Readiness   " + "  ".join(f"{k} {v}" for k, v in s["readiness"].items()),
-        f"P(go-live on the planned date)   {pct(s['p_on_time'])}",
-        f"P(go-live before vesting day)    {pct(s['p_live_before_vesting'])}",
-        f"Mean slip                        {s['mean_slip_days']:.0f} days",
+        "Go-live     " + percentiles("go_live"),
+        "Readiness   " + percentiles("readiness"),
+        f"P(go-live on the planned date)   {pct('p_on_time')}",
+        f"P(go-live before vesting day)    {pct('p_live_before_vesting')}",
+        f"Mean slip                        {value('expected_slip_days'):.0f} days",
         "",
         "Most often on the critical path (share of replications)",
     ]
     lines += [f"  {row['criticality']:6.1%}  {row['workstream']}" for row in s["critical_workstreams"][:6]]
     lines += ["  tasks:"]
     lines += [f"  {row['criticality']:6.1%}  {row['task_id']}  ({row['name']})" for row in s["critical_tasks"][:6]]
-    if "costs" in s:
-        lines += format_costs(s["costs"])
+    if "money_by_payer_gbp" in s:
+        lines += format_costs(f, s["money_by_payer_gbp"])
     if result.folder is not None:
         lines += ["", f"Run written to {result.folder}/"]
         if (result.folder / "report.html").exists():
@@ -114,22 +117,31 @@ def format_summary(result: api.Run) -> str:
     return "\n".join(lines)
 
 
-def format_costs(c: dict) -> list[str]:
+def format_costs(f: dict, money: dict) -> list[str]:
     m = lambda pounds: f"£{pounds / 1e6:,.1f}m"  # noqa: E731
-    cost = c["transition_cost_gbp"]
-    lines = ["", f"Staff transferred under TUPE      {c['staff_transferred']:,}",
-             f"Transition cost                  P50 {m(cost['P50'])}  P80 {m(cost['P80'])}",
-             f"  of which dual running (mean)   {m(c['dual_running_cost_gbp_mean'])}",
-             f"Agency share at the horizon      {c['agency_share_at_horizon_mean']:.1%} (mean)",
+    value = lambda key: f[key]["value"]  # noqa: E731
+    lines = ["", f"Staff transferred under TUPE      {value('staff_transferred'):,.0f}",
+             f"Transition cost                  P50 {m(value('transition_cost_p50'))}  "
+             f"P80 {m(value('transition_cost_p80'))}",
+             f"  of which dual running (mean)   {m(value('dual_running_cost_mean'))}",
+             f"Agency share at the horizon      {value('agency_share_at_horizon_mean'):.1%} (mean)",
              "", "Contract sum by financial year and payer (mean, £m)"]
-    years = c["contract_sum_by_year_and_payer_gbp"]
-    payers = list(next(iter(years.values())).keys()) if years else []
-    lines.append("  year     " + "".join(f"{p:>9}" for p in payers) + "    total")
-    for year, row in years.items():
-        lines.append(f"  {year}  " + "".join(f"{v / 1e6:9.1f}" for v in row.values())
+    payers = list(money["payers"])
+    width = max([9] + [len(p) + 2 for p in payers])
+    lines.append("  year     " + "".join(f"{p:>{width}}" for p in payers) + "    total")
+    for year, row in money["contract_sum_by_year"].items():
+        lines.append(f"  {year}  " + "".join(f"{row[p] / 1e6:{width}.1f}" for p in payers)
                      + f"{sum(row.values()) / 1e6:9.1f}")
+    lines.append("  payers: " + "; ".join(f"{p} = {name}" for p, name in money["payers"].items()))
     lines.append("All money to the horizon by payer (mean): "
-                 + ", ".join(f"{p} {m(v)}" for p, v in c["all_money_by_payer_gbp"].items()))
+                 + ", ".join(f"{p} {m(v)}" for p, v in money["all_money"].items()))
+    successors = [key for key in f if key.startswith("yearly_cost_") and key.endswith("_p50")]
+    if successors:
+        lines.append("Yearly cost to each successor council after vesting (P10 / P50 / P90, £m)")
+        for key in successors:
+            stem = key.removesuffix("_p50")
+            lines.append(f"  {f[key]['label'].removesuffix(': yearly cost P50'):40} "
+                         + " / ".join(f"{f[f'{stem}_p{p}']['value'] / 1e6:,.1f}" for p in (10, 50, 90)))
     return lines
 
 
@@ -174,16 +186,11 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
       transition-sim compare runs/base runs/sept --report comparison.html
     """
     folder = Path(out) / (name or api.timestamped("compare"))
-    runstore.check_free(folder, force)
-    if report_path is not None:
-        runstore.check_free(Path(report_path), force)
-    raw, named = api.compare(*sources, runs=runs, seed=seed, workers=workers, with_results=True)
-    table = tables.present(raw)
-    paths = tables.write_tables(folder, "compare", {"compare": table}, force=True)
-    if report_path is not None:
-        paths.append(api.write_comparison_report(named, report_path, force=force))
-    click.echo(show("Comparison (Δ: difference from the first column; in days for dates)", table))
-    click.echo("Written: " + ", ".join(str(p) for p in paths))
+    found = api.compare(*sources, runs=runs, seed=seed, workers=workers, folder=folder, report_path=report_path,
+                        force=force)
+    click.echo(show("Comparison (Δ: difference from the first column; in days for dates)",
+                    tables.for_readers(found.table)))
+    click.echo("Written: " + ", ".join(str(p) for p in found.paths))
 
 
 @main.command()
@@ -201,12 +208,10 @@ def sweep(scenario, vary, runs, seed, workers, name, out, force):
       transition-sim sweep --vary capacities.hr=1,2,3 --vary planned_go_live=2020-07-01,2020-11-01
     """
     folder = Path(out) / (name or api.timestamped("sweep"))
-    runstore.check_free(folder, force)
-    table = api.sweep(scenario, vary, runs=runs, seed=seed, workers=workers, progress=sys.stderr.isatty())
-    table.index = pd.RangeIndex(1, len(table) + 1, name="point")
-    paths = tables.write_tables(folder, "sweep", {"sweep": table}, force=True)
-    click.echo(show(f"Sweep: {len(table)} points", table))
-    click.echo("Written: " + ", ".join(str(p) for p in paths))
+    table = api.sweep(scenario, vary, runs=runs, seed=seed, workers=workers, progress=sys.stderr.isatty(),
+                      folder=folder, force=force)
+    click.echo(show(f"Sweep: {len(table)} points", tables.for_readers(table)))
+    click.echo(f"Written: {folder / 'sweep.csv'}, {folder / 'sweep.xlsx'}")
 
 
 def on_a_run_folder(command):
@@ -227,9 +232,8 @@ def drivers(run_folder, workers, force):
     Example:
       transition-sim drivers runs/northamptonshire-20201101-120000
     """
-    runstore.check_free(Path(run_folder) / "drivers.xlsx", force)
-    found = api.drivers(run_folder, workers=workers)
-    paths = tables.write_tables(Path(run_folder), "drivers", found, force=force)
+    found = api.drivers(run_folder, workers=workers, force=force)
+    paths = [Path(run_folder) / f"drivers-{key}.csv" for key in found] + [Path(run_folder) / "drivers.xlsx"]
     titles = {"figures": "Headline figures with 95% confidence intervals from the Monte Carlo sample",
               "tasks": "Tasks: criticality (share of replications on the critical chain) and Spearman "
                        "correlation of duration with go-live",
@@ -238,7 +242,8 @@ def drivers(run_folder, workers, force):
               "joint_confidence": "Joint confidence: least transition cost (£m) for P(go-live <= date and "
                                   "cost <= C) at 70% and 80%"}
     for key, table in found.items():
-        click.echo(show(titles[key], table.head(20) if key == "tasks" else table))
+        shown = tables.for_readers(table)
+        click.echo(show(titles[key], shown.head(20) if key == "tasks" else shown))
     click.echo("Written: " + ", ".join(str(p) for p in paths))
 
 

@@ -7,16 +7,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from transition_sim import organisations
 from transition_sim.programme import ThreePointArrays
+from transition_sim.results import Results
 from transition_sim.sampling import stream, three_point
 from transition_sim.schema import Estimate, Quantity, Scenario
 from transition_sim.workforce import after_conversion, fte_agency_share, service_scope, staff_groups
 
 DAYS_PER_MONTH = 365.25 / 12
-PAYERS = ("county", "north", "west", "DfE")
-TRANSITION = ("programme", "set-up", "risk", "shadow running", "stranded overheads")
+FUNDING = "transition funding"
+TRANSITION = ("programme", "set-up", "risk", "shadow running", "stranded overheads", "loss claims")
 DUAL_RUNNING = ("shadow running", "stranded overheads")
 CONTRACT = ("contract sum", "transformation", "exceptional")
+# where the service's money goes once the delivery model is live, for models without a contract
+LIVE_CATEGORY = {"disaggregate": "service direct", "lead_authority": "recharge", "shared_service": "shared service"}
+SHARED_SERVICE = CONTRACT + ("recharge", "shared service")  # what an in-house successor runs itself instead
 
 
 def financial_year(year: int) -> str:
@@ -59,7 +64,9 @@ class CostModel:
                                     freq="MS")
         self.fy_year = np.asarray(self.months.year - (self.months.month < 4))
         self.years = np.unique(self.fy_year)
-        self.vesting = self.month_index(pd.DatetimeIndex([scenario.vesting_day.value]))[0]
+        m = np.arange(len(self.months))
+        self.vested = {key: m >= self.month_index(pd.DatetimeIndex([day]))[0]
+                       for key, day in organisations.vesting_days(scenario).items()}
 
     # --- helpers -----------------------------------------------------------------------------
     def month_index(self, dates: pd.DatetimeIndex) -> np.ndarray:
@@ -95,7 +102,7 @@ class CostModel:
 
     # --- the parts -------------------------------------------------------------------------------
     def compute(self, timeline: Timeline) -> dict[str, np.ndarray]:
-        """Council-paid money per category, (R, M) arrays in £, plus the DfE's contribution."""
+        """Council-paid money per category, (R, M) arrays in £; funders' contributions under (FUNDING, funder id)."""
         fin = self.fin
         go = self.month_index(timeline.go_live)
         parts: dict[str, np.ndarray] = {}
@@ -115,9 +122,11 @@ class CostModel:
         period = self.months_of(self.sample("stranded_period", fin.stranded_period))
         parts["stranded overheads"] = self.between(go, go + period) * stranded[:, None]
         parts.update(self.service(go))
-        dfe = self.at_month(self.month_index(timeline.task_finish[fin.dfe_paid_when]),
-                            np.full(self.runs, fin.dfe_transition_funding.value))
-        parts["DfE funding"] = dfe
+        for key, amount in self.delivery_costs(timeline, go).items():
+            parts[key] = parts.get(key, 0.0) + amount
+        for funder, funding in fin.transition_funding.items():
+            parts[(FUNDING, funder)] = self.at_month(self.month_index(timeline.task_finish[funding.paid_when]),
+                                                     np.full(self.runs, funding.amount))
         return parts
 
     def rate(self, name: str, table: dict, label: str) -> np.ndarray | float:
@@ -177,6 +186,11 @@ class CostModel:
             live = (m[None, :] >= go[:, None]) & (m[None, :] < back)
             direct += np.where(live, 0.0, monthly)
             contract += np.where(live, monthly, 0.0)
+        if self.scenario.delivery.model in LIVE_CATEGORY:  # no contract: the councils pay all of it
+            live_category = LIVE_CATEGORY[self.scenario.delivery.model]
+            if live_category == "service direct":
+                return {"service direct": direct + contract}
+            return {"service direct": direct, live_category: contract}
         # the trust absorbs in-year pressure up to the threshold; above it councils pay exceptional funding
         pressure_cost = contract - contract / (1 + pressure[:, year_col])
         yearly_pressure = np.stack([pressure_cost[:, year_col == j].sum(axis=1) for j in range(len(self.years))], 1)
@@ -187,6 +201,45 @@ class CostModel:
                  "exceptional": pressure_cost - absorbed}
         parts["transformation"] = self.transformation(go) * (contract > 0)
         return parts
+
+    def delivery_costs(self, timeline: Timeline, go: np.ndarray) -> dict:
+        """The delivery model's own cost items, support-service income and loss claims.
+
+        Keys are a category (paid by the councils of the month, by the split) or (category, council id).
+        """
+        d, runs, n = self.scenario.delivery, self.runs, len(self.months)
+        out: dict = {}
+
+        def add(category: str, payer: str | None, amount: np.ndarray) -> None:
+            key = category if payer is None else (category, payer)
+            out[key] = out.get(key, 0.0) + amount
+
+        successors = len(self.scenario.successors)
+        vesting = np.full(runs, min(int(np.argmax(v)) if v.any() else n for v in self.vested.values()))
+        for key, item in d.cost_items.items():
+            times = {"once": 1, "each_successor": successors, "each_extra_successor": successors - 1}[item.times]
+            amount = self.sample(f"delivery:{key}", item.amount) * times
+            if item.paid_when is not None:
+                flow = self.at_month(self.month_index(timeline.task_finish[item.paid_when]), amount)
+            else:
+                first = go if item.recurring_from == "go_live" else vesting
+                flow = self.between(first, np.full(runs, n)) * (amount / 12)[:, None]
+            add(item.category, item.paid_by, flow)
+        live = self.between(go, np.full(runs, n)).astype(float)
+        for key, service in d.support_services.items():
+            # the contract sum pays for what the provider buys back; the providing council receives it
+            charge = live * (self.sample(f"support:{key}", service.charge_per_year) / 12)[:, None]
+            add("contract sum", None, charge)
+            add("support-service income", service.provided_by, -charge)
+        for key, claim in d.loss_claims.items():
+            amount = self.sample(f"claim:{key}", claim.amount)
+            if claim.risk is not None:
+                when, happened = timeline.risk_strike[claim.risk], timeline.risk_struck[claim.risk]
+            else:
+                when = timeline.task_finish[claim.late_task]
+                happened = np.asarray(when > pd.Timestamp(claim.due))
+            add("loss claims", claim.paid_by, self.at_month(self.month_index(when), amount * happened))
+        return out
 
     def transformation(self, go: np.ndarray) -> np.ndarray:
         t = self.fin.transformation
@@ -203,27 +256,40 @@ class CostModel:
         return out - saving
 
     # --- payers and the ledger -----------------------------------------------------------------
-    def by_payer(self, parts: dict[str, np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
-        """(category, payer) -> (R, M): the county pays before vesting day, North and West after it.
+    def by_payer(self, parts: dict) -> dict[tuple[str, str], np.ndarray]:
+        """(category, payer) -> (R, M): the predecessor pays before vesting day, the successors after it.
 
-        A council that keeps its share in house pays that share of the service as its own direct cost.
+        A successor that keeps its share in house pays that share of the service as its own direct cost.
+        A funder's contribution is its own payment and, as income, lowers what the councils pay.
         """
-        split = self.fin.split
-        after = (np.arange(len(self.months)) >= self.vesting).astype(float)
-        shares = {"north": split.north_share, "west": 1 - split.north_share}
+        shares = organisations.paying_shares(self.scenario, self.vested)
+        d = self.scenario.delivery
+        in_house = set(d.in_house)
+        overhead = d.recharge_overhead.value if d.recharge_overhead is not None else 0.0
         out: dict[tuple[str, str], np.ndarray] = {}
 
         def add(category: str, payer: str, amount: np.ndarray) -> None:
             out[(category, payer)] = out.get((category, payer), 0.0) + amount
 
         for category, amount in parts.items():
-            if category == "DfE funding":
-                add("transition funding", "DfE", amount)
-                category, amount = "transition funding", -amount  # income to the council lowers what it pays
-            add(category, "county", amount * (1 - after))
+            if isinstance(category, tuple):
+                category, payer = category
+                if payer not in self.scenario.funders:  # paid by one council
+                    add(category, payer, amount)
+                    continue
+                add(FUNDING, payer, amount)
+                category, amount = FUNDING, -amount
             for payer, share in shares.items():
-                kept = payer == split.in_house and category in CONTRACT
-                add("service direct" if kept else category, payer, amount * after * share)
+                if payer in in_house and category in SHARED_SERVICE:
+                    add("service direct", payer, amount * share)
+                elif category == "recharge" and payer == d.host:
+                    add("service direct", payer, amount * share)
+                elif category == "recharge":  # the others pay the host their share and its overhead
+                    add("recharge", payer, amount * share * (1 + overhead))
+                    if overhead:
+                        add("recharge income", d.host, -amount * share * overhead)
+                else:
+                    add(category, payer, amount * share)
         return out
 
     def ledger(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
@@ -241,18 +307,32 @@ class CostModel:
 
     def totals(self, parts: dict[str, np.ndarray], go: pd.DatetimeIndex) -> pd.DataFrame:
         """Per replication: transition and dual-running cost, contract sum per year, staff, agency share."""
+        def total(categories: tuple[str, ...]) -> np.ndarray:
+            """(R, M): the council-paid parts of these categories, in the order given."""
+            out = np.zeros((self.runs, len(self.months)))
+            for category in categories:
+                for key, amount in parts.items():
+                    name, payer = (key, None) if isinstance(key, str) else key
+                    if name == category and payer not in self.scenario.funders:
+                        out = out + amount
+            return out
+
         table = {
-            "transition_cost_gbp": sum(parts[c].sum(axis=1) for c in TRANSITION),
-            "dual_running_cost_gbp": sum(parts[c].sum(axis=1) for c in DUAL_RUNNING),
-            "dfe_funding_gbp": parts["DfE funding"].sum(axis=1),
+            "transition_cost_gbp": total(TRANSITION).sum(axis=1),
+            "dual_running_cost_gbp": total(DUAL_RUNNING).sum(axis=1),
+            "transition_funding_gbp": sum((v.sum(axis=1) for k, v in parts.items()
+                                           if isinstance(k, tuple) and k[1] in self.scenario.funders),
+                                          np.zeros(self.runs)),
         }
-        contract = sum(parts[c] for c in CONTRACT)
+        contract = total(SHARED_SERVICE)
         for year in self.years:
             table[f"contract_sum_{financial_year(int(year)).replace('/', '_')}_gbp"] = \
                 contract[:, self.fy_year == year].sum(axis=1)
         groups = staff_groups(self.scenario)
         moving = groups[groups["in_scope"]]
-        table["staff_transferred"] = np.full(self.runs, int(moving["transfers_under_tupe"].sum()))
+        # only a separate provider takes staff under TUPE; councils receive theirs by the structural changes order
+        tupe = int(moving["transfers_under_tupe"].sum()) if self.scenario.delivery.provider is not None else 0
+        table["staff_transferred"] = np.full(self.runs, tupe)
         years = np.maximum(0.0, (pd.Timestamp(self.fin.horizon.value) - go).days.to_numpy() / 365.25)
         table["agency_share_at_horizon"] = fte_agency_share(moving, self.agency_conversion(), years)
         return pd.DataFrame(table)
@@ -265,3 +345,11 @@ def cost_tables(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks
     timeline = Timeline.of(replications, tasks, risks)
     parts = model.compute(timeline)
     return model.ledger(model.by_payer(parts)), model.totals(parts, timeline.go_live)
+
+
+def with_money(results: Results) -> Results:
+    """The results with the ledger and money columns, if the scenario has a finance: section."""
+    if results.scenario.finance is None:
+        return results
+    return results.with_money(*cost_tables(results.scenario, results.seed, results.replications, results.tasks,
+                                           results.risks))

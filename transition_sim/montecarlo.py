@@ -6,43 +6,26 @@ import multiprocessing
 import os
 import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from transition_sim import actuals, costs, sampling
+from transition_sim import actuals, sampling
 from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import Network, compile_network
+from transition_sim.results import Results
 from transition_sim.schema import Scenario
 from transition_sim.simulation import play
 
 
-@dataclass(frozen=True)
-class Results:
-    """The replications of one run as tidy tables, plus what is needed to read them."""
-
-    scenario: Scenario
-    seed: int
-    runs: int
-    replications: pd.DataFrame  # a row per replication
-    tasks: pd.DataFrame  # a row per replication × task
-    risks: pd.DataFrame  # a row per replication × risk
-    task_info: pd.DataFrame  # a row per task in scope: name, workstream, programme
-    ledger: pd.DataFrame | None = None  # a row per replication × month × payer × category, if finance is given
-
-    def head(self, n: int) -> "Results":
-        """The first n replications (what a run of n with the same seed gives)."""
-        if n >= self.runs:
-            return self
-        keep = lambda t: None if t is None else t[t["replication"] < n].reset_index(drop=True)  # noqa: E731
-        return Results(self.scenario, self.seed, n, keep(self.replications), keep(self.tasks), keep(self.risks),
-                       self.task_info, keep(self.ledger))
-
-
 def available_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def resolve_workers(workers: int | None, runs: int) -> int:
+    """The number of worker processes that will run: as asked (all cores if None), at most one per replication."""
+    return max(1, min(workers or available_workers(), runs))
 
 
 def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int, count: int) -> dict:
@@ -96,12 +79,15 @@ def chunks(runs: int, workers: int) -> list[tuple[int, int]]:
 
 
 def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
-             progress: bool = False, with_costs: bool = True) -> Results:
-    """Play `runs` replications; replication i depends only on (seed, i), whatever `workers` is."""
+             progress: bool = False) -> Results:
+    """Play `runs` replications; replication i depends only on (seed, i), whatever `workers` is.
+
+    The timeline only: the money is the cost model's, applied to these results by the api.
+    """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, not {runs}")
     seed = scenario.seed if seed is None else seed
-    workers = max(1, min(workers or available_workers(), runs))
+    workers = resolve_workers(workers, runs)
     net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
     parts: dict[int, dict] = {}
     bar = tqdm(total=runs, unit="rep", desc="simulating", disable=not progress, leave=False)
@@ -127,11 +113,11 @@ def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, work
         bar.close()
     arrays = {f: np.concatenate([parts[k][f] for k in sorted(parts)]) for f in parts[0]}
     arrays = actuals.fix_timeline(scenario, net, calendar, arrays)
-    return tabulate(scenario, net, calendar, seed, runs, arrays, with_costs)
+    return tabulate(scenario, net, calendar, seed, runs, arrays)
 
 
 def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: int, runs: int,
-             arrays: dict, with_costs: bool = True) -> Results:
+             arrays: dict) -> Results:
     start = pd.Timestamp(calendar.start)
 
     def dates(days: np.ndarray) -> pd.Series | np.ndarray:
@@ -178,11 +164,7 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         # struck and changed a date: delayed a task, or paused work that was under way
         "effective": (arrays["risk_delay_days"] > 0).ravel() | (arrays["risk_pause_days"] > 0).ravel(),
     })
-    ledger = None
-    if with_costs and scenario.finance is not None:
-        ledger, totals = costs.cost_tables(scenario, seed, replications, tasks, risks)
-        replications = pd.concat([replications, totals], axis=1)
-    return Results(scenario, seed, runs, replications, tasks, risks, task_table(scenario, net), ledger)
+    return Results(scenario, seed, runs, replications, tasks, risks, task_table(scenario, net))
 
 
 def task_table(scenario: Scenario, net: Network) -> pd.DataFrame:
@@ -190,5 +172,5 @@ def task_table(scenario: Scenario, net: Network) -> pd.DataFrame:
         "task_id": net.task_ids,
         "name": [scenario.tasks[k].name for k in net.task_ids],
         "workstream": list(net.workstreams),
-        "programme": [scenario.tasks[k].programme for k in net.task_ids],
+        "programme": list(net.programmes),
     })

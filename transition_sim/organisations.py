@@ -1,35 +1,139 @@
-"""Who owns, commissions and funds whom, phase by phase, as networkx graphs."""
+"""The organisations of a scenario: who exists, pays, commissions and delivers, derived from their dates."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import networkx as nx
+import numpy as np
+import pandas as pd
 
 from transition_sim.schema import Scenario
 
-COUNTY, TRUST, NORTH, WEST, DFE = ("County council", "Children's trust", "North Northamptonshire",
-                                    "West Northamptonshire", "DfE")
-SERVICE = "Children's services"
+SERVICE = "the service"
 
 
-def phases(scenario: Scenario) -> dict[str, nx.DiGraph]:
-    """Graphs for: before go-live, go-live to vesting day, after vesting day. Edges carry a `relation`."""
-    in_house = scenario.finance.split.in_house if scenario.finance is not None else None
+def payers(scenario: Scenario) -> list[str]:
+    """Everyone who can pay in the ledger: the councils, then the funders, in the scenario's order."""
+    return list(scenario.councils) + list(scenario.funders)
+
+
+def display_name(scenario: Scenario, org_id: str) -> str:
+    for table in (scenario.councils, scenario.providers, scenario.funders):
+        if org_id in table:
+            return table[org_id].name
+    return org_id
+
+
+def successor_shares(scenario: Scenario) -> dict[str, float]:
+    """Each successor's share of council costs, by the finance split rule (all of it for a single successor)."""
+    successors = scenario.successors
+    split = scenario.finance.split if scenario.finance is not None else None
+    if split is None:
+        return {key: 1.0 / len(successors) for key in successors}
+    if split.rule == "fixed":
+        weights = {key: split.shares[key] for key in successors}
+    else:
+        weights = {key: getattr(c, split.rule).value for key, c in successors.items()}
+    total = sum(weights.values())
+    return {key: w / total for key, w in weights.items()}
+
+
+def service_predecessor(scenario: Scenario) -> str:
+    """The predecessor council that runs the service before the reorganisation."""
+    return next(iter(scenario.predecessors))
+
+
+def paying_shares(scenario: Scenario, vested: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Council id -> its share of council costs in each month, given each successor's `vested` (M,) bools.
+
+    A successor pays its share from its vesting month; the predecessor pays the shares of those not yet vested.
+    """
+    shares = successor_shares(scenario)
+    out = {key: np.where(vested[key], share, 0.0) for key, share in shares.items()}
+    none_vested = ~np.logical_or.reduce([vested[key] for key in shares])
+    all_vested = np.logical_and.reduce([vested[key] for key in shares])
+    left = 1.0 - sum(out.values())
+    out = {service_predecessor(scenario): np.where(none_vested, 1.0, np.where(all_vested, 0.0, left)), **out}
+    return out
+
+
+def vesting_days(scenario: Scenario) -> dict[str, dt.date]:
+    return {key: c.from_.value for key, c in scenario.successors.items()}
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One stretch of time in which the same organisations commission, pay and deliver."""
+
+    name: str
+    start: dt.date
+    graph: nx.DiGraph  # edges carry a `relation`
+
+
+def after_vesting(scenario: Scenario) -> nx.DiGraph:
+    """Who delivers the service for whom once the successors exist, by the delivery model."""
+    d = scenario.delivery
+    graph = nx.DiGraph()
+    kept = set(d.in_house)
+    for key in scenario.successors:
+        name = display_name(scenario, key)
+        if key in kept or d.model == "disaggregate":
+            graph.add_edge(name, SERVICE, relation="runs its own service" if d.model == "disaggregate"
+                           else "runs its share in house")
+        elif d.model == "trust":
+            graph.add_edge(name, display_name(scenario, d.provider), relation="owns and commissions")
+        elif d.model in ("lead_authority", "shared_service"):
+            host = display_name(scenario, d.host)
+            if key == d.host:
+                graph.add_edge(name, SERVICE, relation="hosts the service for all")
+            else:
+                graph.add_edge(name, host, relation="pays its share (recharge)" if d.model == "lead_authority"
+                               else "joint committee, shares the cost")
+    if d.model == "trust" and len(kept) < len(scenario.successors):
+        graph.add_edge(display_name(scenario, d.provider), SERVICE, relation="delivers")
+    return graph
+
+
+def phases(scenario: Scenario, go_live: dt.date | None = None) -> list[Phase]:
+    """Before go-live, go-live to vesting day (when the provider is live first), after vesting day.
+
+    `go_live` defaults to the planned go-live date.
+    """
+    go_live = go_live or scenario.planned_go_live.value
+    vesting = scenario.vesting_day.value
+    predecessor = display_name(scenario, service_predecessor(scenario))
+    funders = [display_name(scenario, k) for k in scenario.funders]
+    out = []
     before = nx.DiGraph()
-    before.add_edge(COUNTY, SERVICE, relation="runs in house")
-    before.add_edge(DFE, COUNTY, relation="directs and funds the transition")
+    before.add_edge(predecessor, SERVICE, relation="runs in house")
+    for funder in funders:
+        before.add_edge(funder, predecessor, relation="funds the transition")
+    out.append(Phase("Before go-live", scenario.start.value, before))
+    provider = scenario.delivery.provider
+    if provider is not None and go_live < vesting:
+        interim = nx.DiGraph()
+        interim.add_edge(predecessor, display_name(scenario, provider), relation="owns and commissions")
+        interim.add_edge(display_name(scenario, provider), SERVICE, relation="delivers")
+        for funder in funders:
+            interim.add_edge(funder, predecessor, relation="funds the transition")
+        out.append(Phase("Go-live to vesting day", go_live, interim))
+    out.append(Phase("After vesting day", vesting, after_vesting(scenario)))
+    return out
 
-    interim = nx.DiGraph()
-    interim.add_edge(COUNTY, TRUST, relation="owns (Teckal) and commissions")
-    interim.add_edge(TRUST, SERVICE, relation="delivers")
-    interim.add_edge(DFE, COUNTY, relation="directs and funds the transition")
 
-    after = nx.DiGraph()
-    for council in (NORTH, WEST):
-        if council.split()[0].lower() == in_house:
-            after.add_edge(council, SERVICE, relation="runs its share in house")
-        else:
-            after.add_edge(council, TRUST, relation="jointly owns and commissions")
-    after.add_edge(TRUST, SERVICE, relation="delivers")
-    after.add_edge(NORTH, WEST, relation="inter-authority agreement")
-    after.add_edge(DFE, TRUST, relation="oversees (commissioner)")
-    return {"Before go-live": before, "Go-live to vesting day": interim, "After vesting day": after}
+def monthly_roles(scenario: Scenario, months: pd.DatetimeIndex, go_live: dt.date | None = None) -> pd.DataFrame:
+    """A row per month: the phase, who pays the councils' costs (with shares) and who delivers."""
+    vested = {key: np.asarray(months >= pd.Timestamp(day).to_period("M").to_timestamp())
+              for key, day in vesting_days(scenario).items()}
+    shares = paying_shares(scenario, vested)
+    starts = [(pd.Timestamp(p.start), p) for p in phases(scenario, go_live)]
+    rows = []
+    for m, month in enumerate(months):
+        phase = [p for start, p in starts if start <= month][-1] if starts[0][0] <= month else starts[0][1]
+        delivers = sorted(u for u, v in phase.graph.edges if v == SERVICE)
+        rows.append({"month": month, "phase": phase.name,
+                     "payers": {k: float(s[m]) for k, s in shares.items() if s[m] > 0},
+                     "delivers": delivers})
+    return pd.DataFrame(rows)

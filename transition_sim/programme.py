@@ -63,7 +63,9 @@ class Network:
 
     task_ids: tuple[str, ...]
     workstreams: tuple[str, ...]
-    trust: np.ndarray  # bool per task: trust programme (else reorganisation)
+    programmes: tuple[str, ...]  # the programme of each task
+    readiness: np.ndarray  # bool per task: in the go-live programme, whose last finish sets readiness
+    pausable: np.ndarray  # bool per task: its programme stops during a pause
     predecessors: tuple[tuple[int, ...], ...]
     needs: tuple[tuple[tuple[int, int], ...], ...]  # (capacity index, amount) per task
     capacity_names: tuple[str, ...]
@@ -107,7 +109,10 @@ def compile_network(scenario: Scenario) -> Network:
     return Network(
         task_ids=tuple(order),
         workstreams=tuple(t.workstream for t in tasks),
-        trust=np.array([t.programme == "trust" for t in tasks]),
+        programmes=tuple(scenario.programme_of(t) for t in tasks),
+        readiness=np.array([scenario.programme_of(t) == scenario.go_live.programme for t in tasks], dtype=bool),
+        pausable=np.array([scenario.programmes[scenario.programme_of(t)].paused_by_risks for t in tasks],
+                          dtype=bool),
         predecessors=tuple(tuple(sorted(index[p] for p in graph.predecessors(k))) for k in order),
         needs=tuple(tuple(sorted((cap_index[c], n) for c, n in t.needs.items())) for t in tasks),
         capacity_names=capacity_names,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -12,12 +13,17 @@ import plotly.offline
 from plotly.subplots import make_subplots
 
 from transition_sim import analysis, organisations
-from transition_sim.costs import PAYERS, TRANSITION, CostModel
-from transition_sim.montecarlo import Results
-from transition_sim.workforce import fte_agency_share, staff_groups
+from transition_sim.costs import TRANSITION
+from transition_sim.results import Results
+from transition_sim.workforce import staff_groups
 
 MAX_SCATTER_POINTS = 4000
-PAYER_COLOURS = {"county": "#7f7f7f", "north": "#1f77b4", "west": "#2ca02c", "DfE": "#d62728"}
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf"]
+
+
+def payer_colours(scenario) -> dict[str, str]:
+    return {payer: PALETTE[i % len(PALETTE)] for i, payer in enumerate(organisations.payers(scenario))}
 
 
 def text(value) -> str:
@@ -88,23 +94,8 @@ def go_live_s_curve(named: list[tuple[str, Results]]) -> Chart:
 
 
 # --- the risk-adjusted Gantt ------------------------------------------------------------------------
-def gantt_table(results: Results) -> pd.DataFrame:
-    tasks = results.tasks
-    q = tasks.groupby("task_id", observed=True).agg(
-        start_p10=("start_date", lambda s: s.quantile(0.1)), start_p50=("start_date", "median"),
-        start_p90=("start_date", lambda s: s.quantile(0.9)), finish_p10=("finish_date", lambda s: s.quantile(0.1)),
-        finish_p50=("finish_date", "median"), finish_p90=("finish_date", lambda s: s.quantile(0.9)),
-        criticality=("critical", "mean"))
-    table = results.task_info.set_index("task_id").join(q).reset_index()
-    table = table.dropna(subset=["finish_p50"])
-    table["start_p10"] = table["start_p10"].fillna(table["finish_p10"])
-    for column in ("start_p50", "start_p90"):
-        table[column] = table[column].fillna(table["finish_p50"])
-    return table.sort_values(["programme", "workstream", "start_p50"], ascending=[False, True, True])
-
-
 def gantt(results: Results) -> Chart:
-    table = gantt_table(results)
+    table = analysis.gantt_table(results)
     labels = [f"{text(w)} · {text(n)}" for w, n in zip(table["workstream"], table["name"])]
     table = table.assign(label=labels)
     fig = go.Figure()
@@ -184,12 +175,8 @@ def risk_tornado(risks: pd.DataFrame, replications: int) -> Chart:
 
 # --- how much ------------------------------------------------------------------------------------------
 def cumulative_cost_fan(results: Results) -> Chart:
-    ledger = results.ledger[results.ledger["category"].isin(TRANSITION)]
-    monthly = ledger.pivot_table(index="replication", columns="month", values="amount_gbp", aggfunc="sum",
-                                 fill_value=0.0).reindex(range(results.runs), fill_value=0.0)
-    cumulative = monthly.cumsum(axis=1) / 1e6
-    bands = cumulative.quantile([0.1, 0.5, 0.9])
-    months = cumulative.columns
+    bands = analysis.cumulative_cost_bands(results, TRANSITION) / 1e6
+    months = bands.columns
     fig = go.Figure([
         go.Scatter(x=months, y=bands.loc[0.9], mode="lines", line=dict(width=0), name="P90",
                    hovertemplate="%{x|%b %Y}: P90 £%{y:.1f}m<extra></extra>"),
@@ -206,15 +193,18 @@ def cumulative_cost_fan(results: Results) -> Chart:
 
 def cost_by_year_and_payer(results: Results) -> Chart:
     table = analysis.money_by_year_and_payer(results) / 1e6
-    fig = go.Figure([go.Bar(x=list(table.index.astype(str)), y=table[payer], name=payer,
-                            marker_color=PAYER_COLOURS[payer],
-                            hovertemplate=f"{payer}, %{{x}}: £%{{y:.1f}}m<extra></extra>") for payer in PAYERS])
+    colours = payer_colours(results.scenario)
+    names = {p: text(organisations.display_name(results.scenario, p)) for p in table.columns}
+    fig = go.Figure([go.Bar(x=list(table.index.astype(str)), y=table[payer], name=names[payer],
+                            marker_color=colours[payer],
+                            hovertemplate=f"{names[payer]}, %{{x}}: £%{{y:.1f}}m<extra></extra>")
+                     for payer in table.columns])
     fig.update_layout(barmode="relative")
     _layout(fig, "Who pays what, by financial year", "financial year (1 April - 31 March)",
             "mean over replications (£m)")
     return Chart(fig, "All money of the service and the transition (service, contract sum, programme, dual "
-                      "running), by payer; DfE funding shows as the DfE's bar and as a small negative for the "
-                      "council it funds.")
+                      "running), by payer; a funder's transition funding shows as its bar and as a small "
+                      "negative for the council it funds.")
 
 
 def go_live_cost_scatter(results: Results) -> Chart:
@@ -269,12 +259,8 @@ def staff_sankey(results: Results) -> Chart:
 
 
 def agency_share_over_time(results: Results, years: int = 6) -> Chart:
-    groups = staff_groups(results.scenario)
-    moving = groups[groups["in_scope"]]
-    conversion = CostModel(results.scenario, results.seed, results.runs).agency_conversion()
-    t = np.arange(0, years + 1)
-    share = fte_agency_share(moving, conversion[:, None], t[None, :])
-    bands = np.quantile(100 * share, [0.1, 0.5, 0.9], axis=0)
+    paths = analysis.agency_share_paths(results, years)
+    t, bands = paths["year"], [100 * paths[c] for c in ("p10", "p50", "p90")]
     fig = go.Figure([
         go.Scatter(x=t, y=bands[2], mode="lines", line=dict(width=0), name="P90",
                    hovertemplate="year %{x}: P90 %{y:.1f}%<extra></extra>"),
@@ -289,28 +275,41 @@ def agency_share_over_time(results: Results, years: int = 6) -> Chart:
 
 
 # --- who commissions whom ---------------------------------------------------------------------------------------
-NODE_POSITIONS = {organisations.DFE: (0.5, 1.0), organisations.COUNTY: (0.0, 0.6), organisations.NORTH: (0.0, 0.75),
-                  organisations.WEST: (1.0, 0.75), organisations.TRUST: (0.5, 0.4),
-                  organisations.SERVICE: (0.5, 0.0)}
+def node_positions(graph) -> dict[str, tuple[float, float]]:
+    """Layers from the top: those with no incoming edge, then each step down the edges; the service last."""
+    depth = {n: 0 for n in graph.nodes}
+    for node in nx.topological_sort(graph) if nx.is_directed_acyclic_graph(graph) else graph.nodes:
+        for child in graph.successors(node):
+            depth[child] = max(depth[child], depth[node] + 1)
+    depth[organisations.SERVICE] = max(depth.values()) + 1 if len(depth) > 1 else 0
+    layers: dict[int, list[str]] = {}
+    for node in graph.nodes:
+        layers.setdefault(depth[node], []).append(node)
+    bottom = max(layers)
+    return {node: ((i + 1) / (len(nodes) + 1), 1.0 - layer / max(bottom, 1))
+            for layer, nodes in layers.items() for i, node in enumerate(nodes)}
 
 
 def organisations_network(results: Results) -> Chart:
-    graphs = organisations.phases(results.scenario)
-    fig = make_subplots(rows=1, cols=len(graphs), subplot_titles=list(graphs))
-    for col, graph in enumerate(graphs.values(), start=1):
+    phases = organisations.phases(results.scenario)
+    fig = make_subplots(rows=1, cols=len(phases), subplot_titles=[f"{p.name} (from {p.start:%b %Y})" for p in phases])
+    for col, phase in enumerate(phases, start=1):
+        graph = phase.graph
+        positions = node_positions(graph)
         for a, b, data in graph.edges(data=True):
-            (x0, y0), (x1, y1) = NODE_POSITIONS[a], NODE_POSITIONS[b]
+            (x0, y0), (x1, y1) = positions[a], positions[b]
             fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", line=dict(color="#999", width=2),
                                      showlegend=False, hoverinfo="skip"), row=1, col=col)
             fig.add_trace(go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="markers",
                                      marker=dict(size=8, color="#999", symbol="triangle-down"), showlegend=False,
-                                     hovertemplate=f"{a} → {b}: {data['relation']}<extra></extra>"), row=1, col=col)
+                                     hovertemplate=f"{text(a)} → {text(b)}: {data['relation']}<extra></extra>"),
+                          row=1, col=col)
         nodes = list(graph.nodes)
-        fig.add_trace(go.Scatter(x=[NODE_POSITIONS[n][0] for n in nodes], y=[NODE_POSITIONS[n][1] for n in nodes],
-                                 mode="markers+text", text=nodes, textposition="bottom center",
+        fig.add_trace(go.Scatter(x=[positions[n][0] for n in nodes], y=[positions[n][1] for n in nodes],
+                                 mode="markers+text", text=[text(n) for n in nodes], textposition="bottom center",
                                  marker=dict(size=18, color="#1f77b4"), showlegend=False,
                                  hovertemplate="%{text}<extra></extra>"), row=1, col=col)
-    fig.update_xaxes(range=[-0.4, 1.4], showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(range=[-0.1, 1.1], showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(range=[-0.2, 1.15], showticklabels=False, showgrid=False, zeroline=False)
     _layout(fig, "Who owns, commissions and funds whom, phase by phase", "", "", height=460)
     fig.update_xaxes(title_text="organisations (position has no scale)")
@@ -330,16 +329,16 @@ table.headline th { background: #f3f3f3; }
 
 
 def _headline_rows(results: Results) -> list[tuple[str, str]]:
-    f = analysis.figures(results)
-    date = lambda key: f.at[key, "value"].strftime("%d %b %Y")  # noqa: E731
+    f = analysis.figures(results)["value"]
+    date = lambda key: f[key].strftime("%d %b %Y")  # noqa: E731
     rows = [("Planned go-live", results.scenario.planned_go_live.value.strftime("%d %b %Y")),
-            ("Go-live P50 / P80", f"{date('go-live P50')} / {date('go-live P80')}"),
-            ("P(go-live on the planned date)", f"{100 * f.at['P(go-live on the planned date)', 'value']:.1f}%"),
-            ("P(go-live before vesting day)", f"{100 * f.at['P(go-live before vesting day)', 'value']:.1f}%")]
-    if "transition cost P50" in f.index:
-        rows += [("Transition cost P50 / P80", f"£{f.at['transition cost P50', 'value'] / 1e6:.1f}m / "
-                                               f"£{f.at['transition cost P80', 'value'] / 1e6:.1f}m"),
-                 ("Staff transferred (TUPE)", f"{int(f.at['staff transferred (TUPE)', 'value']):,}")]
+            ("Go-live P50 / P80", f"{date('go_live_p50')} / {date('go_live_p80')}"),
+            ("P(go-live on the planned date)", f"{100 * f['p_on_time']:.1f}%"),
+            ("P(go-live before vesting day)", f"{100 * f['p_live_before_vesting']:.1f}%")]
+    if "transition_cost_p50" in f.index:
+        rows += [("Transition cost P50 / P80", f"£{f['transition_cost_p50'] / 1e6:.1f}m / "
+                                               f"£{f['transition_cost_p80'] / 1e6:.1f}m"),
+                 ("Staff transferred (TUPE)", f"{int(f['staff_transferred']):,}")]
     return rows
 
 

@@ -76,6 +76,7 @@ def load(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] 
     document, lines, files, originals = _read_with_extends(path, ())
     for override in overrides:
         _apply_override(document, lines, override, origin)
+    expand_per_successor(document, lines)
     problems: list[Problem] = []
     if strict:
         for original, original_lines in originals:
@@ -104,19 +105,26 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Lines
     files = [(str(path), hashlib.sha256(path.read_bytes()).hexdigest())]
     originals = [(document, lines)]
     document = copy.deepcopy(document)
-    parent = document.pop("extends", None)
-    if parent is None:
+    parents = document.pop("extends", None)
+    if parents is None:
         return document, dict(lines), files, originals
-    if not isinstance(parent, str):
+    # several parents (an area and a delivery-model template) are laid over each other in order
+    parents = parents if isinstance(parents, list) else [parents]
+    if not parents or not all(isinstance(p, str) for p in parents):
         raise ScenarioError([Problem(str(path), "extends", lines[("extends",)][1],
-                                     "extends must name a scenario file")])
-    parent_path = path.parent / parent
-    if not parent_path.exists():
-        raise ScenarioError([Problem(str(path), "extends", lines[("extends",)][1],
-                                     f"extends a file that does not exist: {parent}")])
-    base, merged_lines, base_files, base_originals = _read_with_extends(parent_path, chain + (resolved,))
+                                     "extends must name a scenario file (or a list of them)")])
+    base, merged_lines = None, {}
+    for parent in parents:
+        parent_path = path.parent / parent
+        if not parent_path.exists():
+            raise ScenarioError([Problem(str(path), "extends", lines[("extends",)][1],
+                                         f"extends a file that does not exist: {parent}")])
+        layer, layer_lines, layer_files, layer_originals = _read_with_extends(parent_path, chain + (resolved,))
+        base = layer if base is None else _merge(base, layer, (), layer_lines, merged_lines)
+        merged_lines = layer_lines if len(merged_lines) == 0 else merged_lines
+        files, originals = files + layer_files, originals + layer_originals
     merged = _merge(base, document, (), lines, merged_lines)
-    return merged, merged_lines, files + base_files, originals + base_originals
+    return merged, merged_lines, files, originals
 
 
 def _merge(base: Any, change: Any, path: tuple, change_lines: Lines, lines: Lines) -> Any:
@@ -136,6 +144,57 @@ def _merge(base: Any, change: Any, path: tuple, change_lines: Lines, lines: Line
             merged[key] = copy.deepcopy(value)
             lines.update({k: v for k, v in change_lines.items() if k[:len(path) + 1] == path + (key,)})
     return merged
+
+
+def expand_per_successor(document: dict, lines: Lines) -> None:
+    """Tasks with `for_each: successor` become one task per successor council, `<task>_<council>`.
+
+    A copy's predecessors that are themselves per-successor tasks become the same council's copy;
+    any other reference to such a task (a predecessor, a consultation task, a risk's delay, a
+    payment) stands for all of its copies.
+    """
+    tasks, councils = document.get("tasks"), document.get("councils")
+    if not isinstance(tasks, dict) or not isinstance(councils, dict):
+        return
+    templates = [k for k, t in tasks.items() if isinstance(t, dict) and t.get("for_each") == "successor"]
+    if not templates:
+        return
+    successors = [k for k, c in councils.items() if isinstance(c, dict) and c.get("role") == "successor"]
+    copies = {key: [f"{key}_{council}" for council in successors] for key in templates}
+
+    def expand(names: Any, council: str | None = None) -> Any:
+        if not isinstance(names, list):
+            return names
+        out = []
+        for name in names:
+            if name in copies:
+                out += [f"{name}_{council}"] if council is not None else copies[name]
+            else:
+                out.append(name)
+        return out
+
+    new_tasks = {}
+    for key, task in tasks.items():
+        if key not in copies:
+            new_tasks[key] = {**task, "predecessors": expand(task.get("predecessors"))} \
+                if isinstance(task, dict) and "predecessors" in task else task
+            continue
+        for council, copy_key in zip(successors, copies[key]):
+            name = councils[council].get("name", council)
+            body = {k: v for k, v in task.items() if k != "for_each"}
+            body["name"] = f"{task.get('name', key)} ({name})"
+            if "predecessors" in body:
+                body["predecessors"] = expand(body["predecessors"], council)
+            new_tasks[copy_key] = body
+            for path in [p for p in list(lines) if p[:2] == ("tasks", key)]:
+                lines[("tasks", copy_key) + path[2:]] = lines[path]
+    document["tasks"] = new_tasks
+    go_live = document.get("go_live")
+    if isinstance(go_live, dict) and "consultation_tasks" in go_live:
+        go_live["consultation_tasks"] = expand(go_live["consultation_tasks"])
+    for risk in (document.get("risks") or {}).values():
+        if isinstance(risk, dict) and isinstance(risk.get("delays"), dict):
+            risk["delays"] = {new: d for k, d in risk["delays"].items() for new in copies.get(k, [k])}
 
 
 def parse_override(text: str, origin: str = SET_ORIGIN) -> tuple[tuple[str, ...], str]:
@@ -240,8 +299,6 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
     start, status = scenario.start.value, scenario.status
     if scenario.planned_go_live.value <= start:
         add(("planned_go_live",), f"planned go-live {scenario.planned_go_live.value} is not after the start {start}")
-    if scenario.vesting_day.value <= start:
-        add(("vesting_day",), f"vesting day {scenario.vesting_day.value} is not after the start {start}")
     if status < start:
         add(("status_date",), f"status date {status} is before the start {start}")
     for key, window in scenario.closed_windows.items():
@@ -281,13 +338,130 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
     if actual is not None and not start < actual.value <= status:
         add(("actuals", "go_live"), f"an actual go-live must fall after the start {start} and by the status date "
             f"{status} (a later date is a forecast, not an actual), not {actual.value}")
-    if not any(t.programme == "trust" for t in scenario.tasks.values()):
-        add(("tasks",), "no trust-programme task: nothing sets readiness")
+    _check_programmes(scenario, add)
+    _check_organisations(scenario, add)
     _check_money(scenario, add)
     cycle = programme.find_cycle(scenario)
     if cycle:
         add(("tasks", cycle[0], "predecessors"), "dependency cycle: " + " -> ".join(cycle + [cycle[0]]))
     return problems
+
+
+def _check_programmes(scenario: Scenario, add) -> None:
+    """Tasks name known programmes; the go-live programme exists, has tasks and supports the delivery model."""
+    ready = scenario.go_live.programme
+    for key, task in scenario.tasks.items():
+        if task.programme is not None and task.programme not in scenario.programmes:
+            add(("tasks", key, "programme"), f"unknown programme {task.programme!r} "
+                f"(known: {', '.join(scenario.programmes)})")
+    if ready not in scenario.programmes:
+        add(("go_live", "programme"), f"unknown programme {ready!r} (known: {', '.join(scenario.programmes)})")
+        return
+    if not any(scenario.programme_of(t) == ready for t in scenario.tasks.values()):
+        add(("tasks",), f"no task in the go-live programme {ready!r}: nothing sets readiness")
+    supported = scenario.programmes[ready].delivers
+    if scenario.delivery.model not in supported:
+        add(("delivery", "model"), f"the tasks of programme {ready!r} do not set up a {scenario.delivery.model!r} "
+            f"service (it delivers: {', '.join(supported) or 'nothing listed'}); extend that model's template")
+
+
+def _check_organisations(scenario: Scenario, add) -> None:
+    """Councils' roles and dates, the vesting day they imply, providers, the delivery model's councils."""
+    start = scenario.start.value
+    predecessors, successors = scenario.predecessors, scenario.successors
+    if not predecessors:
+        add(("councils",), "no predecessor council: who runs the service before the reorganisation?")
+    if not successors:
+        add(("councils",), "no successor council: who runs the service after the reorganisation?")
+    for key, council in successors.items():
+        if council.from_ is None:
+            add(("councils", key), "a successor council needs from: (its vesting day)")
+    dated = {k: c.from_.value for k, c in successors.items() if c.from_ is not None}
+    if not dated:
+        return
+    vesting = min(dated.values())
+    if vesting <= start:
+        add(("councils", min(dated, key=dated.get), "from"), f"vesting day {vesting} is not after the start {start}")
+    if len(set(dated.values())) > 1 and not scenario.allow_staggered_vesting:
+        add(("councils", max(dated, key=dated.get), "from"),
+            "successors vest on different days (" + ", ".join(f"{k} {d}" for k, d in dated.items())
+            + "); one structural changes order sets one vesting day (allow_staggered_vesting: true if not)")
+    for key, council in predecessors.items():
+        if council.until is not None and council.until.value >= vesting:
+            add(("councils", key, "until"), f"the predecessor's last day {council.until.value} overlaps its "
+                f"successors, who start on {vesting}")
+    for key, provider in scenario.providers.items():
+        for i, owner in enumerate(provider.owners):
+            if owner not in scenario.councils:
+                add(("providers", key, "owners", i), f"unknown council {owner!r}")
+    d = scenario.delivery
+    if d.model == "trust":
+        if d.provider is None:
+            add(("delivery",), "a trust needs provider: (a key of providers)")
+        elif d.provider not in scenario.providers:
+            add(("delivery", "provider"), f"unknown provider {d.provider!r} (known: {', '.join(scenario.providers)})")
+    if d.model in ("lead_authority", "shared_service"):
+        if d.host is None:
+            add(("delivery",), f"a {d.model} needs host: (the successor council that hosts the service)")
+        elif d.host not in successors:
+            add(("delivery", "host"), f"the host {d.host!r} is not a successor council ({', '.join(successors)})")
+    for i, key in enumerate(d.in_house):
+        if key not in successors:
+            add(("delivery", "in_house", i), f"{key!r} is not a successor council ({', '.join(successors)})")
+    if d.model == "disaggregate" and d.in_house:
+        add(("delivery", "in_house"), "under disaggregate every successor runs its own service already")
+    if d.recharge_overhead is not None and d.model != "lead_authority":
+        add(("delivery", "recharge_overhead"), "a recharge overhead belongs to the lead_authority model")
+
+    def council(loc: tuple, key: str | None) -> None:
+        if key is not None and key not in scenario.councils:
+            add(loc, f"unknown council {key!r} (known: {', '.join(scenario.councils)})")
+
+    def task(loc: tuple, key: str | None) -> None:
+        if key is not None and key not in scenario.tasks:
+            add(loc, f"unknown task {key!r}")
+
+    for key, item in d.cost_items.items():
+        task(("delivery", "cost_items", key, "paid_when"), item.paid_when)
+        council(("delivery", "cost_items", key, "paid_by"), item.paid_by)
+    for group in ("support_services", "loss_claims"):
+        if getattr(d, group) and d.provider is None:
+            add(("delivery", group), f"{group.replace('_', ' ')} need a separate provider (the {d.model} model has none)")
+    for key, service in d.support_services.items():
+        council(("delivery", "support_services", key, "provided_by"), service.provided_by)
+    for key, claim in d.loss_claims.items():
+        task(("delivery", "loss_claims", key, "late_task"), claim.late_task)
+        council(("delivery", "loss_claims", key, "paid_by"), claim.paid_by)
+        if claim.risk is not None and claim.risk not in scenario.risks:
+            add(("delivery", "loss_claims", key, "risk"), f"unknown risk {claim.risk!r}")
+    _check_split(scenario, add)
+
+
+def _check_split(scenario: Scenario, add) -> None:
+    successors = scenario.successors
+    split = scenario.finance.split if scenario.finance is not None else None
+    if split is None:
+        if scenario.finance is not None and len(successors) > 1:
+            add(("finance",), "more than one successor council: give finance.split (how they share the costs)")
+        return
+    if split.rule == "fixed":
+        for key in split.shares:
+            if key not in successors:
+                add(("finance", "split", "shares", key), f"unknown successor council {key!r} "
+                    f"(successors: {', '.join(successors)})")
+        missing = [k for k in successors if k not in split.shares]
+        if missing:
+            add(("finance", "split", "shares"), f"no share for {', '.join(missing)}")
+        total = sum(split.shares.values())
+        if abs(total - 1.0) > 1e-6:
+            add(("finance", "split", "shares"), f"shares add up to {total:g}, not 1")
+    else:
+        if split.shares:
+            add(("finance", "split", "shares"), f"the {split.rule} rule takes its shares from the councils' "
+                f"{split.rule}; give shares: only with the fixed rule")
+        for key, council in successors.items():
+            if getattr(council, split.rule) is None:
+                add(("councils", key), f"the {split.rule} split rule needs {split.rule}: for every successor")
 
 
 def _check_money(scenario: Scenario, add) -> None:
@@ -317,7 +491,12 @@ def _check_money(scenario: Scenario, add) -> None:
         add(("services",), f"services in scope add up to {in_scope / expected:.1%} of the budget, not the "
             f"finance.in_scope_share of {share:.0%}")
     named = [(("finance", "setup_costs", k, "paid_when"), c.paid_when) for k, c in fin.setup_costs.items()]
-    named += [(("finance", "shadow_from_task"), fin.shadow_from_task), (("finance", "dfe_paid_when"), fin.dfe_paid_when)]
+    named += [(("finance", "shadow_from_task"), fin.shadow_from_task)]
+    named += [(("finance", "transition_funding", k, "paid_when"), f.paid_when)
+              for k, f in fin.transition_funding.items()]
+    for key in fin.transition_funding:
+        if key not in scenario.funders:
+            add(("finance", "transition_funding", key), f"unknown funder {key!r} (known: {', '.join(scenario.funders)})")
     for loc, task in named:
         if task not in scenario.tasks:
             add(loc, f"unknown task {task!r}")

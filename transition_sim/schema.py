@@ -65,6 +65,7 @@ class Window(Provenance):
 
 
 class GoLiveRule(Model):
+    programme: str  # the programme whose last task sets readiness (a key of `programmes`)
     slot: Literal["first_of_month"] = "first_of_month"
     go_no_go_notice: Quantity[Days]
     eli_notice: Quantity[Days]
@@ -74,7 +75,8 @@ class GoLiveRule(Model):
 class Task(Provenance):
     name: str
     workstream: str
-    programme: Literal["trust", "reorganisation"] = "trust"
+    programme: str | None = None  # a key of `programmes`; none means the go-live programme
+    for_each: Literal["successor"] | None = None  # one copy of the task per successor council
     duration: ThreePoint | None = None
     distribution: Distribution | None = None
     predecessors: list[str] = []
@@ -143,17 +145,14 @@ class SetupCost(Provenance):
     paid_when: str  # the task whose finish the payment falls on
 
 
+SplitRule = Literal["fixed", "population", "children_in_care"]
+
+
 class Split(Provenance):
-    """How North and West share council costs after vesting day."""
+    """How the successor councils share council costs: fixed shares, or by a council attribute."""
 
-    rule: Literal["fixed", "population", "children_in_care"]
-    north: Annotated[float, Field(gt=0)]
-    west: Annotated[float, Field(gt=0)]
-    in_house: Literal["north", "west"] | None = None  # a council that keeps its share of the service in house
-
-    @property
-    def north_share(self) -> float:
-        return self.north / (self.north + self.west)
+    rule: SplitRule
+    shares: dict[str, Annotated[float, Field(gt=0)]] = {}  # council id -> share, for the fixed rule
 
 
 class Transformation(Provenance):
@@ -164,6 +163,11 @@ class Transformation(Provenance):
     savings_per_year: Pounds
     delay: ThreePoint  # before savings start, from the start of that year
     achieved: Estimate[Share]  # share of the hoped-for savings delivered
+
+
+class Funding(Provenance):
+    amount: Pounds
+    paid_when: str  # the task whose finish the payment falls on
 
 
 class Finance(Model):
@@ -187,9 +191,92 @@ class Finance(Model):
     exceptional_threshold: Quantity[Pounds]
     transformation: Transformation | None = None
     agency_conversion_per_year: Estimate[Share]
-    dfe_transition_funding: Quantity[Pounds]
-    dfe_paid_when: str
-    split: Split
+    transition_funding: dict[str, Funding] = {}  # funder id -> what it pays towards the transition
+    split: Split | None = None  # needed when there is more than one successor council
+
+
+
+# --- organisations ------------------------------------------------------------------------------
+class Council(Provenance):
+    name: str
+    role: Literal["predecessor", "successor"]
+    from_: Quantity[dt.date] | None = Field(None, alias="from")  # a successor's vesting day
+    until: Quantity[dt.date] | None = None  # a predecessor's last day
+    population: Quantity[Annotated[int, Field(gt=0)]] | None = None
+    children_in_care: Quantity[Annotated[int, Field(gt=0)]] | None = None
+
+
+class Provider(Provenance):
+    """The organisation that delivers the service under contract: a trust or company."""
+
+    name: str
+    owners: list[str] = Field(min_length=1)  # council ids; each owns it while the council exists
+
+
+class Funder(Provenance):
+    name: str
+
+
+DeliveryModel = Literal["trust", "disaggregate", "lead_authority", "shared_service"]
+
+
+class Programme(Provenance):
+    name: str
+    paused_by_risks: bool = True  # false for a programme whose end date is fixed by law
+    delivers: list[DeliveryModel] = []  # the delivery models whose set-up this programme's tasks carry out
+
+
+class CostItem(Provenance):
+    """A cost of the delivery model: one-off when a task finishes, or monthly from go-live or vesting day."""
+
+    category: str  # the ledger category it is booked under
+    amount: Estimate[Pounds]  # a one-off sum, or a year's cost for recurring items
+    paid_when: str | None = None  # one-off: the task whose finish the payment falls on
+    recurring_from: Literal["go_live", "vesting_day"] | None = None  # recurring: a twelfth a month from then
+    times: Literal["once", "each_successor", "each_extra_successor"] = "once"
+    paid_by: str | None = None  # a council id; none means the councils paying in that month, by the split
+
+    @model_validator(mode="after")
+    def _when(self):
+        if (self.paid_when is None) == (self.recurring_from is None):
+            raise ValueError("give a cost item either paid_when: (a one-off) or recurring_from: (a yearly cost)")
+        return self
+
+
+class SupportService(Provenance):
+    """A service the provider buys back from a council under a support-service agreement."""
+
+    charge_per_year: Estimate[Pounds]
+    provided_by: str | None = None  # a council id; none means the councils of the month, by the split
+
+
+class LossClaim(Provenance):
+    """The provider's claim when a council-side task is late or a council-side risk strikes."""
+
+    amount: Estimate[Pounds]
+    late_task: str | None = None  # a task that the provider depends on ...
+    due: dt.date | None = None  # ... and the date it must be finished by
+    risk: str | None = None  # or a risk whose strike means the council failed to deliver
+    paid_by: str | None = None  # a council id; none means the councils paying in that month, by the split
+
+    @model_validator(mode="after")
+    def _trigger(self):
+        if (self.late_task is None) == (self.risk is None) or (self.late_task is not None) != (self.due is not None):
+            raise ValueError("a loss claim is triggered by late_task: with due:, or by risk:")
+        return self
+
+
+class Delivery(Provenance):
+    """How the service is delivered after the reorganisation."""
+
+    model: DeliveryModel
+    provider: str | None = None  # a key of `providers`: the trust or company
+    host: str | None = None  # the successor council that hosts a lead-authority or shared service
+    in_house: list[str] = []  # successor councils that keep their share of the service in house
+    recharge_overhead: Quantity[Share] | None = None  # lead authority: the host's charge on top of the others' shares
+    cost_items: dict[str, CostItem] = {}
+    support_services: dict[str, SupportService] = {}
+    loss_claims: dict[str, LossClaim] = {}
 
 
 class Actuals(Model):
@@ -206,7 +293,12 @@ class Scenario(Model):
     start: Quantity[dt.date]
     status_date: Quantity[dt.date] | None = None
     planned_go_live: Quantity[dt.date]
-    vesting_day: Quantity[dt.date]
+    councils: dict[str, Council] = Field(min_length=1)
+    providers: dict[str, Provider] = {}
+    funders: dict[str, Funder] = {}
+    delivery: Delivery
+    programmes: dict[str, Programme] = Field(min_length=1)
+    allow_staggered_vesting: bool = False  # successors may vest on different days
     go_live: GoLiveRule
     closed_windows: dict[str, Window] = {}
     capacities: dict[str, Quantity[Annotated[int, Field(ge=1)]]] = {}
@@ -216,6 +308,22 @@ class Scenario(Model):
     services: dict[str, Service] = {}
     finance: Finance | None = None
     actuals: Actuals | None = None
+
+    @property
+    def predecessors(self) -> dict[str, Council]:
+        return {k: c for k, c in self.councils.items() if c.role == "predecessor"}
+
+    @property
+    def successors(self) -> dict[str, Council]:
+        return {k: c for k, c in self.councils.items() if c.role == "successor"}
+
+    @property
+    def vesting_day(self) -> Quantity[dt.date]:
+        """The first successor's `from` date: the day the new councils take over."""
+        return min((c.from_ for c in self.successors.values() if c.from_ is not None), key=lambda q: q.value)
+
+    def programme_of(self, task: Task) -> str:
+        return task.programme or self.go_live.programme
 
     @property
     def status(self) -> dt.date:

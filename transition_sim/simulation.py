@@ -23,8 +23,8 @@ class Replication:
     consultation_end: dt.date
     consultation_end_day: float
     vesting_day: dt.date
-    reorganisation_ready: dt.date | None  # when the reorganisation programme's tasks were finished
-    reorganisation_ready_day: float  # nan when there is no reorganisation task
+    reorganisation_ready: dt.date | None  # when the tasks outside the go-live programme were finished
+    reorganisation_ready_day: float  # nan when every task is in the go-live programme
     task_start_day: np.ndarray
     task_finish_day: np.ndarray
     critical_chain: tuple[int, ...]  # task indices, last first: the chain that set the readiness date
@@ -103,7 +103,7 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         for c, amount in net.needs[k]:
             yield pools[c].get(amount)
         begin = env.now
-        task_pauses = pauses if net.trust[k] else []
+        task_pauses = pauses if net.pausable[k] else []
         work = work_days[k]
         end = advance(begin, work, task_pauses)
         work_begin[k] = begin
@@ -124,15 +124,15 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         procs[k] = env.process(perform(k, bool(net.in_progress[k])))
     env.run()
 
-    trust_finish = np.where(net.trust, finish, -np.inf)
-    last = int(np.argmax(trust_finish))
-    readiness_day = float(trust_finish[last])
+    ready_finish = np.where(net.readiness, finish, -np.inf)
+    last = int(np.argmax(ready_finish))
+    readiness_day = float(ready_finish[last])
     chain = [last]
     while driver[chain[-1]] >= 0:
         chain.append(driver[chain[-1]])
     consultation_end = max((finish[k] for k in net.consultation), default=net.status_day)
-    reorganisation_day = float(finish[~net.trust].max()) if (~net.trust).any() else np.nan
-    working = [(work_begin[k], finish[k]) for k in net.process_order if net.trust[k]]
+    reorganisation_day = float(finish[~net.readiness].max()) if (~net.readiness).any() else np.nan
+    working = [(work_begin[k], finish[k]) for k in net.process_order if net.pausable[k]]
     effective_pause = np.array([overlap([(s, s + d)], working) if d > 0 else 0.0
                                 for s, d in zip(strike_day, pause_days)])
     return Replication(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from transition_sim.analysis import FIGURES
 from transition_sim.runstore import check_free
 
 
@@ -47,8 +48,31 @@ def present_money_columns(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def present_figure_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """Columns named by a headline-figure key (as in sweep rows) in readers' units, headed by the figure's label."""
+    out = table.copy().astype(object)
+    renames = {}
+    for column in [c for c in table.columns if c in FIGURES]:
+        label, unit = FIGURES[column]
+        out[column] = [present_value(v, unit) for v in table[column]]
+        shown = PRESENT_UNIT.get(unit, unit)
+        renames[column] = label if unit in ("date", "people") else f"{label} {shown}"
+    return out.rename(columns=renames)
+
+
+def for_readers(table: pd.DataFrame) -> pd.DataFrame:
+    """Any table of raw numbers from the api in readers' units: dates, £m, %."""
+    if "unit" in table.columns:
+        return present(table)
+    return present_figure_columns(present_money_columns(table))
+
+
 def write_tables(folder: Path, stem: str, tables: dict[str, pd.DataFrame], force: bool = False) -> list[Path]:
-    """`stem-<table>.csv` for each table (`stem.csv` for a single one) and `stem.xlsx`, a sheet per table."""
+    """`stem-<table>.csv` for each table (`stem.csv` for a single one) and `stem.xlsx`, a sheet per table.
+
+    The tables are raw numbers; the files show them in readers' units.
+    """
+    tables = {name: for_readers(table) for name, table in tables.items()}
     folder.mkdir(parents=True, exist_ok=True)
     names = [stem] if len(tables) == 1 else [f"{stem}-{name}" for name in tables]
     paths = [folder / f"{name}.csv" for name in names] + [folder / f"{stem}.xlsx"]

@@ -22,15 +22,16 @@ def parse_duration(value: object) -> float:
     return float(match.group(1)) * DAYS_PER_UNIT[match.group(2)]
 
 
-_MONEY = re.compile(r"^\s*£?\s*(\d+(?:\.\d+)?)\s*([km]?)\s*$")
+_MONEY = re.compile(r"^\s*(-?)\s*£?\s*(\d+(?:\.\d+)?)\s*([km]?)\s*$")
 POUNDS_PER_UNIT = {"": 1.0, "k": 1e3, "m": 1e6}
 
 
 def parse_money(value: object) -> float:
-    """Pounds in an amount written `£2.58m`, `£250k`, `£1200` or as a plain number."""
+    """Pounds in an amount written `£2.58m`, `£250k`, `£1200`, `-£3m` or as a plain number."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     match = _MONEY.match(value) if isinstance(value, str) else None
     if match is None:
         raise ValueError(f"not an amount of money: {value!r} (write it like £2.58m, £250k or £1200)")
-    return float(match.group(1)) * POUNDS_PER_UNIT[match.group(2)]
+    sign = -1.0 if match.group(1) else 1.0
+    return sign * float(match.group(2)) * POUNDS_PER_UNIT[match.group(3)]

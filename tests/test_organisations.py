@@ -1,0 +1,101 @@
+"""Organisations as data: any number of successors, payers from the scenario, bad organisation data."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from transition_sim import organisations
+from transition_sim.api import simulate
+from transition_sim.cli import main
+from transition_sim.scenario import load
+
+FIXTURES = Path(__file__).parent / "data" / "organisations"
+VESTING = pd.Timestamp("2021-04-01")
+
+
+def contract_after_vesting(results) -> pd.Series:
+    ledger = results.ledger
+    after = ledger[(ledger["category"] == "contract sum") & (ledger["month"] >= VESTING)]
+    return after.groupby("payer", observed=True)["amount_gbp"].sum()
+
+
+def test_three_successors_split_the_money_three_ways_by_population():
+    scenario = load(FIXTURES / "three-successors.yaml").scenario
+    results = simulate(scenario, runs=40, workers=1)
+    by_payer = contract_after_vesting(results)
+    successors = ["north_northamptonshire", "west_northamptonshire", "south_northamptonshire"]
+    populations = np.array([scenario.councils[k].population.value for k in successors], dtype=float)
+    shares = by_payer[successors].to_numpy() / by_payer[successors].sum()
+    np.testing.assert_allclose(shares, populations / populations.sum(), rtol=1e-12)
+    assert set(results.ledger["payer"].astype(str)) == set(scenario.councils) | set(scenario.funders)
+
+
+def test_a_single_successor_pays_everything_after_vesting():
+    scenario = load(FIXTURES / "single-successor.yaml").scenario
+    results = simulate(scenario, runs=40, workers=1)
+    after = results.ledger[(results.ledger["month"] >= VESTING) & (results.ledger["payer"] != "dfe")]
+    assert set(after["payer"].astype(str)) == {"north_northamptonshire"}
+    before = results.ledger[(results.ledger["month"] < VESTING) & (results.ledger["payer"] != "dfe")]
+    assert set(before["payer"].astype(str)) == {"northamptonshire"}
+
+
+def test_paying_shares_follow_each_successors_vesting_month():
+    scenario = load(FIXTURES / "three-successors.yaml").scenario
+    vested = {k: np.array([False, True]) for k in scenario.successors}
+    shares = organisations.paying_shares(scenario, vested)
+    assert shares["northamptonshire"].tolist() == [1.0, 0.0]
+    assert sum(s[1] for k, s in shares.items() if k != "northamptonshire") == pytest.approx(1.0)
+
+
+def test_phases_are_derived_from_the_dates():
+    scenario = load().scenario
+    phases = organisations.phases(scenario)
+    assert [p.name for p in phases] == ["Before go-live", "Go-live to vesting day", "After vesting day"]
+    assert phases[-1].start == scenario.vesting_day.value
+    late = organisations.phases(scenario, go_live=pd.Timestamp("2021-06-01").date())
+    assert [p.name for p in late] == ["Before go-live", "After vesting day"]
+    roles = organisations.monthly_roles(scenario, pd.date_range("2021-03-01", "2021-04-01", freq="MS"))
+    assert list(roles["payers"]) == [{"northamptonshire": 1.0},
+                                     {"north_northamptonshire": pytest.approx(350 / 755),
+                                      "west_northamptonshire": pytest.approx(405 / 755)}]
+
+
+BAD = [
+    ("a split naming an unknown council",
+     "finance:\n  split:\n    rule: fixed\n    shares: {north_northamptonshire: 0.5, nowhere: 0.5}\n",
+     "finance.split.shares.nowhere", "unknown successor council 'nowhere'"),
+    ("a successor with no from",
+     "councils:\n  west_northamptonshire:\n    from: null\n",
+     "councils.west_northamptonshire", "needs from:"),
+    ("overlapping predecessor and successor dates",
+     "councils:\n  northamptonshire:\n    until: {value: 2021-06-30, assumption: test}\n",
+     "councils.northamptonshire.until", "overlaps"),
+    ("a delivery model the tasks do not support",
+     "delivery:\n  model: disaggregate\n  provider: null\n",
+     "delivery.model", "do not set up a 'disaggregate' service"),
+    ("shares that do not add up",
+     "finance:\n  split:\n    rule: fixed\n    shares: {north_northamptonshire: 0.5, west_northamptonshire: 0.4}\n",
+     "finance.split.shares", "shares add up to 0.9, not 1"),
+    ("successors vesting on different days",
+     "councils:\n  west_northamptonshire:\n    from: {value: 2022-04-01, assumption: test}\n",
+     "councils.west_northamptonshire.from", "vest on different days"),
+    ("an in-house council that is not a successor",
+     "delivery:\n  in_house: [northamptonshire]\n", "delivery.in_house.0", "not a successor council"),
+]
+
+
+@pytest.mark.parametrize("what, change, keypath, message", BAD, ids=[b[0] for b in BAD])
+def test_bad_organisation_data_exits_2_with_file_key_path_and_line(tmp_path, what, change, keypath, message):
+    path = tmp_path / "bad.yaml"
+    base = (Path(__file__).parent.parent / "models" / "northamptonshire.yaml").resolve()
+    path.write_text(f"extends: {base}\nname: bad\n{change}")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    line = next(l for l in result.output.splitlines() if keypath in l)
+    assert message in line
+    file, number = line.removeprefix("error: ").split(":")[:2]
+    assert Path(file).name in ("bad.yaml", "northamptonshire.yaml") and number.strip().isdigit(), line

@@ -1,0 +1,51 @@
+"""The Northamptonshire models restated in the organisations language change nothing.
+
+Compared with tables written before the restatement (tests/data/restatement/README.md): the
+timeline is identical replication by replication, and the ledger by payer agrees to a relative 1e-9.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from restatement_tables import DATA, RUNS, SCENARIOS, SEED, tables
+from transition_sim import api
+
+# The restatement was proven when issue 8 merged. Issue 9 changes the models' inputs on purpose (no
+# look-ahead: uncertain indices, the planners' durations) and the engine's pause accounting
+# (paused_days counts only pause that delayed work), so the reference tables no longer apply.
+pytestmark = pytest.mark.skip(reason="reference tables predate issue 9's intended model and engine changes")
+
+# the payer names written in code before the restatement, and the scenario ids that replace them
+OLD_PAYERS = {"county": "northamptonshire", "north": "north_northamptonshire", "west": "west_northamptonshire",
+              "DfE": "dfe"}
+
+
+@pytest.fixture(scope="module", params=list(SCENARIOS))
+def pair(request):
+    key = request.param
+    run = api.run(SCENARIOS[key], runs=RUNS, seed=SEED, workers=1, write=False)
+    before = {name: pd.read_parquet(DATA / f"{key}-{name}.parquet") for name in ("replications", "tasks", "ledger")}
+    return before, tables(run.results)
+
+
+def test_replications_identical(pair):
+    before, now = pair
+    pd.testing.assert_frame_equal(now["replications"], before["replications"], check_dtype=False)
+
+
+def test_task_days_identical(pair):
+    before, now = pair
+    pd.testing.assert_frame_equal(now["tasks"], before["tasks"], check_exact=True)
+
+
+def test_ledger_by_payer_within_1e9(pair):
+    before, now = pair
+    old = before["ledger"].assign(payer=before["ledger"]["payer"].map(OLD_PAYERS))
+    keys = ["replication", "financial_year", "payer", "category"]
+    joined = old.merge(now["ledger"], on=keys, how="outer", suffixes=("_before", "_now"), indicator=True)
+    tiny = 1e-6  # a £ sum that is zero up to rounding may appear on one side only
+    lonely = joined[joined["_merge"] != "both"]
+    assert (lonely[["amount_gbp_before", "amount_gbp_now"]].abs().fillna(0).max(axis=1) < tiny).all(), lonely.head()
+    both = joined[joined["_merge"] == "both"]
+    np.testing.assert_allclose(both["amount_gbp_now"], both["amount_gbp_before"], rtol=1e-9, atol=tiny)

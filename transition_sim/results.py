@@ -1,0 +1,35 @@
+"""The results of one run: the tidy tables of its replications and what is needed to read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from transition_sim.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Results:
+    """The replications of one run as tidy tables, plus what is needed to read them."""
+
+    scenario: Scenario
+    seed: int
+    runs: int
+    replications: pd.DataFrame  # a row per replication
+    tasks: pd.DataFrame  # a row per replication × task
+    risks: pd.DataFrame  # a row per replication × risk
+    task_info: pd.DataFrame  # a row per task in scope: name, workstream, programme
+    ledger: pd.DataFrame | None = None  # a row per replication × month × payer × category, if finance is given
+
+    def head(self, n: int) -> "Results":
+        """The first n replications (what a run of n with the same seed gives)."""
+        if n >= self.runs:
+            return self
+        keep = lambda t: None if t is None else t[t["replication"] < n].reset_index(drop=True)  # noqa: E731
+        return Results(self.scenario, self.seed, n, keep(self.replications), keep(self.tasks), keep(self.risks),
+                       self.task_info, keep(self.ledger))
+
+    def with_money(self, ledger: pd.DataFrame, totals: pd.DataFrame) -> "Results":
+        """These results with the ledger and per-replication money columns added."""
+        return replace(self, ledger=ledger, replications=pd.concat([self.replications, totals], axis=1))
