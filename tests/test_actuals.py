@@ -13,7 +13,7 @@ SLOW = {"a": {"name": "A", "workstream": "w", "duration": {"low": "30d", "likely
 def test_an_actual_go_live_fixes_the_timeline(loaded):
     data = scenario_dict(tasks=SLOW, status_date={"value": "2020-06-01", "assumption": "test"},
                          actuals={"go_live": {"value": "2020-04-01", "source": "test", "published": "2020-04-02"}})
-    results = simulate(loaded(data).scenario, runs=200, seed=1, workers=1, with_costs=False)
+    results = simulate(loaded(data).scenario, runs=200, seed=1, workers=1)
     reps = results.replications
     assert (reps["go_live_date"] == pd.Timestamp("2020-04-01")).all()
     assert (reps["slip_days"] == 31).all() and not reps["on_time"].any()

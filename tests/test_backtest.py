@@ -20,7 +20,7 @@ TWICE_AS_WIDE = {"a": {**ONE_TASK["a"], "duration": {"low": "0d", "likely": "20d
 
 def readiness(write, tasks, runs, seed):
     scenario = load(write(scenario_dict(tasks=tasks), name=f"s{seed}.yaml")).scenario
-    return simulate(scenario, runs=runs, seed=seed, workers=1, with_costs=False).replications["readiness_day"]
+    return simulate(scenario, runs=runs, seed=seed, workers=1).replications["readiness_day"]
 
 
 def test_crps_matches_the_closed_form_for_a_normal_forecast():

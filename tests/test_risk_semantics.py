@@ -16,7 +16,7 @@ TWO_WEEKS = {"low": "14d", "likely": "14d", "high": "14d"}
 
 def run(loaded, risks, runs=400):
     scenario = loaded(scenario_dict(tasks=FIXED, risks=risks)).scenario
-    return simulate(scenario, runs=runs, seed=3, workers=1, with_costs=False)
+    return simulate(scenario, runs=runs, seed=3, workers=1)
 
 
 def test_a_windowless_delay_strikes_during_the_task_it_hits(loaded):
@@ -70,7 +70,7 @@ def test_a_pause_that_outlasts_the_work_counts_until_the_work_ends(loaded):
 def test_readiness_day_is_the_unfloored_finish_of_the_last_trust_task(loaded):
     tasks = {"a": {**FIXED["a"], "duration": {"low": "10d", "likely": "20.5d", "high": "30d"}}}
     scenario = loaded(scenario_dict(tasks=tasks)).scenario
-    results = simulate(scenario, runs=200, seed=1, workers=1, with_costs=False)
+    results = simulate(scenario, runs=200, seed=1, workers=1)
     finish = results.tasks.groupby("replication")["finish_day"].max()
     assert np.allclose(results.replications["readiness_day"], finish)
     assert (results.replications["readiness_day"] % 1 != 0).any()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from transition_sim import organisations
+from transition_sim import money_paths, organisations
 from transition_sim.programme import ThreePointArrays
 from transition_sim.results import Results
 from transition_sim.sampling import stream, three_point
@@ -22,6 +22,8 @@ CONTRACT = ("contract sum", "transformation", "exceptional")
 # where the service's money goes once the delivery model is live, for models without a contract
 LIVE_CATEGORY = {"disaggregate": "service direct", "lead_authority": "recharge", "shared_service": "shared service"}
 SHARED_SERVICE = CONTRACT + ("recharge", "shared service")  # what an in-house successor runs itself instead
+# agreed before the year: the contract sum without the in-year exceptional funding
+AGREED = tuple(c for c in SHARED_SERVICE if c != "exceptional")
 
 
 def financial_year(year: int) -> str:
@@ -64,6 +66,8 @@ class CostModel:
                                     freq="MS")
         self.fy_year = np.asarray(self.months.year - (self.months.month < 4))
         self.years = np.unique(self.fy_year)
+        # in-year pressure the provider absorbs: part of the outturn, paid by no council
+        self.absorbed_pressure = np.zeros((runs, len(self.months)))
         m = np.arange(len(self.months))
         self.vested = {key: m >= self.month_index(pd.DatetimeIndex([day]))[0]
                        for key, day in organisations.vesting_days(scenario).items()}
@@ -156,10 +160,12 @@ class CostModel:
         services = {k: s for k, s in self.scenario.services.items() if service_scope(self.scenario, s) == "in"}
         pay, price = self.indices()
         conversion = self.agency_conversion()
-        growth = self.sample("demand_growth", fin.demand_growth_per_year)
+        growth = self.sample("demand_growth", fin.demand_growth_per_year, width=len(self.years))
         pressure = self.sample("in_year_pressure", fin.in_year_pressure, width=len(self.years))
         if pressure.ndim == 1:
-            pressure = pressure[:, None]
+            pressure, growth = pressure[:, None], growth[:, None]
+        rebase = self.sample("rebase_share", fin.rebase_share) if fin.rebase_share is not None else 0.0
+        added, carried = money_paths.level_paths(growth, pressure, rebase)
         go_dates = self.months[np.minimum(go, len(self.months) - 1)]
         mid_year = pd.to_datetime([f"{y}-10-01" for y in self.years])
         years_since_go = np.maximum(0.0, (mid_year.values[None, :] - go_dates.values[:, None])
@@ -178,7 +184,7 @@ class CostModel:
             staff_cost_first = float(mine["cost_gbp"].sum())
             other = (svc.budget - staff_cost_first) * price
             share = svc.budget / budget_total
-            core = staff * pay + other + share * growth[:, None] * np.arange(len(self.years))
+            core = (staff * pay + other + share * added) * carried
             core = core * (1 + pressure)  # in-year pressure: overspend in house, exceptional above threshold
             monthly = core[:, year_col] / 12
             back = len(self.months) if svc.transfer_back is None else \
@@ -200,6 +206,8 @@ class CostModel:
                  "contract sum": contract - pressure_cost,
                  "exceptional": pressure_cost - absorbed}
         parts["transformation"] = self.transformation(go) * (contract > 0)
+        labels = [financial_year(int(y)) for y in self.years]
+        parts, self.absorbed_pressure = money_paths.apply_actuals(self.scenario, labels, year_col, parts, absorbed)
         return parts
 
     def delivery_costs(self, timeline: Timeline, go: np.ndarray) -> dict:
@@ -324,10 +332,12 @@ class CostModel:
                                            if isinstance(k, tuple) and k[1] in self.scenario.funders),
                                           np.zeros(self.runs)),
         }
-        contract = total(SHARED_SERVICE)
+        agreed = total(AGREED)
+        outturn = total(SHARED_SERVICE) + self.absorbed_pressure
         for year in self.years:
-            table[f"contract_sum_{financial_year(int(year)).replace('/', '_')}_gbp"] = \
-                contract[:, self.fy_year == year].sum(axis=1)
+            label = financial_year(int(year)).replace('/', '_')
+            table[f"contract_sum_{label}_gbp"] = agreed[:, self.fy_year == year].sum(axis=1)
+            table[f"outturn_{label}_gbp"] = outturn[:, self.fy_year == year].sum(axis=1)
         groups = staff_groups(self.scenario)
         moving = groups[groups["in_scope"]]
         # only a separate provider takes staff under TUPE; councils receive theirs by the structural changes order

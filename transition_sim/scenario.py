@@ -338,6 +338,10 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
     if actual is not None and not start < actual.value <= status:
         add(("actuals", "go_live"), f"an actual go-live must fall after the start {start} and by the status date "
             f"{status} (a later date is a forecast, not an actual), not {actual.value}")
+    for label in (scenario.actuals.outturn if scenario.actuals is not None else {}):
+        if dt.date(int(label[:4]) + 1, 3, 31) > status:
+            add(("actuals", "outturn", label), f"the year {label} has not ended by the status date {status}: "
+                "its outturn is not yet an actual")
     _check_programmes(scenario, add)
     _check_organisations(scenario, add)
     _check_money(scenario, add)

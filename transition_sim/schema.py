@@ -188,6 +188,7 @@ class Finance(Model):
     inflation: dict[FinancialYear, Estimate[float] | Quantity[float]] = {}
     demand_growth_per_year: Estimate[Pounds]
     in_year_pressure: Estimate[float]  # share of the service's cost, each year
+    rebase_share: Estimate[Share] | None = None  # share of a year's pressure that persists into later years' base
     exceptional_threshold: Quantity[Pounds]
     transformation: Transformation | None = None
     agency_conversion_per_year: Estimate[Share]
@@ -283,6 +284,8 @@ class Actuals(Model):
     """What is already known at the status date; it replaces the forecast of what it names."""
 
     go_live: Quantity[dt.date] | None = None  # fixes the timeline: every replication goes live on it
+    contract_sum: dict[FinancialYear, Quantity[Pounds]] = {}  # agreed at the annual review, before the year
+    outturn: dict[FinancialYear, Quantity[Pounds]] = {}  # what the year cost: contract sum and in-year money
 
 
 class Scenario(Model):
