@@ -44,3 +44,12 @@ def test_actuals_fix_the_years_they_name_and_later_years_start_from_them(base):
     ratio = 170e6 / base["outturn_2022_23_gbp"]
     assert np.allclose(known["contract_sum_2023_24_gbp"], base["contract_sum_2023_24_gbp"] * ratio)
     assert known["contract_sum_2023_24_gbp"].median() > 150e6
+
+
+def test_each_councils_part_of_the_contract_sum_adds_up_to_it(base):
+    for year in ("2020_21", "2022_23"):
+        parts = [c for c in base.columns if c.startswith(f"contract_sum_{year}_") and c != f"contract_sum_{year}_gbp"]
+        assert parts
+        assert np.allclose(base[parts].sum(axis=1), base[f"contract_sum_{year}_gbp"])
+    assert (base["contract_sum_2022_23_north_northamptonshire_gbp"] > 0).all()
+    assert np.allclose(base["contract_sum_2022_23_northamptonshire_gbp"], 0.0)  # the county is gone by then

@@ -14,6 +14,7 @@ import pandas as pd
 
 from transition_sim import __version__, analysis, backtest_report, costs, montecarlo, report, runstore, tables
 from transition_sim import backtest as backtesting
+from transition_sim import outside_view
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import resolve_workers, task_table
 from transition_sim.programme import compile_network
@@ -64,6 +65,9 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
     results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers, progress=progress)
     seconds = time.perf_counter() - began
     summary = analysis.headline(results)
+    view = outside_view.compare(results)
+    if view is not None:
+        summary["outside_view"] = view
     if folder is not None:
         manifest = {
             "scenario": str(loaded.path),
@@ -98,7 +102,7 @@ def run_report(results: Results, workers: int | None = None) -> str:
     """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
     sample = results.head(REPORT_RISK_REPLICATIONS)
     risks = analysis.risk_drivers(sample, timeline_only(sample, workers))
-    return report.run_page(results, risks, sample.runs)
+    return report.run_page(results, risks, sample.runs, outside_view.html(outside_view.compare(results)))
 
 
 def rebuild_report(folder: str | Path, force: bool = False, workers: int | None = None) -> Path:

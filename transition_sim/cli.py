@@ -11,6 +11,7 @@ import pandas as pd
 
 from transition_sim import __version__, api, tables
 from transition_sim import backtest as backtesting
+from transition_sim import outside_view
 from transition_sim.errors import ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 
@@ -105,6 +106,9 @@ def format_summary(result: api.Run) -> str:
         "",
         "Most often on the critical path (share of replications)",
     ]
+    if "outside_view" in s:  # after the go-live figures
+        at = lines.index("Most often on the critical path (share of replications)") - 1
+        lines[at:at] = outside_view.lines(s["outside_view"])
     lines += [f"  {row['criticality']:6.1%}  {row['workstream']}" for row in s["critical_workstreams"][:6]]
     lines += ["  tasks:"]
     lines += [f"  {row['criticality']:6.1%}  {row['task_id']}  ({row['name']})" for row in s["critical_tasks"][:6]]

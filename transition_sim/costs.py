@@ -300,6 +300,18 @@ class CostModel:
                     add(category, payer, amount * share)
         return out
 
+    def agreed_by_payer(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
+        """Per replication: each council's part of the contract sum by year, `contract_sum_<year>_<payer>_gbp`."""
+        table = {}
+        payers = sorted({payer for (category, payer) in flows if category in AGREED})
+        for payer in payers:
+            amount = sum((v for (category, p), v in flows.items() if p == payer and category in AGREED),
+                         np.zeros((self.runs, len(self.months))))
+            for year in self.years:
+                label = financial_year(int(year)).replace('/', '_')
+                table[f"contract_sum_{label}_{payer}_gbp"] = amount[:, self.fy_year == year].sum(axis=1)
+        return pd.DataFrame(table)
+
     def ledger(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
         frames = []
         labels = np.array([financial_year(int(y)) for y in self.fy_year])
@@ -354,7 +366,8 @@ def cost_tables(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks
     model = CostModel(scenario, seed, len(replications))
     timeline = Timeline.of(replications, tasks, risks)
     parts = model.compute(timeline)
-    return model.ledger(model.by_payer(parts)), model.totals(parts, timeline.go_live)
+    flows = model.by_payer(parts)
+    return model.ledger(flows), pd.concat([model.totals(parts, timeline.go_live), model.agreed_by_payer(flows)], axis=1)
 
 
 def with_money(results: Results) -> Results:

@@ -366,10 +366,10 @@ def page(title: str, intro: str, sections: list[tuple[str, list[Chart]]]) -> str
             f"</head><body><h1>{text(title)}</h1>{intro}{''.join(parts)}</body></html>")
 
 
-def run_page(results: Results, risks: pd.DataFrame, risk_replications: int) -> str:
+def run_page(results: Results, risks: pd.DataFrame, risk_replications: int, outside_view: str = "") -> str:
     s = results.scenario
     intro = (f"<p>{text(s.description)}</p><p class=\"meta\">{results.runs:,} replications, seed {results.seed}; "
-             f"vesting day {s.vesting_day.value:%d %b %Y}</p>" + _headline_table([(s.name, results)]))
+             f"vesting day {s.vesting_day.value:%d %b %Y}</p>" + _headline_table([(s.name, results)]) + outside_view)
     sections = [("When", [go_live_histogram(results), go_live_s_curve([(s.name, results)])]),
                 ("Risk-adjusted plan", [gantt(results)]),
                 ("Why", [criticality_chart(results), correlation_tornado(results),
