@@ -35,3 +35,22 @@ def test_the_baseline_is_compared_with_exact_binomial_intervals_and_warned_when_
     outside = not low <= on_time["inside_view"] <= high
     assert outside == any(w.startswith("the inside view gives on time") for w in view["warnings"])
     assert all(c["actual"] <= "2019-11-01" for c in view["cases"])  # nothing from after the plan's date
+
+
+def test_the_adjustment_widens_go_live_to_the_class_and_says_so():
+    from transition_sim.scenario import load
+    from transition_sim.schema import OutsideView
+    scenario = load("models/northamptonshire.yaml").scenario
+    inside = api.simulate(scenario, runs=400, workers=1)
+    widened = api.simulate(scenario.model_copy(update={"outside_view": OutsideView(apply=True)}), runs=400, workers=1)
+    a, b = inside.replications, widened.replications
+    assert (b["go_live_date"] >= a["go_live_date"]).all()
+    assert (b["inside_view_go_live_date"] == a["go_live_date"]).all()
+    view = compare(widened)
+    cases = reference_class(scenario.status)
+    class_on_time = (cases["slip_months"] == 0).mean()
+    # on time only where the class draw and the inside view both are: at most the class's share, within MC error
+    assert b["on_time"].mean() <= class_on_time + 3 * (class_on_time * (1 - class_on_time) / 400) ** 0.5
+    assert view["adjusted"] and any(w.startswith("outside-view adjustment applied") for w in view["warnings"])
+    assert b["slip_days"].mean() > a["slip_days"].mean()
+    assert not compare(inside)["adjusted"]

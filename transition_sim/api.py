@@ -35,7 +35,8 @@ class Run:
 def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
              progress: bool = False) -> Results:
     """The timeline of `runs` replications, then their money (if the scenario has a finance: section)."""
-    return costs.with_money(montecarlo.simulate(scenario, runs=runs, seed=seed, workers=workers, progress=progress))
+    timeline = montecarlo.simulate(scenario, runs=runs, seed=seed, workers=workers, progress=progress)
+    return costs.with_money(outside_view.adjusted(timeline))
 
 
 def timeline_only(results: Results, workers: int | None):

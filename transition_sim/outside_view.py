@@ -8,6 +8,7 @@ have both a planned and an actual date. Each observed rate carries an exact (Clo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -15,7 +16,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from transition_sim.errors import Problem, ScenarioError
+from transition_sim.golive import next_open_slot
 from transition_sim.results import Results
+from transition_sim.sampling import stream
 from transition_sim.scenario import models_dir
 from transition_sim.yamltree import load as load_yaml
 
@@ -42,6 +46,42 @@ def reference_class(status: dt.date, path: Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["case", "name", "planned", "actual", "slip_months"])
 
 
+ADJUSTMENT = ("each replication goes live at the later of its own go-live and the planned date plus a slip drawn "
+              "from the reference class (a bootstrap of the class's observed slips, stream outside_view:slip), moved "
+              "to the next open slot: reference-class forecasting's uplift, so P(on time) falls to at most the class's")
+
+
+def adjusted(results: Results, path: Path | None = None) -> Results:
+    """With `outside_view: {apply: true}`, the go-live dates widened to the reference class (see ADJUSTMENT)."""
+    scenario = results.scenario
+    if scenario.outside_view is None or not scenario.outside_view.apply:
+        return results
+    if scenario.delivery.model not in DELIVERY_MODELS:
+        raise ScenarioError([Problem("scenario", "outside_view.apply", None,
+                                     f"the reference class describes children's trusts, not the delivery model "
+                                     f"{scenario.delivery.model!r}: no adjustment can be made")])
+    cases = reference_class(scenario.status, path)
+    if cases.empty:
+        return results
+    u = stream(results.seed, "outside_view:slip", 0, results.runs)[:, 0]
+    slips = cases["slip_months"].to_numpy()[np.minimum((u * len(cases)).astype(int), len(cases) - 1)]
+    planned = scenario.planned_go_live.value
+    closed = tuple(sorted((w.start, w.end) for w in scenario.closed_windows.values()))
+    slot = {s: next_open_slot(dt.date(planned.year + (planned.month - 1 + s) // 12, (planned.month - 1 + s) % 12 + 1,
+                                      1), closed) for s in set(slips.tolist())}
+    reps = results.replications.copy()
+    inside = reps["go_live_date"]
+    outside = pd.to_datetime(pd.Series([slot[s] for s in slips], index=reps.index))
+    go_live = inside.where(inside >= outside, outside)
+    vesting = pd.Timestamp(scenario.vesting_day.value)
+    reps["inside_view_go_live_date"] = inside
+    reps["go_live_date"] = go_live
+    reps["slip_days"] = (go_live - pd.Timestamp(planned)).dt.days.astype(int)
+    reps["on_time"] = go_live <= pd.Timestamp(planned)
+    reps["live_before_vesting"] = go_live < vesting
+    return dataclasses.replace(results, replications=reps)
+
+
 def compare(results: Results, path: Path | None = None) -> dict | None:
     """The inside view's P(on time) and slip shares beside the class's, with intervals and warnings."""
     scenario = results.scenario
@@ -62,8 +102,13 @@ def compare(results: Results, path: Path | None = None) -> dict | None:
         if not low <= inside <= high:
             warnings.append(f"the inside view gives {label} {inside:.1%}, outside the reference class's 95% interval "
                             f"{low:.0%}-{high:.0%} ({k} of {n} past trusts)")
+    applied = "inside_view_go_live_date" in results.replications
+    if applied:
+        before = (results.replications["inside_view_go_live_date"] <= pd.Timestamp(scenario.planned_go_live.value))
+        warnings.append(f"outside-view adjustment applied: P(on time) {before.mean():.1%} before it, "
+                        f"{results.replications['on_time'].mean():.1%} after; {ADJUSTMENT}")
     return {"cases": cases.assign(actual=cases["actual"].astype(str)).to_dict("records"),
-            "rates": rows, "warnings": warnings,
+            "rates": rows, "warnings": warnings, "adjusted": applied,
             "method": "reference class: English children's trusts live by the status date (models/evidence); "
                       "slip = actual go-live month minus the first planned month; exact binomial 95% intervals"}
 

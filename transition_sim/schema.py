@@ -280,6 +280,12 @@ class Delivery(Provenance):
     loss_claims: dict[str, LossClaim] = {}
 
 
+class OutsideView(Model):
+    """Whether to widen the go-live forecast to the reference class of past cases (never silently)."""
+
+    apply: bool = False
+
+
 class Actuals(Model):
     """What is already known at the status date; it replaces the forecast of what it names."""
 
@@ -311,6 +317,7 @@ class Scenario(Model):
     services: dict[str, Service] = {}
     finance: Finance | None = None
     actuals: Actuals | None = None
+    outside_view: OutsideView | None = None
 
     @property
     def predecessors(self) -> dict[str, Council]:
