@@ -115,3 +115,33 @@ def test_api_backtest_of_a_run_folder(write, tmp_path):
     run = api.run(scenario, runs=50, workers=1, out=tmp_path, name="r", with_report=False)
     found = api.backtest(run.folder, write(yaml.safe_dump(OUTCOMES), name="o.yaml"), write=False)
     assert found.calibration["actuals"] == 2 and found.folder is None
+
+
+def test_the_backtest_page_draws_every_chart_in_a_browser(tmp_path):
+    import os
+    import shutil
+    import tempfile
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        pytest.skip("Debian's chromium is not installed")
+    playwright = pytest.importorskip("playwright.sync_api")
+    found = api.backtest("models/northamptonshire.yaml", "models/outcomes/northamptonshire.yaml", runs=200,
+                         workers=1, out=tmp_path / "bt")
+    with playwright.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            tempfile.mkdtemp(), executable_path=chromium, headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto((found.folder / "backtest.html").as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
+        page.wait_for_timeout(1000)
+        containers, drawn = page.evaluate("""() => {
+            const divs = [...document.querySelectorAll('.plotly-graph-div')];
+            return [divs.length, divs.filter(d => d.querySelector('svg.main-svg')).length]; }""")
+        context.close()
+    assert errors == []
+    # the PIT histogram, one fan chart per money family (contract sum, outturn) and one for go-live
+    assert containers == 4 and drawn == 4
