@@ -147,7 +147,7 @@ def test_compare_writes_a_comparison_page(tmp_path):
                     "--out", str(tmp_path), "--name", "c", "--report", str(out))
     assert result.exit_code == 0
     page = out.read_text()
-    assert "No pandemic" in page and page.count("Plotly.newPlot") == 3
+    assert "No pandemic" in page and page.count("Plotly.newPlot") == 4
     again = CliRunner().invoke(main, ["compare", "models/northamptonshire.yaml", "what-if/no-pandemic.yaml",
                                       "--runs", "50", "--out", str(tmp_path), "--name", "c2", "--report", str(out)])
     assert again.exit_code == 2 and "--force" in again.output

@@ -32,7 +32,7 @@ def by(ledger, category, payer=None):
 def test_each_model_runs_with_the_scenarios_payers_only(run):
     scenario, results = run
     assert scenario.delivery.model in MODELS
-    assert set(results.ledger["payer"].astype(str)) <= set(scenario.councils) | set(scenario.funders)
+    assert set(results.ledger["payer"].astype(str)) == set(scenario.councils) | set(scenario.funders)
     after = results.ledger[results.ledger["month"] >= pd.Timestamp("2027-04-01")]
     assert set(after["payer"].astype(str)) == {"east_surrey", "west_surrey"}
     tupe = results.replications["staff_transferred"]
@@ -106,3 +106,18 @@ def test_a_model_with_no_provider_refuses_support_services_and_loss_claims(write
     problem = err.value.problems[0]
     assert problem.path == "delivery.support_services" and "need a separate provider" in problem.message
     assert problem.line is not None
+
+
+def test_compare_across_delivery_models_prints_per_option_and_per_council_figures(tmp_path):
+    from click.testing import CliRunner
+    from transition_sim.cli import main
+    page = tmp_path / "options.html"
+    result = CliRunner().invoke(main, ["compare", MODELS["disaggregate"], MODELS["lead_authority"], "--runs", "40",
+                                       "--workers", "1", "--out", str(tmp_path), "--name", "c", "--report", str(page)])
+    assert result.exit_code == 0, result.output
+    for text in ("East Surrey Council: yearly cost P50", "West Surrey Council: yearly cost P90", "go-live P80",
+                 "transition cost P50", "West Surrey hosts", "Options: delivery model", "east_surrey_yearly_p50_gbp_m"):
+        assert text in result.output
+    html = page.read_text()
+    assert "Options side by side" in html and "lead_authority" in html and "disaggregate" in html
+    assert "Yearly cost to each new council, by option" in html

@@ -58,6 +58,10 @@ def test_phases_are_derived_from_the_dates():
     late = organisations.phases(scenario, go_live=pd.Timestamp("2021-06-01").date())
     assert [p.name for p in late] == ["Before go-live", "After vesting day"]
     roles = organisations.monthly_roles(scenario, pd.date_range("2021-03-01", "2021-04-01", freq="MS"))
+    assert list(roles["phase"]) == ["Go-live to vesting day", "After vesting day"]
+    assert roles["employs"].iloc[0] == ["Northamptonshire Children's Trust"]
+    assert roles["commissions"].iloc[0] == ["Northamptonshire County Council"]
+    assert roles["commissions"].iloc[1] == ["North Northamptonshire Council", "West Northamptonshire Council"]
     assert list(roles["payers"]) == [{"northamptonshire": 1.0},
                                      {"north_northamptonshire": pytest.approx(350 / 755),
                                       "west_northamptonshire": pytest.approx(405 / 755)}]
@@ -99,3 +103,28 @@ def test_bad_organisation_data_exits_2_with_file_key_path_and_line(tmp_path, wha
     assert message in line
     file, number = line.removeprefix("error: ").split(":")[:2]
     assert Path(file).name in ("bad.yaml", "northamptonshire.yaml") and number.strip().isdigit(), line
+
+
+def test_a_service_with_its_own_split_moves_money_between_successors_without_creating_any(tmp_path):
+    base = simulate(load().scenario, runs=30, workers=1)
+    same_path = tmp_path / "same.yaml"
+    same_path.write_text(f"extends: {(FIXTURES / 'childrens-homes-north.yaml').resolve()}\nservices:\n"
+                         "  childrens_homes:\n    split:\n      rule: population\n      shares: null\n")
+    same = simulate(load(same_path).scenario, runs=30, workers=1)
+    fixed = load(FIXTURES / "childrens-homes-north.yaml").scenario
+    moved = simulate(fixed, runs=30, workers=1)
+    total = lambda r, payer=None: r.ledger[(r.ledger["payer"] == payer) if payer else slice(None)][  # noqa: E731
+        "amount_gbp"].sum()
+    assert total(same) == pytest.approx(total(base), rel=1e-12)
+    assert total(same, "north_northamptonshire") == pytest.approx(total(base, "north_northamptonshire"), rel=1e-9)
+    assert total(moved) == pytest.approx(total(base), rel=1e-12)
+    assert total(moved, "north_northamptonshire") > total(base, "north_northamptonshire") + 1e6
+    assert total(moved, "northamptonshire") == pytest.approx(total(base, "northamptonshire"), rel=1e-12)
+
+
+def test_a_service_split_is_checked_like_the_finance_split(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"extends: {(FIXTURES / 'childrens-homes-north.yaml').resolve()}\nservices:\n  childrens_homes:\n"
+                    "    split:\n      shares: {north_northamptonshire: 0.9, west_northamptonshire: 0.2}\n")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2 and "services.childrens_homes.split.shares: shares add up to 1.1, not 1" in result.output

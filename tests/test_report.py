@@ -98,7 +98,7 @@ def test_comparison_page_builders(small):
     check(report.go_live_bars([("a", small), ("b", small)]), traces=2)
     check(report.cost_boxes([("a", small), ("b", small)]), traces=2)
     page = report.comparison_page([("a", small), ("b", small)])
-    assert page.count("Plotly.newPlot") == 3
+    assert page.count("Plotly.newPlot") == 4
 
 
 def test_scenario_text_is_escaped_in_the_page(small):

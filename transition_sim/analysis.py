@@ -224,6 +224,25 @@ def figures(results: Results) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "figure", "unit", "value", "ci_low", "ci_high"]).set_index("key")
 
 
+def options_table(named: list[tuple[str, Results]]) -> pd.DataFrame:
+    """Per option (scenario): delivery model, go-live, transition cost and each successor's yearly cost.
+
+    Raw numbers from `figures`, one row per option; yearly costs as `<council>_yearly_p10_gbp` columns.
+    """
+    rows = []
+    for name, results in named:
+        f = figures(results)["value"]
+        row = {"option": name, "delivery_model": results.scenario.delivery.model,
+               "in_house": ", ".join(results.scenario.delivery.in_house),
+               **{k: f.get(k) for k in ("go_live_p50", "go_live_p80", "p_on_time", "transition_cost_p10",
+                                        "transition_cost_p50", "transition_cost_p90")}}
+        for council in results.scenario.successors:
+            for p in YEARLY_COST_PERCENTILES:
+                row[f"{council}_yearly_p{p}_gbp"] = f.get(f"yearly_cost_{council}_p{p}")
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("option")
+
+
 def go_live_test(first: Results, other: Results) -> float:
     """Two-sided p-value of the Mann-Whitney test that the two go-live distributions are the same."""
     a = first.replications["go_live_date"].astype("int64").to_numpy()
@@ -292,9 +311,16 @@ def headline(results: Results) -> dict:
         out["money_by_payer_gbp"] = {
             "payers": {p: organisations.display_name(scenario, p) for p in organisations.payers(scenario)},
             "contract_sum_by_year": money_by_year_and_payer(results, CONTRACT).to_dict("index"),
+            "all_money_by_year": money_by_year_and_payer(results).to_dict("index"),
             "all_money": money_by_year_and_payer(results).sum().to_dict(),
         }
     return out
+
+
+def go_live_shares(results: Results) -> pd.Series:
+    """The share of replications going live on each slot, by date."""
+    counts = results.replications["go_live_date"].value_counts().sort_index()
+    return counts / results.runs
 
 
 def cumulative_cost_bands(results: Results, categories: tuple[str, ...]) -> pd.DataFrame:

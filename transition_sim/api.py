@@ -150,6 +150,7 @@ def results_of(source: str | Path, runs: int, seed: int | None, workers: int | N
 @dataclass(frozen=True)
 class Comparison:
     table: pd.DataFrame  # raw figures: a column per scenario, its difference from the first, a unit column
+    options: pd.DataFrame  # a row per scenario: delivery model, go-live, cost, each new council's yearly cost
     named: list[tuple[str, Results]]
     paths: list[Path]  # the files written
 
@@ -159,8 +160,8 @@ def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, wor
             force: bool = False) -> Comparison:
     """One column per run folder or scenario file, differences against the first, and a go-live test.
 
-    With `folder`, writes compare.csv and compare.xlsx there; with `report_path`, the comparison page
-    (with a delivery-model page when the scenarios differ in delivery model).
+    With `folder`, writes compare.csv/.xlsx and options.csv/.xlsx there; with `report_path`, the
+    comparison page with the delivery-model comparison.
     """
     if len(sources) < 2:
         raise ScenarioError([Problem("compare", "", None, "give at least two run folders or scenario files")])
@@ -172,11 +173,14 @@ def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, wor
         name = results.scenario.name
         seen[name] = seen.get(name, 0) + 1
         named.append((name if seen[name] == 1 else f"{name} #{seen[name]}", results))
-    table = analysis.comparison(named)
-    paths = tables.write_tables(Path(folder), "compare", {"compare": table}, force=True) if folder else []
+    table, options = analysis.comparison(named), analysis.options_table(named)
+    paths = []
+    if folder:
+        paths += tables.write_tables(Path(folder), "compare", {"compare": table}, force=True)
+        paths += tables.write_tables(Path(folder), "options", {"options": options}, force=True)
     if report_path is not None:
         paths.append(runstore.write_text_atomically(Path(report_path), report.comparison_page(named), force))
-    return Comparison(table, named, paths)
+    return Comparison(table, options, named, paths)
 
 
 def parse_vary(texts: list[str] | tuple[str, ...]) -> list[tuple[str, list[str]]]:

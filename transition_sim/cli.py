@@ -62,7 +62,7 @@ def reports_bad_input(command):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="transition-sim")
 def main():
-    """Simulate moving a council's children's services into a trust: when it goes live, and why."""
+    """Simulate a reorganisation's children's services under any delivery model: when, why, and who pays."""
 
 
 @main.command()
@@ -128,14 +128,18 @@ def format_costs(f: dict, money: dict) -> list[str]:
              f"Transition cost                  P50 {m(value('transition_cost_p50'))}  "
              f"P80 {m(value('transition_cost_p80'))}",
              f"  of which dual running (mean)   {m(value('dual_running_cost_mean'))}",
-             f"Agency share at the horizon      {value('agency_share_at_horizon_mean'):.1%} (mean)",
-             "", "Contract sum by financial year and payer (mean, £m)"]
+             f"Agency share at the horizon      {value('agency_share_at_horizon_mean'):.1%} (mean)"]
     payers = list(money["payers"])
     width = max([9] + [len(p) + 2 for p in payers])
-    lines.append("  year     " + "".join(f"{p:>{width}}" for p in payers) + "    total")
-    for year, row in money["contract_sum_by_year"].items():
-        lines.append(f"  {year}  " + "".join(f"{row[p] / 1e6:{width}.1f}" for p in payers)
-                     + f"{sum(row.values()) / 1e6:9.1f}")
+    for title, key in (("Contract sum", "contract_sum_by_year"), ("All money", "all_money_by_year")):
+        years = money[key]
+        if not any(v for row in years.values() for v in row.values()):
+            continue  # no contract under this delivery model
+        lines += ["", f"{title} by financial year and payer (mean, £m)",
+                  "  year     " + "".join(f"{p:>{width}}" for p in payers) + "    total"]
+        for year, row in years.items():
+            lines.append(f"  {year}  " + "".join(f"{row[p] / 1e6:{width}.1f}" for p in payers)
+                         + f"{sum(row.values()) / 1e6:9.1f}")
     lines.append("  payers: " + "; ".join(f"{p} = {name}" for p, name in money["payers"].items()))
     lines.append("All money to the horizon by payer (mean): "
                  + ", ".join(f"{p} {m(v)}" for p, v in money["all_money"].items()))
@@ -188,12 +192,16 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
       transition-sim compare models/northamptonshire.yaml models/what-if/cwd-in-scope.yaml \\
           models/what-if/no-pandemic.yaml
       transition-sim compare runs/base runs/sept --report comparison.html
+      transition-sim compare models/surrey.yaml what-if/surrey-trust.yaml what-if/surrey-lead-authority.yaml \\
+          --report surrey-options.html
     """
     folder = Path(out) / (name or api.timestamped("compare"))
     found = api.compare(*sources, runs=runs, seed=seed, workers=workers, folder=folder, report_path=report_path,
                         force=force)
     click.echo(show("Comparison (Δ: difference from the first column; in days for dates)",
                     tables.for_readers(found.table)))
+    click.echo(show("Options: delivery model, go-live, transition cost and each new council's yearly cost (£m)",
+                    tables.for_readers(found.options)))
     click.echo("Written: " + ", ".join(str(p) for p in found.paths))
 
 

@@ -175,6 +175,7 @@ class CostModel:
         m = np.arange(len(self.months))
         direct = np.zeros((runs, len(self.months)))
         contract = np.zeros((runs, len(self.months)))
+        own: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # services with their own split: (direct, contract)
         for key, svc in services.items():
             mine = groups[groups["service_id"] == key]
             staff = np.zeros((runs, len(self.years)))
@@ -192,11 +193,16 @@ class CostModel:
             live = (m[None, :] >= go[:, None]) & (m[None, :] < back)
             direct += np.where(live, 0.0, monthly)
             contract += np.where(live, monthly, 0.0)
+            if svc.split is not None:
+                own[key] = (np.where(live, 0.0, monthly), np.where(live, monthly, 0.0))
         if self.scenario.delivery.model in LIVE_CATEGORY:  # no contract: the councils pay all of it
             live_category = LIVE_CATEGORY[self.scenario.delivery.model]
             if live_category == "service direct":
-                return {"service direct": direct + contract}
-            return {"service direct": direct, live_category: contract}
+                return self.own_splits({"service direct": direct + contract},
+                                       {"service direct": lambda d, c: d + c}, (direct, contract), own)
+            return self.own_splits({"service direct": direct, live_category: contract},
+                                   {"service direct": lambda d, c: d, live_category: lambda d, c: c},
+                                   (direct, contract), own)
         # the trust absorbs in-year pressure up to the threshold; above it councils pay exceptional funding
         pressure_cost = contract - contract / (1 + pressure[:, year_col])
         yearly_pressure = np.stack([pressure_cost[:, year_col == j].sum(axis=1) for j in range(len(self.years))], 1)
@@ -208,7 +214,30 @@ class CostModel:
         parts["transformation"] = self.transformation(go) * (contract > 0)
         labels = [financial_year(int(y)) for y in self.years]
         parts, self.absorbed_pressure = money_paths.apply_actuals(self.scenario, labels, year_col, parts, absorbed)
-        return parts
+        from_contract = lambda d, c: c  # noqa: E731
+        return self.own_splits(parts, {"service direct": lambda d, c: d, "contract sum": from_contract,
+                                       "exceptional": from_contract, "transformation": from_contract},
+                               (direct, contract), own)
+
+    @staticmethod
+    def own_splits(parts: dict, base: dict, totals: tuple[np.ndarray, np.ndarray],
+                   own: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict:
+        """Move each split-owning service's part of every category to the key (category, "service:<id>").
+
+        `base[category](direct, contract)` is what the category grows with; a service's part of the
+        category is its share of that base, month by month.
+        """
+        if not own:
+            return parts
+        out = dict(parts)
+        for category, amount in parts.items():
+            whole = base[category](*totals)
+            safe = np.where(whole != 0, whole, 1.0)
+            for key, (direct, contract) in own.items():
+                part = amount * np.where(whole != 0, base[category](direct, contract) / safe, 0.0)
+                out[(category, f"service:{key}")] = part
+                out[category] = out[category] - part
+        return out
 
     def delivery_costs(self, timeline: Timeline, go: np.ndarray) -> dict:
         """The delivery model's own cost items, support-service income and loss claims.
@@ -279,15 +308,21 @@ class CostModel:
         def add(category: str, payer: str, amount: np.ndarray) -> None:
             out[(category, payer)] = out.get((category, payer), 0.0) + amount
 
+        service_shares = {f"service:{k}": organisations.paying_shares(self.scenario, self.vested, s.split)
+                          for k, s in self.scenario.services.items() if s.split is not None}
         for category, amount in parts.items():
+            month_shares = shares
             if isinstance(category, tuple):
                 category, payer = category
-                if payer not in self.scenario.funders:  # paid by one council
+                if payer in service_shares:  # a service with its own split rule
+                    month_shares = service_shares[payer]
+                elif payer not in self.scenario.funders:  # paid by one council
                     add(category, payer, amount)
                     continue
-                add(FUNDING, payer, amount)
-                category, amount = FUNDING, -amount
-            for payer, share in shares.items():
+                else:
+                    add(FUNDING, payer, amount)
+                    category, amount = FUNDING, -amount
+            for payer, share in month_shares.items():
                 if payer in in_house and category in SHARED_SERVICE:
                     add("service direct", payer, amount * share)
                 elif category == "recharge" and payer == d.host:

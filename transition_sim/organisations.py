@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from transition_sim.schema import Scenario
+from transition_sim.schema import Scenario, Split
 
 SERVICE = "the service"
 
@@ -26,10 +26,11 @@ def display_name(scenario: Scenario, org_id: str) -> str:
     return org_id
 
 
-def successor_shares(scenario: Scenario) -> dict[str, float]:
-    """Each successor's share of council costs, by the finance split rule (all of it for a single successor)."""
+def successor_shares(scenario: Scenario, split: Split | None = None) -> dict[str, float]:
+    """Each successor's share of council costs by `split` (default the finance split; all for a single successor)."""
     successors = scenario.successors
-    split = scenario.finance.split if scenario.finance is not None else None
+    if split is None:
+        split = scenario.finance.split if scenario.finance is not None else None
     if split is None:
         return {key: 1.0 / len(successors) for key in successors}
     if split.rule == "fixed":
@@ -45,12 +46,13 @@ def service_predecessor(scenario: Scenario) -> str:
     return next(iter(scenario.predecessors))
 
 
-def paying_shares(scenario: Scenario, vested: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def paying_shares(scenario: Scenario, vested: dict[str, np.ndarray],
+                  split: Split | None = None) -> dict[str, np.ndarray]:
     """Council id -> its share of council costs in each month, given each successor's `vested` (M,) bools.
 
     A successor pays its share from its vesting month; the predecessor pays the shares of those not yet vested.
     """
-    shares = successor_shares(scenario)
+    shares = successor_shares(scenario, split)
     out = {key: np.where(vested[key], share, 0.0) for key, share in shares.items()}
     none_vested = ~np.logical_or.reduce([vested[key] for key in shares])
     all_vested = np.logical_and.reduce([vested[key] for key in shares])
@@ -124,7 +126,7 @@ def phases(scenario: Scenario, go_live: dt.date | None = None) -> list[Phase]:
 
 
 def monthly_roles(scenario: Scenario, months: pd.DatetimeIndex, go_live: dt.date | None = None) -> pd.DataFrame:
-    """A row per month: the phase, who pays the councils' costs (with shares) and who delivers."""
+    """A row per month: the phase, who pays the councils' costs (with shares), commissions, delivers and employs."""
     vested = {key: np.asarray(months >= pd.Timestamp(day).to_period("M").to_timestamp())
               for key, day in vesting_days(scenario).items()}
     shares = paying_shares(scenario, vested)
@@ -133,7 +135,9 @@ def monthly_roles(scenario: Scenario, months: pd.DatetimeIndex, go_live: dt.date
     for m, month in enumerate(months):
         phase = [p for start, p in starts if start <= month][-1] if starts[0][0] <= month else starts[0][1]
         delivers = sorted(u for u, v in phase.graph.edges if v == SERVICE)
+        commissions = sorted(u for u, v, r in phase.graph.edges(data="relation") if "commissions" in r)
         rows.append({"month": month, "phase": phase.name,
                      "payers": {k: float(s[m]) for k, s in shares.items() if s[m] > 0},
-                     "delivers": delivers})
+                     "commissions": commissions, "delivers": delivers,
+                     "employs": delivers})  # whoever delivers the service employs its staff
     return pd.DataFrame(rows)

@@ -61,24 +61,20 @@ def _vline(fig: go.Figure, day, label: str, colour: str) -> None:
                        font=dict(color=colour))
 
 
-def go_live_shares(results: Results) -> pd.Series:
-    counts = results.replications["go_live_date"].value_counts().sort_index()
-    return counts / results.runs
-
-
 # --- when -------------------------------------------------------------------------------------
 def go_live_histogram(results: Results) -> Chart:
-    shares = go_live_shares(results)
+    shares = analysis.go_live_shares(results)
     fig = go.Figure(go.Bar(x=shares.index, y=100 * shares.values, name="go-live",
                            hovertemplate="%{x|%d %b %Y}: %{y:.1f}% of futures<extra></extra>"))
     _mark_calendar(fig, results)
-    _layout(fig, "When the trust goes live", "go-live date", "share of replications (%)")
+    _layout(fig, f"When {text(results.scenario.programmes[results.scenario.go_live.programme].name)} goes live",
+            "go-live date", "share of replications (%)")
     return Chart(fig, "Each bar is a go-live slot (the first of a month) and the share of simulated futures "
                       "that go live on it; shaded spans are closed windows.")
 
 
 def _s_curve_trace(name: str, results: Results) -> go.Scatter:
-    shares = go_live_shares(results).cumsum()
+    shares = analysis.go_live_shares(results).cumsum()
     return go.Scatter(x=shares.index, y=100 * shares.values, mode="lines+markers", line_shape="hv", name=text(name),
                       hovertemplate="live by %{x|%d %b %Y} in %{y:.1f}% of futures<extra>" + text(name) + "</extra>")
 
@@ -89,7 +85,7 @@ def go_live_s_curve(named: list[tuple[str, Results]]) -> Chart:
     fig.add_hline(y=80, line=dict(color="black", dash="dot"), annotation_text="P80")
     _layout(fig, "Confidence of going live by each date (S-curve)", "go-live date",
             "share of replications live by then (%)")
-    return Chart(fig, "Read across from a confidence level to the date by which the trust is live in that "
+    return Chart(fig, "Read across from a confidence level to the date by which the service is live in that "
                       "share of futures: where a curve crosses 80% is its P80 date.")
 
 
@@ -237,7 +233,10 @@ def staff_sankey(results: Results) -> Chart:
     services = {k: text(s.name) for k, s in results.scenario.services.items()}
     per_service = groups.groupby("service_id").agg(in_scope=("in_scope", "first"), permanent=("permanent_headcount", "sum"),
                                                    agency=("agency_headcount", "sum"))
-    targets = ["Children's trust (TUPE transfer)", "Stays with the council", "Agency workers (do not transfer)"]
+    provider = results.scenario.delivery.provider
+    receiver = f"{organisations.display_name(results.scenario, provider)} (TUPE transfer)" if provider else \
+        "The new councils (structural changes order)"
+    targets = [text(receiver), "Stays with the council", "Agency workers (do not transfer)"]
     labels = [services[k] for k in per_service.index] + targets
     source, target, value = [], [], []
     for i, (_, row) in enumerate(per_service.iterrows()):
@@ -253,9 +252,10 @@ def staff_sankey(results: Results) -> Chart:
                               link=dict(source=source, target=target, value=value,
                                         hovertemplate="%{source.label} → %{target.label}: %{value:,.0f} staff"
                                                       "<extra></extra>")))
-    _layout(fig, "Who moves: staff from county services at go-live", "", "", height=480)
-    return Chart(fig, "Band widths are headcount: permanent staff of in-scope services transfer to the trust under "
-                      "TUPE; agency workers are not employees and do not; out-of-scope services stay.")
+    _layout(fig, "Who moves: staff from the predecessor's services at go-live", "", "", height=480)
+    return Chart(fig, "Band widths are headcount: permanent staff of in-scope services move to the new arrangement "
+                      "(to a separate provider under TUPE, else to the new councils by the structural changes order); "
+                      "agency workers are not employees and do not; out-of-scope services stay.")
 
 
 def agency_share_over_time(results: Results, years: int = 6) -> Chart:
@@ -268,7 +268,7 @@ def agency_share_over_time(results: Results, years: int = 6) -> Chart:
                    name="P10-P90", hovertemplate="year %{x}: P10 %{y:.1f}%<extra></extra>"),
         go.Scatter(x=t, y=bands[1], mode="lines+markers", line=dict(color="#ff7f0e"), name="median",
                    hovertemplate="year %{x}: median %{y:.1f}%<extra></extra>")])
-    _layout(fig, "Agency share of the trust's workforce after go-live", "years after go-live",
+    _layout(fig, "Agency share of the service's workforce after go-live", "years after go-live",
             "agency share of FTE (%)")
     return Chart(fig, "The share of FTE filled by agency workers as they convert to permanent posts at an "
                       "uncertain rate; a flat band is the 2023 reality of continued recruitment pressure.")
@@ -392,13 +392,64 @@ def cost_boxes(named: list[tuple[str, Results]]) -> Chart:
 
 
 def go_live_bars(named: list[tuple[str, Results]]) -> Chart:
-    fig = go.Figure([go.Bar(x=go_live_shares(results).index, y=100 * go_live_shares(results).values, name=text(name),
+    shares = [(name, analysis.go_live_shares(results)) for name, results in named]
+    fig = go.Figure([go.Bar(x=share.index, y=100 * share.values, name=text(name),
                             hovertemplate="%{x|%d %b %Y}: %{y:.1f}%<extra>" + text(name) + "</extra>")
-                     for name, results in named])
+                     for name, share in shares])
     fig.update_layout(barmode="group")
     _mark_calendar(fig, named[0][1])
     _layout(fig, "Go-live slots by scenario", "go-live date", "share of replications (%)")
     return Chart(fig, "For each slot, one bar per scenario: the share of its simulated futures going live then.")
+
+
+def successors_of(named: list[tuple[str, Results]]) -> dict[str, str]:
+    """The successor councils of all options, id -> name, in order of first appearance."""
+    out: dict[str, str] = {}
+    for _, results in named:
+        for key, council in results.scenario.successors.items():
+            out.setdefault(key, council.name)
+    return out
+
+
+def yearly_cost_by_council_chart(named: list[tuple[str, Results]]) -> Chart:
+    table = analysis.options_table(named)
+    councils = successors_of(named)
+    fig = go.Figure()
+    for option, row in table.iterrows():
+        cost = lambda k, p: row.get(f"{k}_yearly_p{p}_gbp")  # noqa: E731
+        keys = [k for k in councils if cost(k, 50) is not None and not pd.isna(cost(k, 50))]
+        p50 = np.array([cost(k, 50) for k in keys]) / 1e6
+        fig.add_trace(go.Bar(
+            x=[text(councils[k]) for k in keys], y=p50, name=text(option),
+            error_y=dict(type="data", symmetric=False, array=np.array([cost(k, 90) for k in keys]) / 1e6 - p50,
+                         arrayminus=p50 - np.array([cost(k, 10) for k in keys]) / 1e6),
+            hovertemplate="%{x}: P50 £%{y:.1f}m a year<extra>" + text(option) + "</extra>"))
+    fig.update_layout(barmode="group")
+    _layout(fig, "Yearly cost to each new council, by option", "successor council", "mean cost per year after "
+            "vesting (£m, P50 with P10-P90)")
+    return Chart(fig, "For each new council, one bar per option: its median yearly cost after vesting day (all of "
+                      "its money in the ledger), with whiskers from P10 to P90 of simulated futures.")
+
+
+def options_html(named: list[tuple[str, Results]]) -> str:
+    """The delivery-model comparison as a table: per option, go-live, transition cost and yearly cost per council."""
+    table = analysis.options_table(named)
+    councils = successors_of(named)
+    m = lambda v: "" if v is None or pd.isna(v) else f"£{v / 1e6:,.1f}m"  # noqa: E731
+    d = lambda v: "" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%b %Y")  # noqa: E731
+    head = ("<tr><th>option</th><th>delivery model</th><th>go-live P50 / P80</th><th>P(on time)</th>"
+            "<th>transition cost P50 (P10-P90)</th>"
+            + "".join(f"<th>{text(n)}: yearly cost P50 (P10-P90)</th>" for n in councils.values()) + "</tr>")
+    body = ""
+    for option, row in table.iterrows():
+        model = text(row["delivery_model"]) + (f" ({text(row['in_house'])} in house)" if row["in_house"] else "")
+        cells = [text(option), model, f"{d(row['go_live_p50'])} / {d(row['go_live_p80'])}",
+                 f"{100 * row['p_on_time']:.0f}%",
+                 f"{m(row['transition_cost_p50'])} ({m(row['transition_cost_p10'])}-{m(row['transition_cost_p90'])})"]
+        cost = lambda k, p: row.get(f"{k}_yearly_p{p}_gbp")  # noqa: E731
+        cells += [f"{m(cost(k, 50))} ({m(cost(k, 10))}-{m(cost(k, 90))})" for k in councils]
+        body += "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    return f'<table class="headline">{head}{body}</table>'
 
 
 def comparison_page(named: list[tuple[str, Results]]) -> str:
@@ -407,4 +458,6 @@ def comparison_page(named: list[tuple[str, Results]]) -> str:
     sections = [("When", [go_live_s_curve(named), go_live_bars(named)])]
     if all(r.ledger is not None for _, r in named):
         sections.append(("How much", [cost_boxes(named)]))
+        sections.append(("Delivery models: cost to each new council", [yearly_cost_by_council_chart(named)]))
+        intro += "<h2>Options side by side</h2>" + options_html(named)
     return page("transition-sim: comparison", intro, sections)

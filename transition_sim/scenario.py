@@ -444,24 +444,30 @@ def _check_organisations(scenario: Scenario, add) -> None:
 def _check_split(scenario: Scenario, add) -> None:
     successors = scenario.successors
     split = scenario.finance.split if scenario.finance is not None else None
-    if split is None:
-        if scenario.finance is not None and len(successors) > 1:
-            add(("finance",), "more than one successor council: give finance.split (how they share the costs)")
-        return
+    if split is None and scenario.finance is not None and len(successors) > 1:
+        add(("finance",), "more than one successor council: give finance.split (how they share the costs)")
+    splits = [(("finance", "split"), split)] + [(("services", k, "split"), s.split) for k, s in scenario.services.items()]
+    for loc, rule in splits:
+        if rule is not None:
+            _check_one_split(scenario, add, rule, loc)
+
+
+def _check_one_split(scenario: Scenario, add, split, loc: tuple) -> None:
+    successors = scenario.successors
     if split.rule == "fixed":
         for key in split.shares:
             if key not in successors:
-                add(("finance", "split", "shares", key), f"unknown successor council {key!r} "
+                add(loc + ("shares", key), f"unknown successor council {key!r} "
                     f"(successors: {', '.join(successors)})")
         missing = [k for k in successors if k not in split.shares]
         if missing:
-            add(("finance", "split", "shares"), f"no share for {', '.join(missing)}")
+            add(loc + ("shares",), f"no share for {', '.join(missing)}")
         total = sum(split.shares.values())
         if abs(total - 1.0) > 1e-6:
-            add(("finance", "split", "shares"), f"shares add up to {total:g}, not 1")
+            add(loc + ("shares",), f"shares add up to {total:g}, not 1")
     else:
         if split.shares:
-            add(("finance", "split", "shares"), f"the {split.rule} rule takes its shares from the councils' "
+            add(loc + ("shares",), f"the {split.rule} rule takes its shares from the councils' "
                 f"{split.rule}; give shares: only with the fixed rule")
         for key, council in successors.items():
             if getattr(council, split.rule) is None:

@@ -134,10 +134,11 @@ class StaffGroup(Provenance):
 
 class Service(Provenance):
     name: str
-    budget: Pounds  # 2020/21 gross budget
+    budget: Pounds  # gross budget in the scenario's first year
     scope: str  # in, out, or the scope decision that settles it (a key of `scope`)
     transfer_back: dt.date | None = None  # leaves the contract for the council from this date
     staff: dict[str, StaffGroup] = {}
+    split: "Split | None" = None  # this service's own split between the successors (default finance.split)
 
 
 class SetupCost(Provenance):
@@ -153,6 +154,9 @@ class Split(Provenance):
 
     rule: SplitRule
     shares: dict[str, Annotated[float, Field(gt=0)]] = {}  # council id -> share, for the fixed rule
+
+
+Service.model_rebuild()
 
 
 class Transformation(Provenance):
