@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from transition_sim import sampling
+from transition_sim import actuals, sampling
 from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import Network, compile_network
 from transition_sim.results import Results
@@ -38,8 +38,9 @@ def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int
         "reorganisation_ready_day": np.empty(count),
         "task_start_day": np.empty((count, n_tasks)), "task_finish_day": np.empty((count, n_tasks)),
         "critical": np.zeros((count, n_tasks), dtype=bool),
-        "risk_struck": draws.struck, "risk_strike_day": draws.strike_day,
-        "risk_pause_days": draws.pause_days, "risk_delay_days": np.empty((count, n_risks)),
+        "risk_struck": draws.struck, "risk_strike_day": np.empty((count, n_risks)),
+        "risk_pause_days": np.empty((count, n_risks)), "risk_delay_days": np.empty((count, n_risks)),
+        "paused_days": np.empty(count),
     }
     for row in range(count):
         rep = play(net, calendar, first + row, draws.work_days[row], draws.struck[row],
@@ -52,6 +53,9 @@ def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int
         out["task_finish_day"][row] = rep.task_finish_day
         out["critical"][row, list(rep.critical_chain)] = True
         out["risk_delay_days"][row] = rep.risk_delay_days
+        out["risk_strike_day"][row] = rep.risk_strike_day
+        out["risk_pause_days"][row] = rep.risk_pause_days
+        out["paused_days"][row] = rep.paused_days
     return out
 
 
@@ -108,6 +112,7 @@ def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, work
     finally:
         bar.close()
     arrays = {f: np.concatenate([parts[k][f] for k in sorted(parts)]) for f in parts[0]}
+    arrays = actuals.fix_timeline(scenario, net, calendar, arrays)
     return tabulate(scenario, net, calendar, seed, runs, arrays)
 
 
@@ -125,13 +130,14 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "replication": np.arange(runs),
         "go_live_date": go_live,
         "readiness_date": dates(arrays["readiness_day"]),
+        "readiness_day": arrays["readiness_day"],
         "consultation_end_date": dates(arrays["consultation_end_day"]),
         "vesting_day": vesting,
         "reorganisation_ready_date": dates(arrays["reorganisation_ready_day"]),
         "slip_days": (go_live - planned).days.astype(int),
         "on_time": go_live <= planned,
         "live_before_vesting": go_live < vesting,
-        "paused_days": arrays["risk_pause_days"].sum(axis=1),
+        "paused_days": arrays["paused_days"],
     })
     n_tasks = len(net.task_ids)
     task_ids = pd.Categorical(np.tile(net.task_ids, runs), categories=net.task_ids)
@@ -155,6 +161,8 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "strike_date": dates(strike_day),
         "pause_days": arrays["risk_pause_days"].ravel(),
         "delay_days": arrays["risk_delay_days"].ravel(),
+        # struck and changed a date: delayed a task, or paused work that was under way
+        "effective": (arrays["risk_delay_days"] > 0).ravel() | (arrays["risk_pause_days"] > 0).ravel(),
     })
     return Results(scenario, seed, runs, replications, tasks, risks, task_table(scenario, net))
 

@@ -109,7 +109,7 @@ class Network:
     consultation: tuple[int, ...]
     risk_ids: tuple[str, ...]
     risk_probability: np.ndarray
-    risk_window: np.ndarray  # (R, 2) days
+    risk_window: np.ndarray  # (R, 2) days; nan for a risk without a window (it strikes during the task it hits)
     risk_pause: ThreePointArrays | None  # over risks with a pause
     risk_pause_index: tuple[int, ...]
     risk_delays: tuple[tuple[int, int], ...]  # (risk index, task index) per delay
@@ -163,7 +163,8 @@ def compile_network(scenario: Scenario) -> Network:
         consultation=tuple(index[k] for k in scenario.go_live.consultation_tasks if k in index),
         risk_ids=tuple(k for k, _ in risks),
         risk_probability=np.array([r.probability for _, r in risks], dtype=float),
-        risk_window=np.array([[day(r.window.start), day(r.window.end)] for _, r in risks],
+        risk_window=np.array([[day(r.window.start), day(r.window.end)] if r.window else [np.nan, np.nan]
+                              for _, r in risks],
                              dtype=float).reshape(len(risks), 2),
         risk_pause=ThreePointArrays.of([risks[r][1].pause for r in pause_index],
                                        [scenario.distribution_of(risks[r][1]) for r in pause_index])

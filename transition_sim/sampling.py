@@ -64,13 +64,14 @@ def draw(net: Network, seed: int, first: int, count: int) -> Draws:
     n_risks = len(net.risk_ids)
     u_strike = _column_streams(seed, [f"risk:{r}:strike" for r in net.risk_ids], first, count, 2)
     lo, hi = net.risk_window[:, 0], net.risk_window[:, 1]
+    windowless = np.isnan(lo)  # strikes during the task it hits: the simulation sets its day
     lo_left = np.maximum(lo, net.status_day)
-    left = np.clip((hi - lo_left) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
+    left = np.where(windowless, 1.0, np.clip((hi - lo_left) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0))
     p = net.risk_probability
     # given that it had not struck before the status date
     p_left = np.where(left > 0, p * left / np.maximum(1 - p * (1 - left), 1e-12), 0.0)
     struck = u_strike[..., 0] < p_left if n_risks else np.zeros((count, 0), bool)
-    strike_day = np.where(struck, lo_left + u_strike[..., 1] * (hi - lo_left), np.nan) if n_risks \
+    strike_day = np.where(struck & ~windowless, lo_left + u_strike[..., 1] * (hi - lo_left), np.nan) if n_risks \
         else np.zeros((count, 0))
 
     pause = np.zeros((count, n_risks))

@@ -29,13 +29,19 @@ class Replication:
     task_finish_day: np.ndarray
     critical_chain: tuple[int, ...]  # task indices, last first: the chain that set the readiness date
     risk_struck: np.ndarray
-    risk_strike_day: np.ndarray
-    risk_pause_days: np.ndarray
+    risk_strike_day: np.ndarray  # a risk without a window strikes when the first task it hits begins
+    risk_pause_days: np.ndarray  # pause while trust work was under way: the pause that delayed work
+    paused_days: float  # the same for all pauses together (overlaps counted once)
     risk_delay_days: np.ndarray  # delay the risk added to tasks that were not yet finished
 
 
 def merged_pauses(strike_day: np.ndarray, pause_days: np.ndarray) -> list[tuple[float, float]]:
-    spans = sorted((s, s + d) for s, d in zip(strike_day, pause_days) if d > 0)
+    return merged((s, s + d) for s, d in zip(strike_day, pause_days) if d > 0)
+
+
+def merged(spans) -> list[tuple[float, float]]:
+    """Spans (start, end) joined where they touch or overlap, in order."""
+    spans = sorted(spans)
     merged: list[list[float]] = []
     for s, e in spans:
         if merged and s <= merged[-1][1]:
@@ -43,6 +49,11 @@ def merged_pauses(strike_day: np.ndarray, pause_days: np.ndarray) -> list[tuple[
         else:
             merged.append([s, e])
     return [(s, e) for s, e in merged]
+
+
+def overlap(spans: list[tuple[float, float]], intervals: list[tuple[float, float]]) -> float:
+    """Total length of the merged `spans` that lies inside the merged `intervals`."""
+    return sum(max(0.0, min(e, b) - max(s, a)) for s, e in merged(spans) for a, b in merged(intervals))
 
 
 def advance(t: float, work: float, pauses: list[tuple[float, float]]) -> float:
@@ -69,8 +80,10 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         if struck[r]:
             task_delays[t].append((strike_day[r], delay_days[d], r))
     for delays in task_delays:
-        delays.sort()  # by strike day
+        delays.sort(key=lambda d: -np.inf if np.isnan(d[0]) else d[0])  # by strike day, windowless first
     applied = np.zeros(len(net.risk_ids))
+    strike_day = strike_day.copy()
+    work_begin = np.full(n, np.nan)
     driver = [-1] * n
 
     env = simpy.Environment(initial_time=net.status_day)
@@ -92,8 +105,11 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         task_pauses = pauses if net.pausable[k] else []
         work = work_days[k]
         end = advance(begin, work, task_pauses)
+        work_begin[k] = begin
         for s, extra, r in task_delays[k]:
-            if s <= end:
+            if np.isnan(s):  # no window: the risk strikes during this task
+                strike_day[r] = min(begin, strike_day[r]) if not np.isnan(strike_day[r]) else begin
+            if np.isnan(s) or s <= end:
                 work += extra
                 applied[r] += extra
                 end = advance(begin, work, task_pauses)
@@ -124,6 +140,9 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         chain.append(driver[chain[-1]])
     consultation_end = max((finish[k] for k in net.consultation), default=net.status_day)
     reorganisation_day = float(finish[~net.readiness].max()) if (~net.readiness).any() else np.nan
+    working = [(work_begin[k], finish[k]) for k in net.process_order if net.pausable[k]]
+    effective_pause = np.array([overlap([(s, s + d)], working) if d > 0 else 0.0
+                                for s, d in zip(strike_day, pause_days)])
     return Replication(
         index=index,
         go_live=calendar.go_live(readiness_day, consultation_end),
@@ -138,7 +157,8 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         task_finish_day=finish,
         critical_chain=tuple(chain),
         risk_struck=struck.copy(),
-        risk_strike_day=strike_day.copy(),
-        risk_pause_days=pause_days.copy(),
+        risk_strike_day=strike_day,
+        risk_pause_days=effective_pause,
+        paused_days=overlap(pauses, working),
         risk_delay_days=applied,
     )
