@@ -167,7 +167,7 @@ def test_list_shows_every_what_if_with_its_description():
     result = CliRunner().invoke(main, ["list"])
     assert result.exit_code == 0
     lines = [l for l in result.output.splitlines() if l.startswith("what-if/")]
-    assert len(lines) == 14 and all(len(l.split(maxsplit=1)) == 2 for l in lines)
+    assert len(lines) == 15 and all(len(l.split(maxsplit=1)) == 2 for l in lines)
 
 
 def test_every_what_if_validates_strictly_and_states_only_its_change():

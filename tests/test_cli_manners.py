@@ -52,7 +52,8 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(cli, tmp_path):
     assert "simulating" not in result.stderr and "rep/s" not in result.stderr
 
 
-def test_drivers_shows_shares_as_percent_and_no_nan(cli, a_run):
+def test_drivers_shows_shares_as_percent_and_no_nan(cli, a_run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough for the risks table's eight columns to keep headers whole
     result = cli("drivers", a_run, "--workers", 1, "--force")
     assert result.exit_code == 0
     assert "criticality %" in result.stdout and "struck share %" in result.stdout

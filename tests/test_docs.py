@@ -2,7 +2,7 @@
 
 Commands run as written except for a documented substitution that keeps them small: `--runs 20 --workers 1`
 is added to commands that simulate, replications in examples/ are cut to 20 (`runs=N` -> `runs=20`), output
-goes to a temporary `--out`, and `runs/<name>` stands for the run folder the README's `run` wrote.
+goes to a temporary `--out` (a folder of its own for each `backtest`), and `runs/<name>` stands for the run folder the README's `run` wrote.
 """
 
 import json
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.timeout(300)
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SMALL = ["--runs", "20", "--workers", "1"]
-SIMULATING = {"run", "compare", "sweep"}
+SIMULATING = {"run", "compare", "sweep", "backtest"}
 WRITING = {"run", "compare", "sweep"}
 
 
@@ -71,6 +71,8 @@ def test_every_readme_command_runs(tmp_path, monkeypatch):
         if run_folder is not None:
             args = [str(run_folder) if a == "runs/<name>" else a for a in args]
         args += (SMALL if name in SIMULATING else []) + (["--out", str(out)] if name in WRITING else [])
+        if name == "backtest":
+            args += ["--out", str(out / f"backtest-{number}")]
         if name == "run":
             args += ["--name", f"readme-{number}"]
             run_folder = run_folder or out / f"readme-{number}"

@@ -18,6 +18,13 @@ pytestmark = pytest.mark.skip(reason="restatement proven at 5f2633a; issue 10 ch
 from restatement_tables import DATA, RUNS, SCENARIOS, SEED, tables
 from transition_sim import api
 
+# The restatement was proven when issue 8 merged. Issue 9 changes the models' inputs on purpose (no
+# look-ahead: uncertain indices, the planners' durations) and the engine's pause accounting
+# (paused_days counts only pause that delayed work), so the reference tables no longer apply.
+pytestmark = pytest.mark.skip(reason="issue 9 changes the Northamptonshire timeline and ledger on purpose (the "
+                              "re-plan's durations, uncertain indices, effective pause), so the pre-restatement "
+                              "reference tables no longer apply")
+
 # the payer names written in code before the restatement, and the scenario ids that replace them
 OLD_PAYERS = {"county": "northamptonshire", "north": "north_northamptonshire", "west": "west_northamptonshire",
               "DfE": "dfe"}

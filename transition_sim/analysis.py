@@ -101,17 +101,20 @@ def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
     go_live = results.replications["go_live_date"]
     base = percentile_table(go_live, (50, 80))["value"]
     struck = results.risks.groupby("risk_id", observed=True)["struck"].mean()
+    effective = results.risks.groupby("risk_id", observed=True)["effective"].mean() \
+        if "effective" in results.risks else struck  # run folders written before the column existed
     rows = []
     for risk_id, risk in results.scenario.risks.items():
         without = rerun(without_risk(results.scenario, risk_id)).replications["go_live_date"]
         removed = percentile_table(without, (50, 80))["value"]
         rows.append({"risk_id": risk_id, "name": risk.name, "probability": risk.probability,
                      "struck_share": float(struck.get(risk_id, 0.0)),
+                     "effective_share": float(effective.get(risk_id, 0.0)),
                      "p50_shift_days": (base["P50"] - removed["P50"]).days,
                      "p80_shift_days": (base["P80"] - removed["P80"]).days,
                      # replication by replication: the streams are shared, so this is the risk's own effect
                      "mean_shift_days": float((go_live - without).dt.days.mean())})
-    columns = ["risk_id", "name", "probability", "struck_share", "p50_shift_days", "p80_shift_days",
+    columns = ["risk_id", "name", "probability", "struck_share", "effective_share", "p50_shift_days", "p80_shift_days",
                "mean_shift_days"]
     return pd.DataFrame(rows, columns=columns).sort_values(["p80_shift_days", "p50_shift_days", "mean_shift_days"],
                                                            ascending=False, ignore_index=True)

@@ -14,14 +14,16 @@ import itertools
 import pandas as pd
 import yaml
 
-from transition_sim import (__version__, analysis, boardpack, convergence, costs, explain, health, importers,
-                            montecarlo, plausibility, report, runstore, scenario_schema, slides, status, tables)
+from transition_sim import (__version__, analysis, backtest_report, boardpack, convergence, costs, explain, health,
+                            importers, montecarlo, outside_view, plausibility, report, runstore, scenario_schema,
+                            slides, status, tables)
+from transition_sim import backtest as backtesting
 from transition_sim import progress as progress_bars
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import available_workers, resolve_workers, task_table
 from transition_sim.programme import compile_network
 from transition_sim.results import Results
-from transition_sim.scenario import LoadedScenario, load, parse_override, resolved_yaml
+from transition_sim.scenario import LoadedScenario, load, parse_override, resolve_path, resolved_yaml
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class Run:
 def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
              progress: bool = False) -> Results:
     """The timeline of `runs` replications, then their money (if the scenario has a finance: section)."""
-    return costs.with_money(montecarlo.simulate(scenario, runs=runs, seed=seed, workers=workers, progress=progress))
+    timeline = montecarlo.simulate(scenario, runs=runs, seed=seed, workers=workers, progress=progress)
+    return costs.with_money(outside_view.adjusted(timeline))
 
 
 def timeline_only(results: Results, workers: int | None):
@@ -92,6 +95,9 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
     seconds = time.perf_counter() - began
     warnings = warnings_of(results)
     summary = {**analysis.headline(results), "warnings": warnings}
+    view = outside_view.compare(results)
+    if view is not None:
+        summary["outside_view"] = view
     if folder is not None:
         manifest = {
             "scenario": str(loaded.path),
@@ -136,7 +142,8 @@ REPORT_RISK_REPLICATIONS = 1000
 
 def run_report(results: Results, workers: int | None = None, progress: bool = False) -> str:
     """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
-    return report.run_page(results, *report_risks(results, workers, progress), warnings_of(results))
+    return report.run_page(results, *report_risks(results, workers, progress), warnings_of(results),
+                           outside_view.html(outside_view.compare(results)))
 
 
 def report_risks(results: Results, workers: int | None = None,
@@ -418,3 +425,36 @@ def export_pngs(folder: str | Path, png_folder: str | Path, force: bool = False,
 def json_schema(what_if: bool = False) -> dict:
     """The JSON Schema of the scenario language (of a what-if's, with nothing required, if `what_if`)."""
     return scenario_schema.json_schema(what_if)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    table: pd.DataFrame  # a row per observed measure, numbers in the measure's unit (dates as days since 1970)
+    calibration: dict
+    summary: str
+    folder: Path | None
+
+
+BACKTEST_FILES = ("backtest.csv", "backtest.xlsx", "backtest.html")
+
+
+def backtest(scenario: str | Path | None, outcomes: str | Path, runs: int = 2000, seed: int | None = None,
+             workers: int | None = None, out: str | Path | None = None, force: bool = False,
+             write: bool = True, progress: bool = False) -> Backtest:
+    """Score a scenario (or a run folder) against an outcomes file; write backtest.csv, .xlsx and .html."""
+    outcome_file, observed = backtesting.load_outcomes(resolve_path(outcomes))  # bundled ones by name too
+    source = scenario if scenario is not None and Path(scenario).is_dir() else load(scenario).path
+    folder = None
+    if write:
+        folder = Path(out) if out is not None else Path("runs") / timestamped(f"backtest-{Path(source).stem}")
+        for name in BACKTEST_FILES:
+            runstore.check_free(folder / name, force)
+    results = results_of(source, runs, seed, workers, progress)
+    table = backtesting.backtest(results.replications, observed)
+    calibration = backtesting.calibration(table["inside_p10_p90"])
+    summary = backtesting.summary_line(calibration)
+    if folder is not None:
+        tables.write_tables(folder, "backtest", {"backtest": backtesting.presented(table)}, force=force)
+        runstore.write_text_atomically(folder / "backtest.html", backtest_report.backtest_page(
+            f"{results.scenario.name} against {outcome_file.name}", results.replications, table, summary), force)
+    return Backtest(table, calibration, summary, folder)

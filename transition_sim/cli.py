@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from transition_sim import __version__, api, convergence, health, runstore, status, tables, terminal
+from transition_sim import __version__, api, convergence, health, outside_view, runstore, status, tables, terminal
+from transition_sim import backtest as backtesting
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.scenario import bundled_what_ifs, models_dir
 from transition_sim.units import parse_money
@@ -201,6 +202,9 @@ def format_summary(result: api.Run) -> str:
         "",
         "Most often on the critical path (share of replications)",
     ]
+    if "outside_view" in s:  # after the go-live figures
+        at = lines.index("Most often on the critical path (share of replications)") - 1
+        lines[at:at] = outside_view.lines(s["outside_view"])
     lines += [f"  {row['criticality']:6.1%}  {row['workstream']}" for row in s["critical_workstreams"][:6]]
     lines += ["  tasks:"]
     lines += critical_task_lines(s["critical_tasks"])
@@ -384,7 +388,8 @@ def drivers(run_folder, workers, force, quiet):
     titles = {"figures": "Headline figures with 95% confidence intervals from the Monte Carlo sample",
               "tasks": "Tasks: criticality (share of replications on the critical chain) and Spearman "
                        "correlation of duration with go-live",
-              "risks": "Risks: share of replications struck, and how much earlier go-live is (days) without it",
+              "risks": "Risks: share of replications struck, share in which it changed a date (effective), and how "
+                       "much earlier go-live is (days) without it",
               "slip": "Why it slipped: mean days of slip by cause along each replication's driving path "
                       "(they add up to the mean slip)",
               "correlations": "Correlations: target rank correlation, the one used (after any repair of the "
@@ -561,3 +566,32 @@ def check(scenario, strict, as_json, overrides):
         click.echo(f"{len(findings)} finding(s)" + (f": {health.summary(findings)}" if findings else ": all checks pass"))
     if strict and findings:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path())
+@click.argument("outcomes", type=click.Path(dir_okay=False))
+@simulation_options
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Folder to write into (default: runs/backtest-<scenario>-<time>).")
+@FORCE
+@terminal.summary_output
+@reports_bad_input
+def backtest(scenario, outcomes, runs, seed, workers, out, force, quiet):
+    """Score a scenario or run folder against what happened: percentiles, P10-P90 coverage, CRPS.
+
+    Writes backtest.csv, backtest.xlsx and backtest.html (PIT histogram, fan charts with the actuals).
+
+    \b
+    Example:
+      transition-sim backtest models/northamptonshire.yaml models/outcomes/northamptonshire.yaml
+      transition-sim backtest runs/sept models/outcomes/northamptonshire.yaml --out runs/sept-backtest
+    """
+    found = api.backtest(scenario, outcomes, runs=runs, seed=seed, workers=workers, out=out, force=force,
+                         progress=not quiet)
+    presented = backtesting.presented(found.table)
+    written = [str(found.folder / name) for name in api.BACKTEST_FILES]
+    text = (show("Backtest (money in £, dates as dates, CRPS in the measure's unit: £ or days)", presented)
+            + found.summary + "\n" + f"Written: {found.folder}/ ({', '.join(api.BACKTEST_FILES)})")
+    return text, {"backtest": terminal.records(presented), "calibration": found.calibration,
+                  "summary": found.summary, "written": written}

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from transition_sim import organisations
+from transition_sim import money_paths, organisations
 from transition_sim.programme import ThreePointArrays
 from transition_sim.results import BRANCH, Results
 from transition_sim.sampling import stream, three_point
-from transition_sim.schema import Estimate, Scenario
+from transition_sim.schema import Estimate, Quantity, Scenario
 from transition_sim.workforce import after_conversion, fte_agency_share, service_scope, staff_groups
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -22,6 +22,8 @@ CONTRACT = ("contract sum", "transformation", "exceptional")
 # where the service's money goes once the delivery model is live, for models without a contract
 LIVE_CATEGORY = {"disaggregate": "service direct", "lead_authority": "recharge", "shared_service": "shared service"}
 SHARED_SERVICE = CONTRACT + ("recharge", "shared service")  # what an in-house successor runs itself instead
+# agreed before the year: the contract sum without the in-year exceptional funding
+AGREED = tuple(c for c in SHARED_SERVICE if c != "exceptional")
 
 
 def financial_year(year: int) -> str:
@@ -64,6 +66,8 @@ class CostModel:
                                     freq="MS")
         self.fy_year = np.asarray(self.months.year - (self.months.month < 4))
         self.years = np.unique(self.fy_year)
+        # in-year pressure the provider absorbs: part of the outturn, paid by no council
+        self.absorbed_pressure = np.zeros((runs, len(self.months)))
         m = np.arange(len(self.months))
         self.vested = {key: m >= self.month_index(pd.DatetimeIndex([day]))[0]
                        for key, day in organisations.vesting_days(scenario).items()}
@@ -129,18 +133,25 @@ class CostModel:
                                                      np.full(self.runs, funding.amount))
         return parts
 
+    def rate(self, name: str, table: dict, label: str) -> np.ndarray | float:
+        """A year's change in an index: its value if known, a draw per replication if uncertain."""
+        item = table.get(label)
+        if item is None:
+            return 0.0
+        return item.value if isinstance(item, Quantity) else self.sample(f"index:{name}:{label}", item)
+
     def indices(self) -> tuple[np.ndarray, np.ndarray]:
-        """Pay and price indices per financial year, 1 in the scenario's first year."""
+        """Pay and price indices per replication and financial year, (R, Y), 1 in the scenario's first year."""
         fin = self.fin
         low = fin.low_paid_share.value
-        pay, price = [1.0], [1.0]
+        pay, price = [np.ones(self.runs)], [np.ones(self.runs)]
         for year in self.years[1:]:
             label = financial_year(int(year))
-            award = fin.pay_awards[label].value if label in fin.pay_awards else 0.0
-            wage = fin.living_wage_changes[label].value if label in fin.living_wage_changes else 0.0
+            award = self.rate("pay_award", fin.pay_awards, label)
+            wage = self.rate("living_wage", fin.living_wage_changes, label)
             pay.append(pay[-1] * (1 + (1 - low) * award + low * wage))
-            price.append(price[-1] * (1 + (fin.inflation[label].value if label in fin.inflation else 0.0)))
-        return np.array(pay), np.array(price)
+            price.append(price[-1] * (1 + self.rate("inflation", fin.inflation, label)))
+        return np.stack(pay, axis=1), np.stack(price, axis=1)
 
     def service(self, go: np.ndarray) -> dict[str, np.ndarray]:
         """The in-scope services: paid directly before go-live (and after a transfer back), else by contract."""
@@ -149,10 +160,12 @@ class CostModel:
         services = {k: s for k, s in self.scenario.services.items() if service_scope(self.scenario, s) == "in"}
         pay, price = self.indices()
         conversion = self.agency_conversion()
-        growth = self.sample("demand_growth", fin.demand_growth_per_year)
+        growth = self.sample("demand_growth", fin.demand_growth_per_year, width=len(self.years))
         pressure = self.sample("in_year_pressure", fin.in_year_pressure, width=len(self.years))
         if pressure.ndim == 1:
-            pressure = pressure[:, None]
+            pressure, growth = pressure[:, None], growth[:, None]
+        rebase = self.sample("rebase_share", fin.rebase_share) if fin.rebase_share is not None else 0.0
+        added, carried = money_paths.level_paths(growth, pressure, rebase)
         go_dates = self.months[np.minimum(go, len(self.months) - 1)]
         mid_year = pd.to_datetime([f"{y}-10-01" for y in self.years])
         years_since_go = np.maximum(0.0, (mid_year.values[None, :] - go_dates.values[:, None])
@@ -172,7 +185,7 @@ class CostModel:
             staff_cost_first = float(mine["cost_gbp"].sum())
             other = (svc.budget - staff_cost_first) * price
             share = svc.budget / budget_total
-            core = staff * pay + other + share * growth[:, None] * np.arange(len(self.years))
+            core = (staff * pay + other + share * added) * carried
             core = core * (1 + pressure)  # in-year pressure: overspend in house, exceptional above threshold
             monthly = core[:, year_col] / 12
             back = len(self.months) if svc.transfer_back is None else \
@@ -199,6 +212,8 @@ class CostModel:
                  "contract sum": contract - pressure_cost,
                  "exceptional": pressure_cost - absorbed}
         parts["transformation"] = self.transformation(go) * (contract > 0)
+        labels = [financial_year(int(y)) for y in self.years]
+        parts, self.absorbed_pressure = money_paths.apply_actuals(self.scenario, labels, year_col, parts, absorbed)
         from_contract = lambda d, c: c  # noqa: E731
         return self.own_splits(parts, {"service direct": lambda d, c: d, "contract sum": from_contract,
                                        "exceptional": from_contract, "transformation": from_contract},
@@ -320,6 +335,18 @@ class CostModel:
                     add(category, payer, amount * share)
         return out
 
+    def agreed_by_payer(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
+        """Per replication: each council's part of the contract sum by year, `contract_sum_<year>_<payer>_gbp`."""
+        table = {}
+        payers = sorted({payer for (category, payer) in flows if category in AGREED})
+        for payer in payers:
+            amount = sum((v for (category, p), v in flows.items() if p == payer and category in AGREED),
+                         np.zeros((self.runs, len(self.months))))
+            for year in self.years:
+                label = financial_year(int(year)).replace('/', '_')
+                table[f"contract_sum_{label}_{payer}_gbp"] = amount[:, self.fy_year == year].sum(axis=1)
+        return pd.DataFrame(table)
+
     def ledger(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
         frames = []
         labels = np.array([financial_year(int(y)) for y in self.fy_year])
@@ -352,10 +379,12 @@ class CostModel:
                                            if isinstance(k, tuple) and k[1] in self.scenario.funders),
                                           np.zeros(self.runs)),
         }
-        contract = total(SHARED_SERVICE)
+        agreed = total(AGREED)
+        outturn = total(SHARED_SERVICE) + self.absorbed_pressure
         for year in self.years:
-            table[f"contract_sum_{financial_year(int(year)).replace('/', '_')}_gbp"] = \
-                contract[:, self.fy_year == year].sum(axis=1)
+            label = financial_year(int(year)).replace('/', '_')
+            table[f"contract_sum_{label}_gbp"] = agreed[:, self.fy_year == year].sum(axis=1)
+            table[f"outturn_{label}_gbp"] = outturn[:, self.fy_year == year].sum(axis=1)
         groups = staff_groups(self.scenario)
         moving = groups[groups["in_scope"]]
         # only a separate provider takes staff under TUPE; councils receive theirs by the structural changes order
@@ -372,7 +401,8 @@ def cost_tables(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks
     model = CostModel(scenario, seed, len(replications))
     timeline = Timeline.of(replications, tasks, risks)
     parts = model.compute(timeline)
-    return model.ledger(model.by_payer(parts)), model.totals(parts, timeline.go_live)
+    flows = model.by_payer(parts)
+    return model.ledger(flows), pd.concat([model.totals(parts, timeline.go_live), model.agreed_by_payer(flows)], axis=1)
 
 
 def costs_by_branch(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks: pd.DataFrame,

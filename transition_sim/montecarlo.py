@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from transition_sim import attribution, sampling
+from transition_sim import actuals, attribution, sampling
 from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import Network, compile_network
 from transition_sim.results import BRANCH, SLIP, Results
@@ -38,8 +38,9 @@ def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int
         "reorganisation_ready_day": np.empty(count),
         "task_start_day": np.empty((count, n_tasks)), "task_finish_day": np.empty((count, n_tasks)),
         "critical": np.zeros((count, n_tasks), dtype=bool),
-        "risk_struck": draws.struck, "risk_strike_day": draws.strike_day,
-        "risk_pause_days": draws.pause_days, "risk_delay_days": np.empty((count, n_risks)),
+        "risk_struck": draws.struck, "risk_strike_day": np.empty((count, n_risks)),
+        "risk_pause_days": np.empty((count, n_risks)), "risk_delay_days": np.empty((count, n_risks)),
+        "paused_days": np.empty(count),
         "branch_in": draws.branch_in, "fallback_taken": np.zeros((count, len(net.fallback_ids)), dtype=bool),
         "slip_causes": np.zeros((count, len(attribution.causes(net)))),
     }
@@ -56,8 +57,11 @@ def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int
         out["critical"][row, list(rep.critical_chain)] = True
         out["risk_delay_days"][row] = rep.risk_delay_days
         out["fallback_taken"][row] = rep.fallback_taken
+        out["risk_strike_day"][row] = rep.risk_strike_day
+        out["risk_pause_days"][row] = rep.risk_pause_days
+        out["paused_days"][row] = rep.paused_days
         out["slip_causes"][row] = attribution.slip_causes(net, calendar, rep, draws.work_days[row],
-                                                          draws.strike_day[row], draws.pause_days[row],
+                                                          rep.risk_strike_day, draws.pause_days[row],
                                                           draws.delay_days[row])
     return out
 
@@ -115,6 +119,7 @@ def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, work
     finally:
         bar.close()
     arrays = {f: np.concatenate([parts[k][f] for k in sorted(parts)]) for f in parts[0]}
+    arrays = actuals.fix_timeline(scenario, net, calendar, arrays)
     return tabulate(scenario, net, calendar, seed, runs, arrays)
 
 
@@ -132,13 +137,14 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "replication": np.arange(runs),
         "go_live_date": go_live,
         "readiness_date": dates(arrays["readiness_day"]),
+        "readiness_day": arrays["readiness_day"],
         "consultation_end_date": dates(arrays["consultation_end_day"]),
         "vesting_day": vesting,
         "reorganisation_ready_date": dates(arrays["reorganisation_ready_day"]),
         "slip_days": (go_live - planned).days.astype(int),
         "on_time": go_live <= planned,
         "live_before_vesting": go_live < vesting,
-        "paused_days": arrays["risk_pause_days"].sum(axis=1),
+        "paused_days": arrays["paused_days"],
         **branch_columns(net, arrays["branch_in"]),
         **{f"fallback_{key}": arrays["fallback_taken"][:, i] for i, key in enumerate(net.fallback_ids)},
         **{f"{SLIP}{cause}": arrays["slip_causes"][:, i] for i, cause in enumerate(attribution.causes(net))},
@@ -165,6 +171,8 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "strike_date": dates(strike_day),
         "pause_days": arrays["risk_pause_days"].ravel(),
         "delay_days": arrays["risk_delay_days"].ravel(),
+        # struck and changed a date: delayed a task, or paused work that was under way
+        "effective": (arrays["risk_delay_days"] > 0).ravel() | (arrays["risk_pause_days"] > 0).ravel(),
     })
     return Results(scenario, seed, runs, replications, tasks, risks, task_table(scenario, net))
 

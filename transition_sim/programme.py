@@ -113,7 +113,7 @@ class Network:
     consultation: tuple[int, ...]
     risk_ids: tuple[str, ...]
     risk_probability: np.ndarray
-    risk_window: np.ndarray  # (R, 2) days
+    risk_window: np.ndarray  # (R, 2) days; nan for a risk without a window (it strikes during the task it hits)
     risk_pause: ThreePointArrays | None  # over risks with a pause
     risk_pause_index: tuple[int, ...]
     risk_delays: tuple[tuple[int, int], ...]  # (risk index, task index) per delay
@@ -235,7 +235,8 @@ def compile_network(scenario: Scenario) -> Network:
         consultation=tuple(index[k] for k in scenario.go_live.consultation_tasks if k in index),
         risk_ids=tuple(k for k, _ in risks),
         risk_probability=np.array([r.probability for _, r in risks], dtype=float),
-        risk_window=np.array([[day(r.window.start), day(r.window.end)] for _, r in risks],
+        risk_window=np.array([[day(r.window.start), day(r.window.end)] if r.window else [np.nan, np.nan]
+                              for _, r in risks],
                              dtype=float).reshape(len(risks), 2),
         risk_pause=ThreePointArrays.of([risks[r][1].pause for r in pause_index],
                                        [scenario.distribution_of(risks[r][1]) for r in pause_index])
@@ -253,7 +254,8 @@ def compile_network(scenario: Scenario) -> Network:
         fallback_day=np.array([day(f.by) for _, f in fallbacks], dtype=float),
         task_fallback=np.array([task_fallback.get(k, -1) for k in order], dtype=int),
         task_calendar=tuple(calendars.get(scenario.calendar_of(t)) for t in tasks),
-        risk_weight=tuple(risk_weight((day(r.window.start), day(r.window.end)),
+        risk_weight=tuple(None if r.window is None else
+                          risk_weight((day(r.window.start), day(r.window.end)),
                                       [(day(p.start), day(p.end) + 1, p.probability_factor) for p in r.calendar.values()])
                           for _, r in risks),
         dispatch_rank=np.array([rank[k] for k in order], dtype=int),

@@ -159,9 +159,11 @@ def risk_tornado(risks: pd.DataFrame, replications: int) -> Chart:
     table = risks.sort_values("mean_shift_days")
     fig = go.Figure(go.Bar(
         x=table["mean_shift_days"], y=[text(n) for n in table["name"]], orientation="h",
-        customdata=np.stack([100 * table["struck_share"], table["p50_shift_days"], table["p80_shift_days"]], axis=1),
+        customdata=np.stack([100 * table["struck_share"], table["p50_shift_days"], table["p80_shift_days"],
+                             100 * table["effective_share"]], axis=1),
         hovertemplate="%{y}<br>go-live %{x:.1f} days earlier on average without it<br>struck in %{customdata[0]:.0f}% "
-                      "of futures; P50 shift %{customdata[1]} days, P80 shift %{customdata[2]} days<extra></extra>"))
+                      "of futures, changed a date in %{customdata[3]:.0f}%; P50 shift %{customdata[1]} days, "
+                      "P80 shift %{customdata[2]} days<extra></extra>"))
     _layout(fig, "Tornado: what removing each risk is worth", "mean go-live shift when removed (days)", "risk",
             height=420)
     return Chart(fig, f"Each risk is switched off in turn and the first {replications:,} replications re-run with "
@@ -366,10 +368,11 @@ def page(title: str, intro: str, sections: list[tuple[str, list[Chart]]]) -> str
             f"</head><body><h1>{text(title)}</h1>{intro}{''.join(parts)}</body></html>")
 
 
-def run_page(results: Results, risks: pd.DataFrame, risk_replications: int, warnings: list[str] = ()) -> str:
+def run_page(results: Results, risks: pd.DataFrame, risk_replications: int, warnings: list[str] = (),
+             outside_view: str = "") -> str:
     s = results.scenario
     intro = (f"<p>{text(s.description)}</p><p class=\"meta\">{results.runs:,} replications, seed {results.seed}; "
-             f"vesting day {s.vesting_day.value:%d %b %Y}</p>" + _headline_table([(s.name, results)]))
+             f"vesting day {s.vesting_day.value:%d %b %Y}</p>" + _headline_table([(s.name, results)]) + outside_view)
     intro = warning_box(warnings) + intro
     return page(f"transition-sim: {s.name}", intro, run_sections(results, risks, risk_replications))
 

@@ -87,6 +87,8 @@ def strike(net: Network, r: int, u_occurrence: np.ndarray, u_day: np.ndarray) ->
     strike day has density proportional to the weight (uniform without a calendar).
     """
     lo, hi = net.risk_window[r]
+    if np.isnan(lo):  # no window: it strikes during the task it hits, which the simulation times
+        return u_occurrence < net.risk_probability[r], np.full(len(u_occurrence), np.nan)
     lo_left = max(lo, net.status_day)
     weight = net.risk_weight[r]
     if weight is None:

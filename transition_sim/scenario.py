@@ -14,6 +14,7 @@ import yaml
 
 from transition_sim import programme, schemapaths
 from transition_sim.errors import Problem, ScenarioError, dotted
+from transition_sim.lookahead import lookahead_problems
 from transition_sim.schema import Scenario
 from transition_sim.schemapaths import did_you_mean
 from transition_sim.units import DAYS_PER_UNIT, LATEST_DATE, is_duration
@@ -85,6 +86,8 @@ def load(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] 
     scenario = _validate_schema(document, lines, str(path), problems)
     if scenario is not None:
         problems += consistency_problems(scenario, lines, str(path))
+        if strict:
+            problems += lookahead_problems(document, lines, scenario.status, str(path))
     if problems:
         raise ScenarioError(problems)
     return LoadedScenario(scenario, path, tuple(files), document, tuple(overrides))
@@ -372,7 +375,7 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
         if task.done_on is None and task.remaining is None and task.started_on is not None:
             add(("tasks", key, "started_on"), "a started task needs remaining: (its work left at the status date)")
     for key, risk in scenario.risks.items():
-        if risk.window.end <= risk.window.start:
+        if risk.window is not None and risk.window.end <= risk.window.start:
             add(("risks", key, "window"), f"window is {'empty' if risk.window.end == risk.window.start else 'inverted'}: "
                 f"{risk.window.start} to {risk.window.end}")
         for task in risk.delays:
@@ -389,6 +392,14 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
                 add(("fallbacks", key, "tasks"), f"{task!r} cannot be both the condition and a fallback task")
             elif sum(task in f.tasks for f in scenario.fallbacks.values()) > 1:
                 add(("fallbacks", key, "tasks"), f"{task!r} is in more than one fallback")
+    actual = scenario.actuals.go_live if scenario.actuals is not None else None
+    if actual is not None and not start < actual.value <= status:
+        add(("actuals", "go_live"), f"an actual go-live must fall after the start {start} and by the status date "
+            f"{status} (a later date is a forecast, not an actual), not {actual.value}")
+    for label in (scenario.actuals.outturn if scenario.actuals is not None else {}):
+        if dt.date(int(label[:4]) + 1, 3, 31) > status:
+            add(("actuals", "outturn", label), f"the year {label} has not ended by the status date {status}: "
+                "its outturn is not yet an actual")
     _check_programmes(scenario, add)
     _check_organisations(scenario, add)
     _check_money(scenario, add)
@@ -544,7 +555,7 @@ def _check_bounds(scenario: Scenario, add) -> None:
              (("vesting_day",), scenario.vesting_day.value)]
     dated += [(("closed_windows", k, "end"), w.end) for k, w in scenario.closed_windows.items()]
     dated += [(("tasks", k, "not_before"), t.not_before) for k, t in scenario.tasks.items() if t.not_before]
-    dated += [(("risks", k, "window", "end"), r.window.end) for k, r in scenario.risks.items()]
+    dated += [(("risks", k, "window", "end"), r.window.end) for k, r in scenario.risks.items() if r.window]
     if scenario.finance is not None:
         dated.append((("finance", "horizon"), scenario.finance.horizon.value))
     for loc, day in dated:

@@ -31,6 +31,7 @@ class Provenance(Model):
     """Where the numbers of an item come from: a publication and date, or an assumption and why."""
 
     source: str | None = None
+    published: dt.date | None = None  # when the source was published: a forecast may use only what came before it
     assumption: str | None = None
 
 
@@ -169,7 +170,7 @@ class RiskWindow(Model):
 class Risk(Provenance):
     name: str
     probability: Annotated[float, Field(ge=0.0, le=1.0)]
-    window: RiskWindow
+    window: RiskWindow | None = None  # without one, the risk strikes during the task it delays
     pause: ThreePoint | None = None
     delays: dict[str, ThreePoint] = {}
     cost: Estimate[Pounds] | None = None  # paid by the council in the month the risk strikes
@@ -180,6 +181,8 @@ class Risk(Provenance):
     def _has_impact(self):
         if self.pause is None and not self.delays:
             raise ValueError("a risk needs an impact: a pause, delays to named tasks, or both")
+        if self.window is None and self.pause is not None:
+            raise ValueError("a risk with a pause needs a window: it stops the whole programme, not one task")
         return self
 
 
@@ -257,12 +260,14 @@ class Finance(Model):
     shadow_from_task: str
     stranded_overheads_per_month: Estimate[Pounds]
     stranded_period: ThreePoint
-    pay_awards: dict[FinancialYear, Quantity[float]] = {}
-    living_wage_changes: dict[FinancialYear, Quantity[float]] = {}
+    # a year's index is known (a value) or, for years still ahead at the status date, uncertain (low/likely/high)
+    pay_awards: dict[FinancialYear, Estimate[float] | Quantity[float]] = {}
+    living_wage_changes: dict[FinancialYear, Estimate[float] | Quantity[float]] = {}
     low_paid_share: Quantity[Share]
-    inflation: dict[FinancialYear, Quantity[float]] = {}
+    inflation: dict[FinancialYear, Estimate[float] | Quantity[float]] = {}
     demand_growth_per_year: Estimate[Pounds]
     in_year_pressure: Estimate[float]  # share of the service's cost, each year
+    rebase_share: Estimate[Share] | None = None  # share of a year's pressure that persists into later years' base
     exceptional_threshold: Quantity[Pounds]
     transformation: Transformation | None = None
     agency_conversion_per_year: Estimate[Share]
@@ -354,6 +359,20 @@ class Delivery(Provenance):
     loss_claims: dict[str, LossClaim] = {}
 
 
+class OutsideView(Model):
+    """Whether to widen the go-live forecast to the reference class of past cases (never silently)."""
+
+    apply: bool = False
+
+
+class Actuals(Model):
+    """What is already known at the status date; it replaces the forecast of what it names."""
+
+    go_live: Quantity[dt.date] | None = None  # fixes the timeline: every replication goes live on it
+    contract_sum: dict[FinancialYear, Quantity[Pounds]] = {}  # agreed at the annual review, before the year
+    outturn: dict[FinancialYear, Quantity[Pounds]] = {}  # what the year cost: contract sum and in-year money
+
+
 class Scenario(Model):
     name: str
     description: str = ""
@@ -381,6 +400,8 @@ class Scenario(Model):
     correlations: dict[str, Correlation] = {}
     services: dict[str, Service] = {}
     finance: Finance | None = None
+    actuals: Actuals | None = None
+    outside_view: OutsideView | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -59,13 +59,19 @@ class Replication:
     task_active: np.ndarray  # bool per task: in this replication's scope and route
     fallback_taken: np.ndarray  # bool per fallback
     risk_struck: np.ndarray
-    risk_strike_day: np.ndarray
-    risk_pause_days: np.ndarray
+    risk_strike_day: np.ndarray  # a risk without a window strikes when the first task it hits begins
+    risk_pause_days: np.ndarray  # pause while trust work was under way: the pause that delayed work
+    paused_days: float  # the same for all pauses together (overlaps counted once)
     risk_delay_days: np.ndarray  # delay the risk added to tasks that were not yet finished
 
 
 def merged_pauses(strike_day: np.ndarray, pause_days: np.ndarray) -> list[tuple[float, float]]:
-    spans = sorted((s, s + d) for s, d in zip(strike_day, pause_days) if d > 0)
+    return merged((s, s + d) for s, d in zip(strike_day, pause_days) if d > 0)
+
+
+def merged(spans) -> list[tuple[float, float]]:
+    """Spans (start, end) joined where they touch or overlap, in order."""
+    spans = sorted(spans)
     merged: list[list[float]] = []
     for s, e in spans:
         if merged and s <= merged[-1][1]:
@@ -73,6 +79,11 @@ def merged_pauses(strike_day: np.ndarray, pause_days: np.ndarray) -> list[tuple[
         else:
             merged.append([s, e])
     return [(s, e) for s, e in merged]
+
+
+def overlap(spans: list[tuple[float, float]], intervals: list[tuple[float, float]]) -> float:
+    """Total length of the merged `spans` that lies inside the merged `intervals`."""
+    return sum(max(0.0, min(e, b) - max(s, a)) for s, e in merged(spans) for a, b in merged(intervals))
 
 
 def advance(t: float, work: float, pauses: list[tuple[float, float]], calendar: WorkCalendar | None = None) -> float:
@@ -127,7 +138,7 @@ def delays_by_task(net: Network, struck: np.ndarray, strike_day: np.ndarray,
         if struck[r]:
             out[t].append((strike_day[r], delay_days[d], r))
     for delays in out:
-        delays.sort()
+        delays.sort(key=lambda d: (-np.inf if np.isnan(d[0]) else d[0], d[2]))  # by strike day, windowless first
     return out
 
 
@@ -200,8 +211,10 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     start = net.started_day.copy()
     finish = net.done_day.copy()
     pauses = merged_pauses(strike_day, pause_days)
+    strike_day = strike_day.copy()  # a windowless risk's day is set when it strikes its task
     task_delays = delays_by_task(net, struck, strike_day, delay_days)
     applied = np.zeros(len(net.risk_ids))
+    work_begin = np.full(n, np.nan)
     driver = np.full(n, -1)
     logical = driver.copy()  # for a task that waited for capacity: the predecessor it waited for before that
     waited = np.zeros(n, dtype=bool)  # started later than it could have, for want of capacity
@@ -254,7 +267,14 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         start[k] = net.started_day[k] if in_progress else begin
         if started[k] is not None:
             started[k].succeed()
-        end, taken = work_end(begin, work_days[k], task_delays[k], pauses if net.pausable[k] else [],
+        work_begin[k] = begin
+        delays = []
+        for s, extra, r in task_delays[k]:
+            if np.isnan(s):  # no window: the risk strikes during this task, as it begins
+                strike_day[r] = begin if np.isnan(strike_day[r]) else min(begin, strike_day[r])
+                s = begin
+            delays.append((s, extra, r))
+        end, taken = work_end(begin, work_days[k], delays, pauses if net.pausable[k] else [],
                               net.task_calendar[k])
         for extra, r in taken:
             applied[r] += extra
@@ -279,6 +299,9 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     consultation_end = max((finish[k] for k in net.consultation if active[k]), default=net.status_day)
     reorganisation = ~net.readiness & active
     reorganisation_day = float(finish[reorganisation].max()) if reorganisation.any() else np.nan
+    working = [(work_begin[k], finish[k]) for k in net.process_order if net.pausable[k] and active[k]]
+    effective_pause = np.array([overlap([(s, s + d)], working) if d > 0 else 0.0
+                                for s, d in zip(strike_day, pause_days)])
     return Replication(
         index=index,
         go_live=calendar.go_live(readiness_day, consultation_end),
@@ -299,7 +322,8 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
         task_active=active,
         fallback_taken=taken,
         risk_struck=struck.copy(),
-        risk_strike_day=strike_day.copy(),
-        risk_pause_days=pause_days.copy(),
+        risk_strike_day=strike_day,
+        risk_pause_days=effective_pause,
+        paused_days=overlap(pauses, working),
         risk_delay_days=applied,
     )

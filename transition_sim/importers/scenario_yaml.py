@@ -11,6 +11,20 @@ from transition_sim.importers.plan import Plan, PlanTask, unique_ids
 
 DEFAULT_RANGE = (0.9, 1.0, 1.5)
 ELI_SOURCE = "TUPE Regulations 2006, reg. 11 (employee liability information at least 28 days before the transfer)"
+ELI_PUBLISHED = dt.date(2006, 2, 6)  # SI 2006/246, made on this day
+
+
+def known_on(plan: Plan) -> dt.date:
+    """The `published:` date of what the plan file says: the file is the plan as it stood at its status date."""
+    return plan.status or plan.start
+
+
+def eli_notice(known: dt.date) -> dict:
+    """TUPE's 28-day notice, sourced; assumed for a plan older than the regulations (no look-ahead)."""
+    if known >= ELI_PUBLISHED:
+        return {"value": "28d", "source": ELI_SOURCE, "published": ELI_PUBLISHED}
+    return {"value": "28d", "assumption": f"today's rule, {ELI_SOURCE}; the plan predates these regulations "
+                                          f"(made {ELI_PUBLISHED})"}
 
 
 def days_text(days: float) -> str:
@@ -33,7 +47,7 @@ def task_ids(plan: Plan) -> dict[str, str]:
 def _task(plan: Plan, task: PlanTask, ids: dict[str, str], rule, rule_text: str) -> dict:
     out = {"name": task.name, "workstream": task.workstream,
            "duration": three_point(task.duration_days, rule, task.estimate),
-           "source": f"{Path(plan.file).name}, {task.where.item}"}
+           "source": f"{Path(plan.file).name}, {task.where.item}", "published": known_on(plan)}
     if task.estimate is None and task.duration_days:
         out["assumption"] = rule_text
     if task.links:
@@ -91,10 +105,11 @@ def build(plan: Plan, rule: tuple[float, float, float] = DEFAULT_RANGE) -> dict:
         "description": f"Imported from {name} ({plan.kind}) by transition-sim import. Settle the todo list, "
                        "then delete it.",
         "todo": todo,
-        "start": {"value": plan.start, "source": f"{name}: the plan's start"},
+        "start": {"value": plan.start, "source": f"{name}: the plan's start", "published": known_on(plan)},
     }
     if plan.status is not None:
-        document["status_date"] = {"value": plan.status, "source": f"{name}: the plan's status date"}
+        document["status_date"] = {"value": plan.status, "source": f"{name}: the plan's status date",
+                                   "published": known_on(plan)}
     document.update({
         "planned_go_live": {"value": go_live, "assumption": "TODO: a placeholder, the plan's finish"},
         "councils": {
@@ -106,17 +121,19 @@ def build(plan: Plan, rule: tuple[float, float, float] = DEFAULT_RANGE) -> dict:
         "delivery": {"model": "trust", "provider": "provider"},
         "programmes": {"plan": {"name": f"{plan.name} (imported)", "delivers": ["trust"]}},
         "go_live": {"programme": "plan", "go_no_go_notice": {"value": "0d", "assumption": "TODO: the plan does not say"},
-                    "eli_notice": {"value": "28d", "source": ELI_SOURCE},
+                    "eli_notice": eli_notice(known_on(plan)),
                     "consultation_tasks": [last]},
     })
     if plan.capacities:
-        document["capacities"] = {key: {"value": posts, "source": where} for key, (posts, where) in plan.capacities.items()}
+        document["capacities"] = {key: {"value": posts, "source": where, "published": known_on(plan)}
+                                  for key, (posts, where) in plan.capacities.items()}
     document["tasks"] = tasks
     if plan.risks:
         document["risks"] = {r.key: {"name": r.name, "probability": r.probability,
                                      "window": {"start": plan.start, "end": go_live},
                                      "delays": {ids[k]: three_point(r.impact_days, rule) for k in r.tasks},
-                                     "source": f"{name}, {r.where.item}", "assumption": rule_text}
+                                     "source": f"{name}, {r.where.item}", "published": known_on(plan),
+                                     "assumption": rule_text}
                              for r in plan.risks}
     return document
 
