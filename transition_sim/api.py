@@ -14,7 +14,7 @@ import pandas as pd
 
 from transition_sim import __version__, analysis, report, runstore, tables
 from transition_sim.errors import Problem, ScenarioError
-from transition_sim.montecarlo import Results, available_workers, simulate, task_table
+from transition_sim.montecarlo import Results, available_workers, simulate, simulate_replications, task_table
 from transition_sim.programme import compile_network
 from transition_sim.scenario import LoadedScenario, load, parse_override, resolved_yaml
 
@@ -84,9 +84,13 @@ REPORT_RISK_REPLICATIONS = 1000
 def run_report(results: Results, workers: int | None = None) -> str:
     """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
     sample = results.head(REPORT_RISK_REPLICATIONS)
-    risks = analysis.risk_drivers(sample, lambda s: simulate(s, runs=sample.runs, seed=sample.seed, workers=workers,
-                                                             with_costs=False))
+    risks = analysis.risk_drivers(sample, rerun_go_live(sample.seed, workers))
     return report.run_page(results, risks, sample.runs)
+
+
+def rerun_go_live(seed: int, workers: int | None):
+    """What `analysis.risk_drivers` re-runs: the go-live dates of some replications of a what-if."""
+    return lambda scenario, replications: simulate_replications(scenario, seed, replications, workers)["go_live"]
 
 
 def rebuild_report(folder: str | Path, force: bool = False, workers: int | None = None) -> Path:
@@ -202,11 +206,8 @@ def drivers(source: str | Path | Results, workers: int | None = None) -> dict[st
     """What drives slippage: task criticality and correlation, risk removal shifts, cost-schedule frontier."""
     results = source if isinstance(source, Results) else load_run(source)
 
-    def rerun(scenario):
-        return simulate(scenario, runs=results.runs, seed=results.seed, workers=workers, with_costs=False)
-
-    out = {"figures": tables.present(analysis.figures(results)),
-           "tasks": analysis.task_drivers(results), "risks": analysis.risk_drivers(results, rerun)}
+    out = {"figures": tables.present(analysis.figures(results)), "tasks": analysis.task_drivers(results),
+           "risks": analysis.risk_drivers(results, rerun_go_live(results.seed, workers))}
     if "transition_cost_gbp" in results.replications:
         out["joint_confidence"] = tables.present_money_columns(analysis.joint_frontier(results))
     return out

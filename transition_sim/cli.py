@@ -7,11 +7,15 @@ import sys
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from transition_sim import __version__, api, runstore, tables
+from transition_sim import __version__
 from transition_sim.errors import ScenarioError
-from transition_sim.scenario import bundled_what_ifs, models_dir
+from transition_sim.lazy import lazy_import
+
+# loaded when a command runs, not for --help
+pd = lazy_import("pandas")
+api, runstore, tables = (lazy_import(f"transition_sim.{m}") for m in ("api", "runstore", "tables"))
+scenarios = lazy_import("transition_sim.scenario")
 
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 RUNS = click.option("--runs", type=click.IntRange(min=1), default=2000, show_default=True,
@@ -261,5 +265,5 @@ def list_scenarios():
     Example:
       transition-sim list
     """
-    for path, description in bundled_what_ifs():
-        click.echo(f"{str(path.relative_to(models_dir())):45} {description}")
+    for path, description in scenarios.bundled_what_ifs():
+        click.echo(f"{str(path.relative_to(scenarios.models_dir())):45} {description}")

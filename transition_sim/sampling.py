@@ -84,3 +84,16 @@ def draw(net: Network, seed: int, first: int, count: int) -> Draws:
         delay = three_point(_column_streams(seed, keys, first, count)[..., 0], net.risk_delay)
     return Draws(work, struck, strike_day, np.where(struck, pause, 0.0),
                  np.where(struck[:, [r for r, _ in net.risk_delays]], delay, 0.0) if net.risk_delays else delay)
+
+
+def draw_at(net: Network, seed: int, indices: np.ndarray) -> Draws:
+    """The draws of replications `indices` (ascending): rows of the block that covers them."""
+    indices = np.asarray(indices, dtype=np.int64)
+    if len(indices) == 0:
+        return draw(net, seed, 0, 0)
+    first = int(indices[0])
+    block = draw(net, seed, first, int(indices[-1]) - first + 1)
+    if len(indices) == block.work_days.shape[0]:
+        return block
+    rows = indices - first
+    return Draws(*(getattr(block, f)[rows] for f in Draws.__dataclass_fields__))
