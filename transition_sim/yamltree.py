@@ -21,12 +21,19 @@ def load(path: Path) -> tuple[Any, Lines]:
     return parse(text, str(path))
 
 
+# libyaml's parser is several times faster and its nodes carry the same line marks; its error
+# messages differ, so a document it rejects is parsed again by the pure-Python one for the message.
+FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
 def parse(text: str, file: str) -> tuple[Any, Lines]:
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        lines: Lines = {}
-        value = _build(node, (), loader, file, lines) if node is not None else None
+        if FAST_LOADER is not None:
+            try:
+                return _parse(text, file, FAST_LOADER)
+            except yaml.YAMLError:
+                pass
+        return _parse(text, file, yaml.SafeLoader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
@@ -34,9 +41,16 @@ def parse(text: str, file: str) -> tuple[Any, Lines]:
         raise ScenarioError([Problem(file, "", line, message)]) from None
     except yaml.YAMLError as err:
         raise ScenarioError([Problem(file, "", None, f"malformed YAML: {err}")]) from None
+
+
+def _parse(text: str, file: str, loader_class: type) -> tuple[Any, Lines]:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        lines: Lines = {}
+        return (_build(node, (), loader, file, lines) if node is not None else None), lines
     finally:
         loader.dispose()
-    return value, lines
 
 
 def _build(node: yaml.Node, path: tuple, loader: yaml.SafeLoader, file: str, lines: Lines) -> Any:
