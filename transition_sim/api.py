@@ -13,6 +13,7 @@ import itertools
 import pandas as pd
 
 from transition_sim import __version__, analysis, report, runstore, tables
+from transition_sim.cluster import connect
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import Results, available_workers, simulate, simulate_replications, task_table
 from transition_sim.programme import compile_network
@@ -40,16 +41,21 @@ def default_name(loaded: LoadedScenario) -> str:
 def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None = None,
         workers: int | None = None, overrides: tuple[str, ...] | list[str] = (), name: str | None = None,
         out: str | Path = "runs", force: bool = False, write: bool = True, progress: bool = False,
-        with_report: bool = True) -> Run:
-    """Simulate a scenario (the bundled baseline if None) and, if `write`, save it as runs/<name>/."""
+        with_report: bool = True, cluster: str | None = None) -> Run:
+    """Simulate a scenario (the bundled baseline if None) and, if `write`, save it as runs/<name>/.
+
+    `cluster` ("local" or tcp://HOST:PORT) plays the chunks on a Dask cluster instead of local processes.
+    """
     loaded = load(scenario, overrides)
     folder = Path(out) / (name or default_name(loaded)) if write else None
     if folder is not None:
         runstore.check_free(folder, force)
     workers = workers or available_workers()
-    began = time.perf_counter()
-    results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers, progress=progress)
-    seconds = time.perf_counter() - began
+    with connect(cluster, workers) as client:
+        began = time.perf_counter()
+        results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers, progress=progress, cluster=client)
+        seconds = time.perf_counter() - began
+        page = run_report(results, workers, client) if folder is not None and with_report else None
     summary = analysis.headline(results)
     if folder is not None:
         manifest = {
@@ -67,8 +73,8 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
         files = {"manifest.json": json.dumps(manifest, indent=2) + "\n",
                  "scenario.resolved.yaml": resolved_yaml(loaded),
                  "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
-        if with_report:
-            files["report.html"] = run_report(results, workers)
+        if page is not None:
+            files["report.html"] = page
         runstore.write_run(
             folder,
             files=files,
@@ -81,16 +87,17 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
 REPORT_RISK_REPLICATIONS = 1000
 
 
-def run_report(results: Results, workers: int | None = None) -> str:
+def run_report(results: Results, workers: int | None = None, client=None) -> str:
     """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
     sample = results.head(REPORT_RISK_REPLICATIONS)
-    risks = analysis.risk_drivers(sample, rerun_go_live(sample.seed, workers))
+    risks = analysis.risk_drivers(sample, rerun_go_live(sample.seed, workers, client))
     return report.run_page(results, risks, sample.runs)
 
 
-def rerun_go_live(seed: int, workers: int | None):
+def rerun_go_live(seed: int, workers: int | None, client=None):
     """What `analysis.risk_drivers` re-runs: the go-live dates of some replications of a what-if."""
-    return lambda scenario, replications: simulate_replications(scenario, seed, replications, workers)["go_live"]
+    return lambda scenario, replications: simulate_replications(scenario, seed, replications, workers,
+                                                                client)["go_live"]
 
 
 def rebuild_report(folder: str | Path, force: bool = False, workers: int | None = None) -> Path:
@@ -172,7 +179,8 @@ def parse_vary(texts: list[str] | tuple[str, ...]) -> list[tuple[str, list[str]]
 
 
 def sweep(scenario: str | Path | None = None, vary: dict[str, list] | list[str] = (), runs: int = 2000,
-          seed: int | None = None, workers: int | None = None, progress: bool = False) -> pd.DataFrame:
+          seed: int | None = None, workers: int | None = None, progress: bool = False,
+          cluster: str | None = None) -> pd.DataFrame:
     """The grid of what-ifs (every combination of the values), a row of headline figures per point."""
     grid = list(vary.items()) if isinstance(vary, dict) else parse_vary(vary)
     paths = [path for path, _ in grid]
@@ -182,9 +190,10 @@ def sweep(scenario: str | Path | None = None, vary: dict[str, list] | list[str] 
         overrides = [f"{path}={value}" for path, value in zip(paths, point)]
         loaded.append(load(scenario, overrides, origin="--vary"))
     rows = []
-    for point, item in zip(points, loaded):
-        results = simulate(item.scenario, runs=runs, seed=seed, workers=workers, progress=progress)
-        rows.append({**dict(zip(paths, point)), **headline_row(results)})
+    with connect(cluster, workers) as client:
+        for point, item in zip(points, loaded):
+            results = simulate(item.scenario, runs=runs, seed=seed, workers=workers, progress=progress, cluster=client)
+            rows.append({**dict(zip(paths, point)), **headline_row(results)})
     return pd.DataFrame(rows)
 
 
@@ -202,12 +211,14 @@ def headline_row(results: Results) -> dict:
     return row
 
 
-def drivers(source: str | Path | Results, workers: int | None = None) -> dict[str, pd.DataFrame]:
+def drivers(source: str | Path | Results, workers: int | None = None,
+            cluster: str | None = None) -> dict[str, pd.DataFrame]:
     """What drives slippage: task criticality and correlation, risk removal shifts, cost-schedule frontier."""
     results = source if isinstance(source, Results) else load_run(source)
-
+    with connect(cluster, workers) as client:
+        risks = analysis.risk_drivers(results, rerun_go_live(results.seed, workers, client))
     out = {"figures": tables.present(analysis.figures(results)), "tasks": analysis.task_drivers(results),
-           "risks": analysis.risk_drivers(results, rerun_go_live(results.seed, workers))}
+           "risks": risks}
     if "transition_cost_gbp" in results.replications:
         out["joint_confidence"] = tables.present_money_columns(analysis.joint_frontier(results))
     return out

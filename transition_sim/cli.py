@@ -41,6 +41,8 @@ def output_options(default: str):
     return apply
 
 
+CLUSTER = click.option("--cluster", default=None, metavar="local|tcp://HOST:PORT",
+                       help="Play the chunks on Dask: a LocalCluster of --workers processes, or a running scheduler.")
 SET = click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
                    help="Change one value of the scenario, typed by the schema (repeatable).")
 
@@ -73,8 +75,9 @@ def main():
 @SET
 @output_options("scenario name and time")
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
+@CLUSTER
 @reports_bad_input
-def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
+def run(scenario, runs, seed, workers, overrides, name, out, force, no_report, cluster):
     """Run a scenario (default: the bundled Northamptonshire baseline) and write runs/<name>/.
 
     \b
@@ -82,9 +85,10 @@ def run(scenario, runs, seed, workers, overrides, name, out, force, no_report):
       transition-sim run
       transition-sim run models/northamptonshire-sept-2020.yaml --runs 5000 --name sept
       transition-sim run --set capacities.hr=3 --set planned_go_live=2020-11-01
+      transition-sim run --runs 100000 --cluster tcp://10.0.0.5:8786
     """
     result = api.run(scenario, runs=runs, seed=seed, workers=workers, overrides=overrides, name=name,
-                     out=out, force=force, progress=sys.stderr.isatty(), with_report=not no_report)
+                     out=out, force=force, progress=sys.stderr.isatty(), with_report=not no_report, cluster=cluster)
     click.echo(format_summary(result))
 
 
@@ -195,17 +199,20 @@ def compare(sources, runs, seed, workers, name, out, force, report_path):
               help="A parameter and its values (repeatable: the grid is every combination).")
 @simulation_options
 @output_options("sweep and time")
+@CLUSTER
 @reports_bad_input
-def sweep(scenario, vary, runs, seed, workers, name, out, force):
+def sweep(scenario, vary, runs, seed, workers, name, out, force, cluster):
     """Run the grid of what-ifs, one run per combination, and tabulate the headline figures.
 
     \b
     Example:
       transition-sim sweep --vary capacities.hr=1,2,3 --vary planned_go_live=2020-07-01,2020-11-01
+      transition-sim sweep --vary capacities.hr=1,2,3,4,5 --runs 20000 --cluster local
     """
     folder = Path(out) / (name or api.timestamped("sweep"))
     runstore.check_free(folder, force)
-    table = api.sweep(scenario, vary, runs=runs, seed=seed, workers=workers, progress=sys.stderr.isatty())
+    table = api.sweep(scenario, vary, runs=runs, seed=seed, workers=workers, progress=sys.stderr.isatty(),
+                      cluster=cluster)
     table.index = pd.RangeIndex(1, len(table) + 1, name="point")
     paths = tables.write_tables(folder, "sweep", {"sweep": table}, force=True)
     click.echo(show(f"Sweep: {len(table)} points", table))
@@ -220,7 +227,8 @@ def on_a_run_folder(command):
 
 @main.command()
 @on_a_run_folder
-def drivers(run_folder, workers, force):
+@CLUSTER
+def drivers(run_folder, workers, force, cluster):
     """What drives slippage in a run: critical tasks, risks, and cost-schedule joint confidence.
 
     Each risk's effect is measured by re-running the scenario without it, with the run's seed and
@@ -229,9 +237,10 @@ def drivers(run_folder, workers, force):
     \b
     Example:
       transition-sim drivers runs/northamptonshire-20201101-120000
+      transition-sim drivers runs/northamptonshire-20201101-120000 --cluster local --workers 2
     """
     runstore.check_free(Path(run_folder) / "drivers.xlsx", force)
-    found = api.drivers(run_folder, workers=workers)
+    found = api.drivers(run_folder, workers=workers, cluster=cluster)
     paths = tables.write_tables(Path(run_folder), "drivers", found, force=force)
     titles = {"figures": "Headline figures with 95% confidence intervals from the Monte Carlo sample",
               "tasks": "Tasks: criticality (share of replications on the critical chain) and Spearman "

@@ -96,17 +96,20 @@ def chunks(runs: int, workers: int) -> list[tuple[int, int]]:
 
 
 def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
-             progress: bool = False, with_costs: bool = True) -> Results:
-    """Play `runs` replications; replication i depends only on (seed, i), whatever `workers` is."""
+             progress: bool = False, with_costs: bool = True, cluster=None) -> Results:
+    """Play `runs` replications; replication i depends only on (seed, i), whatever `workers` is.
+
+    `cluster`, a dask.distributed Client (see `cluster.connect`), plays the chunks on its workers.
+    """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, not {runs}")
     seed = scenario.seed if seed is None else seed
     net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
-    arrays = play_in_chunks(net, calendar, seed, np.arange(runs), workers, progress)
+    arrays = play_in_chunks(net, calendar, seed, np.arange(runs), workers, progress, cluster)
     return tabulate(scenario, net, calendar, seed, runs, arrays, with_costs)
 
 
-def simulate_replications(scenario: Scenario, seed: int, indices, workers: int | None = None) -> dict:
+def simulate_replications(scenario: Scenario, seed: int, indices, workers: int | None = None, cluster=None) -> dict:
     """Only the replications numbered `indices`, as arrays with a row per index in ascending order.
 
     Row j equals row indices[j] of a full run with the same seed: what a risk's effect needs when
@@ -114,19 +117,26 @@ def simulate_replications(scenario: Scenario, seed: int, indices, workers: int |
     """
     indices = np.unique(np.asarray(indices, dtype=np.int64))
     net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
-    return play_in_chunks(net, calendar, seed, indices, workers)
+    return play_in_chunks(net, calendar, seed, indices, workers, cluster=cluster)
 
 
 def play_in_chunks(net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray,
-                   workers: int | None, progress: bool = False) -> dict:
-    """The replications `indices` (ascending), in chunks, in worker processes if more than one."""
+                   workers: int | None, progress: bool = False, cluster=None) -> dict:
+    """The replications `indices` (ascending), in chunks: on a Dask cluster, or in worker processes if more than one."""
     total = len(indices)
+    if cluster is not None:
+        workers = max(1, len(cluster.scheduler_info()["workers"]))
     workers = max(1, min(workers or available_workers(), total or 1))
     pieces = [indices[first:first + count] for first, count in chunks(total, workers)]
     parts: list = [None] * len(pieces)
     bar = tqdm(total=total, unit="rep", desc="simulating", disable=not progress, leave=False)
     try:
-        if workers == 1:
+        if cluster is not None:
+            from transition_sim import cluster as dask_cluster
+            for k, part in dask_cluster.play(cluster, net, calendar, seed, pieces):
+                parts[k] = part
+                bar.update(len(pieces[k]))
+        elif workers == 1:
             for k, piece in enumerate(pieces):
                 parts[k] = simulate_rows(net, calendar, seed, piece)
                 bar.update(len(piece))
