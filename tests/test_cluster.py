@@ -70,3 +70,14 @@ def test_a_bad_cluster_address_is_a_clear_error():
     with pytest.raises(ScenarioError, match="--cluster"):
         with cluster.connect("localhost:1"):
             pass
+
+
+def test_sweep_command_on_a_local_cluster_gives_the_local_table(tmp_path):
+    from click.testing import CliRunner
+
+    from transition_sim.cli import main
+    common = ["sweep", "--vary", "capacities.hr=1,2", "--runs", "30", "--workers", "2", "--out", str(tmp_path)]
+    for name, extra in (("local", []), ("dask", ["--cluster", "local"])):
+        done = CliRunner().invoke(main, common + ["--name", name] + extra, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+    assert (tmp_path / "local" / "sweep.csv").read_text() == (tmp_path / "dask" / "sweep.csv").read_text()
