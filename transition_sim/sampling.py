@@ -77,8 +77,11 @@ def pert_quantile(u: np.ndarray, mode: np.ndarray) -> np.ndarray:
         block = u[:, columns]
         lower_cdf, lower_x = _pert_lower_table(float(m))
         upper_cdf, upper_x = _pert_lower_table(float(1 - m))
-        out[:, columns] = np.where(block < 0.5, np.interp(block, lower_cdf, lower_x),
-                                   1 - np.interp(1 - block, upper_cdf, upper_x))
+        lower = block < 0.5
+        x = np.empty_like(block)
+        x[lower] = np.interp(block[lower], lower_cdf, lower_x)
+        x[~lower] = 1 - np.interp(1 - block[~lower], upper_cdf, upper_x)
+        out[:, columns] = x
     return out
 
 
