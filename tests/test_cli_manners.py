@@ -44,7 +44,7 @@ def test_run_json_holds_the_headline_figures(cli, tmp_path):
     result = cli("run", "--runs", 20, "--workers", 1, "--no-report", "--out", tmp_path, "--name", "j", "--json")
     data = json.loads(result.stdout)
     summary = json.loads((tmp_path / "j" / "summary.json").read_text())
-    assert data["go_live"] == summary["go_live"] and data["folder"] == str(tmp_path / "j")
+    assert data["figures"] == summary["figures"] and data["folder"] == str(tmp_path / "j")
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(cli, tmp_path):
