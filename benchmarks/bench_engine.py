@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from transition_sim import costs, sampling
+from transition_sim import attribution, costs, montecarlo, sampling
 from transition_sim.montecarlo import available_workers, simulate
 from transition_sim.programme import compile_network
 from transition_sim.scenario import load
@@ -32,10 +32,49 @@ def vectorised_critical_path(net, work: np.ndarray) -> np.ndarray:
     return finish[:, net.trust].max(axis=1)
 
 
+def cpu_rate(fn, runs: int) -> float:
+    """Replications per second of this process's CPU time: steadier than wall time on a shared machine."""
+    began = time.process_time()
+    fn()
+    return runs / (time.process_time() - began)
+
+
+def feature_costs(runs: int) -> None:
+    """Replications per second (1 worker, timeline only) on the baseline with each feature added in turn."""
+    plain = load(overrides=["scope.children_with_disabilities=out"]).scenario.model_copy(update={"correlations": {}})
+    baseline = load().scenario
+    office = {"office": {"weekends": True, "bank_holidays": "england-and-wales", "assumption": "benchmark"}}
+    with_calendars = load().resolved | {"calendars": office, "default_calendar": "office"}
+    steps = [("plain (no correlation, CWD settled, no calendars, no attribution)", plain, False),
+             ("+ attribution of slip", plain, True),
+             ("+ correlation", plain.model_copy(update={"correlations": baseline.correlations}), True),
+             ("+ branching (CWD drawn)", baseline, True),
+             ("+ calendars (weekends and bank holidays on every task)",
+              type(baseline).model_validate(with_calendars), True)]
+    real = attribution.slip_causes
+    base_rate = None
+    print(f"feature costs, 1 worker, {runs} replications, timeline only, per second of CPU time:")
+    for label, scenario, attributed in steps:
+        montecarlo.attribution.slip_causes = real if attributed else (lambda net, *a: np.zeros(len(attribution.causes(net))))
+        try:
+            simulate(scenario, runs=50, workers=1, with_costs=False)
+            # best of three: the machine is shared, and the fastest run is the one least disturbed
+            speed = max(cpu_rate(lambda: simulate(scenario, runs=runs, workers=1, with_costs=False), runs)
+                        for _ in range(3))
+        finally:
+            montecarlo.attribution.slip_causes = real
+        base_rate = base_rate or speed
+        print(f"  {label:60} {speed:8,.0f} replications/s  ({speed / base_rate:5.0%} of plain)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=4000)
+    parser.add_argument("--features-only", action="store_true", help="Only the cost of each schedule-risk feature.")
     args = parser.parse_args()
+    feature_costs(min(args.runs, 2000))
+    if args.features_only:
+        return
     scenario = load().scenario
     net = compile_network(scenario)
     workers = available_workers()

@@ -158,7 +158,9 @@ def test_drivers_cli_prints_and_writes_ranked_tables(tmp_path):
     for text in ("criticality", "spearman", "programme_pause", "80pct"):
         assert text in result.output
     book = load_workbook(tmp_path / "r" / "drivers.xlsx")
-    assert book.sheetnames == ["figures", "tasks", "risks", "joint_confidence"]
+    assert book.sheetnames[:4] == ["figures", "tasks", "risks", "slip"] and book.sheetnames[-1] == "joint_confidence"
+    slip = pd.read_csv(tmp_path / "r" / "drivers-slip.csv")
+    assert list(slip.columns[1:]) == ["cause", "mean_days", "share"]
     assert runner.invoke(main, ["drivers", str(tmp_path / "r")]).exit_code == 2  # nothing replaced without --force
 
 

@@ -12,7 +12,8 @@ RUNS = 200
 
 @pytest.fixture(scope="module")
 def baseline():
-    return load().scenario
+    """The baseline with its CWD decision settled (money per branch is tested in test_branching)."""
+    return load(overrides=["scope.children_with_disabilities=out"]).scenario
 
 
 @pytest.fixture(scope="module")
@@ -73,11 +74,12 @@ def test_the_successors_share_the_contract_sum_by_population(baseline, results):
     assert np.allclose(per_month[NORTH] * west, per_month[WEST] * north)
 
 
-def test_tupe_follows_scope_and_never_moves_agency_workers(baseline):
+def test_tupe_follows_scope_and_never_moves_agency_workers():
     with_cwd = load(overrides=["scope.children_with_disabilities=in"]).scenario
+    without = load(overrides=["scope.children_with_disabilities=out"]).scenario
     groups = staff_groups(with_cwd)
     cwd = groups[groups["service_id"] == "children_with_disabilities"].iloc[0]
-    assert staff_transferred(with_cwd) - staff_transferred(baseline) == cwd["permanent_headcount"]
+    assert staff_transferred(with_cwd) - staff_transferred(without) == cwd["permanent_headcount"]
     assert cwd["permanent_headcount"] == round(cwd["headcount"] * (1 - cwd["agency_share"]))
     moving = groups[groups["in_scope"]]
     assert (moving["transfers_under_tupe"] == moving["permanent_headcount"]).all()
@@ -85,8 +87,8 @@ def test_tupe_follows_scope_and_never_moves_agency_workers(baseline):
     assert staff_transferred(with_cwd) < groups.loc[groups["in_scope"], "headcount"].sum()
 
 
-def test_cwd_in_scope_changes_staff_money_and_timeline_together(baseline):
-    a = simulate(baseline, runs=100, workers=1)
+def test_cwd_in_scope_changes_staff_money_and_timeline_together():
+    a = simulate(load(overrides=["scope.children_with_disabilities=out"]).scenario, runs=100, workers=1)
     b = simulate(load(overrides=["scope.children_with_disabilities=in"]).scenario, runs=100, workers=1)
     ra, rb = a.replications, b.replications
     assert (rb["staff_transferred"] > ra["staff_transferred"]).all()

@@ -114,12 +114,11 @@ def test_compare_across_delivery_models_prints_per_option_and_per_council_figure
     from click.testing import CliRunner
     from transition_sim.cli import main
     page = tmp_path / "options.html"
-    result = CliRunner().invoke(main, ["compare", MODELS["disaggregate"], MODELS["lead_authority"], "--runs", "40",
-                                       "--workers", "1", "--out", str(tmp_path), "--name", "c", "--report", str(page)],
-                                 env={"COLUMNS": "400"})  # wide enough that no label wraps
+    result = CliRunner(env={"COLUMNS": "1000"}).invoke(main, ["compare", MODELS["disaggregate"], MODELS["lead_authority"], "--runs", "40",
+                                       "--workers", "1", "--out", str(tmp_path), "--name", "c", "--report", str(page)])
     assert result.exit_code == 0, result.output
     for text in ("East Surrey Council: yearly cost P50", "West Surrey Council: yearly cost P90", "go-live P80",
-                 "transition cost P50", "West Surrey hosts", "Options: delivery model", "east surrey yearly p50 gbp m"):  # headers as words
+                 "transition cost P50", "West Surrey hosts", "Options: delivery model", "east surrey yearly p50 gbp m"):
         assert text in result.output
     html = page.read_text()
     assert "Options side by side" in html and "lead_authority" in html and "disaggregate" in html

@@ -154,7 +154,7 @@ def browser_page(tmp_path_factory):
 def test_page_renders_every_chart_without_errors(browser_page):
     facts, seen = browser_page["facts"], browser_page["seen"]
     assert seen["errors"] == []
-    assert facts["containers"] == 12
+    assert facts["containers"] == 16  # 12, and 4 of schedule risk: slip waterfall, correlations, branches, convergence
     assert facts["drawn"] == facts["containers"]
     assert browser_page["shot"].stat().st_size > 50_000
 

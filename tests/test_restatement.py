@@ -8,14 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+# Proven at the restatement's own commit (5f2633a, issue 8: identical timelines, ledgers to 1e-15).
+# Issue 10 then changed what these models mean on purpose: capacity is dispatched all-or-nothing in
+# priority order, the baseline gained correlations and a children-with-disabilities branch. The
+# tables written before issue 8 no longer describe these models; tests/data/golden.json pins them now.
+# Issue 12's counter-based keyed streams also changed every seeded draw, so the tables (written with
+# the old streams) could not match even without issue 10; they are kept as the record, not regenerated.
+pytestmark = pytest.mark.skip(reason="restatement proven at 5f2633a; issue 10 changed the engine's capacity "
+                                     "dispatch and the baseline on purpose, and issue 12 every seeded draw "
+                                     "(see tests/data/golden.json)")
+
 from restatement_tables import DATA, RUNS, SCENARIOS, SEED, tables
 from transition_sim import api
-
-# The restatement was proven exact at issue 8's commit (ccbc2a9 + i8). Issue 12's counter-based keyed
-# streams changed every seeded draw, so tables written with the old streams can no longer match;
-# they are kept as the record of that proof, not regenerated (regenerating would test nothing).
-pytestmark = pytest.mark.skip(reason="reference tables were written with the random streams before issue 12's "
-                                     "counter-based streams; the restatement was proven exact at issue 8's commit")
 
 # the payer names written in code before the restatement, and the scenario ids that replace them
 OLD_PAYERS = {"county": "northamptonshire", "north": "north_northamptonshire", "west": "west_northamptonshire",

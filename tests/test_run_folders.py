@@ -201,6 +201,10 @@ def test_report_and_drivers_do_not_suggest_a_name_they_lack(cli, tmp_path, scena
         assert result.exit_code == 2 and "--force" in result.output and "--name" not in result.output
 
 
-def test_critical_tasks_by_construction_share_one_line(cli, tmp_path):
-    result = cli("run", "--runs", "30", "--workers", "1", "--no-report", "--out", tmp_path, "--name", "c")
-    assert "always (every replication): readiness_review, go_no_go" in result.stdout
+def test_critical_tasks_by_construction_share_one_line():
+    from transition_sim.cli import critical_task_lines
+    rows = [{"task_id": t, "name": t.upper(), "criticality": c}
+            for t, c in (("readiness_review", 1.0), ("go_no_go", 1.0), ("a", 0.5), ("b", 0.4), ("c", 0.4), ("d", 0.1))]
+    lines = critical_task_lines(rows, shown=2)
+    assert lines[0] == "  always (every replication): readiness_review, go_no_go"
+    assert [line.split()[1] for line in lines[1:]] == ["a", "b", "c"]  # the tie at the cut is kept whole

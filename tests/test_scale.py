@@ -79,3 +79,15 @@ def test_console_entry_point_help_is_light():
 def test_the_cli_offers_the_status_assumptions_the_status_module_knows():
     from transition_sim import cli, status
     assert cli.ASSUMPTIONS == status.ASSUMPTIONS
+
+
+def test_the_subset_re_run_is_exact_with_correlation_and_branching(baseline):
+    """The baseline has correlated items and an open scope decision: both live on each replication's own uniforms."""
+    from transition_sim.programme import compile_network
+    net = compile_network(baseline.scenario)
+    assert baseline.scenario.correlations and net.correlation is not None and len(net.branch_ids) > 0
+    picked = np.array([1, 2, 30, 31, 77, 118])
+    rows = simulate_replications(baseline.scenario, baseline.seed, picked, 1)
+    assert (rows["go_live"] == baseline.replications["go_live_date"].to_numpy()[picked]).all()
+    np.testing.assert_array_equal(rows["branch_in"], simulate_replications(
+        baseline.scenario, baseline.seed, np.arange(RUNS), 1)["branch_in"][picked])

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from transition_sim import organisations
+from transition_sim import organisations, sampling
 from transition_sim.costs import CONTRACT, CostModel
+from transition_sim.results import BRANCH, SLIP
+from transition_sim.programme import compile_network
 from transition_sim.results import Results
 from transition_sim.workforce import fte_agency_share, staff_groups
 
@@ -121,6 +123,37 @@ def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
                                                            ascending=False, ignore_index=True)
 
 
+def slip_drivers(results: Results) -> pd.DataFrame:
+    """Per cause of slip: its mean days over replications and its share of the mean slip (see `attribution`)."""
+    reps = results.replications
+    columns = [c for c in reps if c.startswith(SLIP)]
+    mean = reps[columns].mean()
+    total = float(reps["slip_days"].mean())
+    return pd.DataFrame({"cause": [c.removeprefix(SLIP) for c in columns], "mean_days": mean.to_numpy(),
+                         "share": mean.to_numpy() / total if total else np.zeros(len(columns))})
+
+
+def correlation_check(scenario, seed: int, runs: int) -> pd.DataFrame:
+    """Per correlated pair: the target rank correlation, the one used (after any repair) and the achieved one.
+
+    Achieved is the Spearman correlation of the sampled durations (of the uniforms that decide a
+    risk's occurrence) over the run's replications.
+    """
+    net = compile_network(scenario)
+    columns = ["correlation", "item_a", "item_b", "target_rank", "used_rank", "achieved_rank", "repaired"]
+    plan = net.correlation
+    if plan is None:
+        return pd.DataFrame(columns=columns)
+    draws = sampling.draw(net, seed, 0, runs)
+    sampled = {"task": draws.work_days, "risk": draws.occurrence_uniform}
+    values = [sampled[kind][:, c] for kind, c in plan.items]
+    rows = []
+    for group, a, b, target, used in plan.pairs():
+        achieved = float(stats.spearmanr(values[a], values[b])[0]) if runs > 2 else np.nan
+        rows.append((group, plan.labels[a], plan.labels[b], target, used, achieved, plan.repaired))
+    return pd.DataFrame(rows, columns=columns)
+
+
 def joint_confidence(results: Results, date, cost_gbp: float) -> float:
     """P(go-live on or before `date` and total transition cost at most `cost_gbp`)."""
     reps = results.replications
@@ -213,7 +246,7 @@ def figures(results: Results) -> pd.DataFrame:
     add("expected_slip_days", slip)
     add("expected_slip_months", tuple(d / (365.25 / 12) for d in slip))
     if "staff_transferred" in reps:
-        staff = float(reps["staff_transferred"].iloc[0])
+        staff = float(reps["staff_transferred"].mean())  # varies by replication when scope is a branch
         add("staff_transferred", (staff, staff, staff))
         add("dual_running_cost_mean", mean_with_interval(reps["dual_running_cost_gbp"]))
         add("agency_share_at_horizon_mean", mean_with_interval(reps["agency_share_at_horizon"]))
@@ -293,6 +326,25 @@ def plain(value):
     return float(value)
 
 
+def branch_figures(results: Results) -> pd.DataFrame:
+    """Headline figures for each branch (combination of drawn scope outcomes): a row per branch."""
+    reps = results.replications
+    if BRANCH not in reps:
+        return pd.DataFrame()
+    rows = []
+    for label, group in reps.groupby(BRANCH, sort=True):
+        dates = percentile_table(group["go_live_date"], (50, 80))["value"]
+        row = {"branch": label, "share": len(group) / len(reps), "replications": len(group),
+               "go_live_p50": dates["P50"].date().isoformat(), "go_live_p80": dates["P80"].date().isoformat(),
+               "p_on_time": float(group["on_time"].mean()), "mean_slip_days": float(group["slip_days"].mean())}
+        if "transition_cost_gbp" in group:
+            cost = percentile_table(group["transition_cost_gbp"], (50, 80))["value"]
+            row.update({"transition_cost_p50_gbp": float(cost["P50"]), "transition_cost_p80_gbp": float(cost["P80"]),
+                        "staff_transferred": int(group["staff_transferred"].iloc[0])})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("branch")
+
+
 def headline(results: Results) -> dict:
     """The run's headline figures, in plain types (the content of summary.json)."""
     scenario = results.scenario
@@ -309,6 +361,7 @@ def headline(results: Results) -> dict:
         "critical_workstreams": workstream_criticality(results).to_dict("records"),
         "critical_tasks": task_criticality(results)[["task_id", "name", "workstream", "criticality"]]
         .head(10).to_dict("records"),
+        **({"by_branch": branch_figures(results).to_dict("index")} if BRANCH in results.replications else {}),
     }
     if results.ledger is not None:
         out["money_by_payer_gbp"] = {

@@ -14,8 +14,8 @@ import itertools
 import pandas as pd
 import yaml
 
-from transition_sim import (__version__, analysis, boardpack, costs, importers, montecarlo, plausibility, report,
-                            runstore, scenario_schema, slides, status, tables)
+from transition_sim import (__version__, analysis, boardpack, convergence, costs, explain, health, importers,
+                            montecarlo, plausibility, report, runstore, scenario_schema, slides, status, tables)
 from transition_sim import progress as progress_bars
 from transition_sim.cluster import connect
 from transition_sim.errors import Problem, ScenarioError
@@ -35,6 +35,8 @@ class Run:
     seconds: float  # simulating
     total_seconds: float  # the whole call: loading, simulating, the report and writing
     warnings: tuple[str, ...] = ()
+    findings: tuple = ()  # the health gate's findings (health.Finding), shown as warnings
+    convergence: dict | None = None  # with runs="auto": replications, precision achieved, batches
 
 
 def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
@@ -68,12 +70,16 @@ def warnings_of(results: Results) -> list[str]:
             + plausibility.result_warnings(results.scenario, results.replications))
 
 
-def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None = None,
+def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | None = None,
         workers: int | None = None, overrides: tuple[str, ...] | list[str] = (), name: str | None = None,
         out: str | Path = "runs", force: bool = False, write: bool = True, progress: bool = False,
-        with_report: bool = True, cluster: str | None = None) -> Run:
+        with_report: bool = True, tolerance_days: float = convergence.TOLERANCE_DAYS,
+        tolerance_gbp: float = convergence.TOLERANCE_GBP, max_runs: int = convergence.MAX_RUNS,
+        cluster: str | None = None) -> Run:
     """Simulate a scenario (the bundled baseline if None) and, if `write`, save it as runs/<name>/.
 
+    `runs="auto"` doubles the replications until the 95% intervals of the P80 go-live and P80 cost
+    are within `tolerance_days` and `tolerance_gbp`, or `max_runs` is reached.
     `cluster` ("local" or tcp://HOST:PORT) plays the chunks on a Dask cluster instead of local processes.
     """
     called = time.perf_counter()
@@ -82,11 +88,19 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
     folder = runstore.run_folder(out, default_name(loaded) if name is None else name) if write else None
     if folder is not None:
         runstore.check_free(folder, force)
-    workers = resolve_workers(workers, runs)
+    workers = resolve_workers(workers, max_runs if runs == "auto" else runs)
     with connect(cluster, workers) as client:
         began = time.perf_counter()
-        results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers,
-                           progress=progress_bars.on(progress), cluster=client)
+        converged = None
+        if runs == "auto":
+            results, state = convergence.until_converged(
+                lambda n: simulate(loaded.scenario, runs=n, seed=seed, workers=workers,
+                                   progress=progress_bars.on(progress), cluster=client),
+                tolerance_days, tolerance_gbp, max_runs)
+            runs, converged = results.runs, state.as_dict()
+        else:
+            results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers,
+                               progress=progress_bars.on(progress), cluster=client)
         seconds = time.perf_counter() - began
         page, report_seconds = None, None
         if folder is not None and with_report:
@@ -106,7 +120,9 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
             "package_version": __version__,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "timings": {"simulate_seconds": round(seconds, 3),
-                        "replications_per_second": round(runs / seconds, 1)},
+                        "replications_per_second": round((converged or {}).get("simulated", runs) / seconds, 1)},
+            "precision": convergence.precision(results),
+            **({"convergence": converged} if converged is not None else {}),
         }
         files = {"scenario.resolved.yaml": resolved_yaml(loaded),
                  "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
@@ -122,7 +138,8 @@ def run(scenario: str | Path | None = None, runs: int = 2000, seed: int | None =
             tables={"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
                     **({"ledger": results.ledger} if results.ledger is not None else {})},
             force=force)
-    return Run(results, summary, folder, loaded, workers, seconds, time.perf_counter() - called, tuple(warnings))
+    return Run(results, summary, folder, loaded, workers, seconds, time.perf_counter() - called, tuple(warnings),
+               tuple(health.check(loaded.scenario)), converged)
 
 
 def check_seed(seed: int | None) -> None:
@@ -169,6 +186,11 @@ def validate(scenario: str | Path | None = None, strict: bool = False,
         "risks": len(s.risks),
         "closed windows": len(s.closed_windows),
     }
+
+
+def check(scenario: str | Path | None = None, overrides: tuple[str, ...] | list[str] = ()) -> list[health.Finding]:
+    """The schedule health gate's findings for a scenario (an empty list when every check passes)."""
+    return health.check(load(scenario, overrides).scenario)
 
 
 def load_run(folder: str | Path) -> Results:
@@ -247,6 +269,19 @@ def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, wor
     return Comparison(table, options, named, paths)
 
 
+def why(first: str | Path, second: str | Path, runs: int = 2000, seed: int | None = None,
+        workers: int | None = None) -> pd.DataFrame:
+    """Why two scenarios (files or run folders) differ: each changed input's own P50/P80 shift, same seed."""
+    documents = [load(Path(s) / "scenario.resolved.yaml" if Path(s).is_dir() else s).resolved for s in (first, second)]
+    seed = seed if seed is not None else load(Path(first) / "scenario.resolved.yaml" if Path(first).is_dir()
+                                              else first).scenario.seed
+
+    def go_live(scenario):
+        return montecarlo.simulate(scenario, runs=runs, seed=seed, workers=workers).replications["go_live_date"]
+
+    return explain.explain(documents[0], documents[1], go_live)
+
+
 def parse_vary(texts: list[str] | tuple[str, ...]) -> list[tuple[str, list[str]]]:
     """`path=v1,v2,...` as (path, values)."""
     out = []
@@ -316,7 +351,10 @@ def drivers(source: str | Path | Results, workers: int | None = None, write: boo
         rerun = progress_bars.counted(timeline_only(results, workers, client), len(results.scenario.risks),
                                       "risk re-runs", progress)
         risks = analysis.risk_drivers(results, rerun)
-    out = {"figures": analysis.figures(results), "tasks": analysis.task_drivers(results), "risks": risks}
+    out = {"figures": analysis.figures(results), "tasks": analysis.task_drivers(results), "risks": risks,
+           "slip": analysis.slip_drivers(results)}
+    if results.scenario.correlations:
+        out["correlations"] = analysis.correlation_check(results.scenario, results.seed, results.runs)
     if "transition_cost_gbp" in results.replications:
         out["joint_confidence"] = analysis.joint_frontier(results)
     if folder is not None:

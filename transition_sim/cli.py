@@ -12,12 +12,14 @@ from pathlib import Path
 
 import click
 
-from transition_sim import __version__, terminal
+from transition_sim import __version__, convergence, terminal
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.lazy import lazy_import
+from transition_sim.units import parse_money
 
 # loaded when a command runs, not for --help
-api, runstore, status, tables = (lazy_import(f"transition_sim.{m}") for m in ("api", "runstore", "status", "tables"))
+api, health, runstore, status, tables = (lazy_import(f"transition_sim.{m}")
+                                         for m in ("api", "health", "runstore", "status", "tables"))
 scenarios = lazy_import("transition_sim.scenario")
 ASSUMPTIONS = ("not-started", "as-planned")  # status.ASSUMPTIONS, spelled out so that --help does not import status
 
@@ -105,16 +107,50 @@ def main():
     """Simulate a reorganisation's children's services under any delivery model: when, why, and who pays."""
 
 
+class RunsOrAuto(click.ParamType):
+    """A number of replications of at least 1, or `auto`."""
+
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or str(value).strip().lower() == "auto":
+            return value if isinstance(value, int) else "auto"
+        try:
+            number = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a number nor auto", param, ctx)
+        if number < 1:
+            self.fail(f"{number} is not at least 1", param, ctx)
+        return number
+
+
+def parse_pounds(ctx, param, value):
+    try:
+        return parse_money(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
 @main.command()
 @SCENARIO
-@simulation_options
+@click.option("--runs", type=RunsOrAuto(), default=2000, show_default=True,
+              help="Replications, or auto: double them until the P80 intervals are within the tolerances.")
+@SEED
+@WORKERS
+@click.option("--tolerance", "tolerance_days", type=click.FloatRange(min=0), default=convergence.TOLERANCE_DAYS,
+              show_default=True, help="With --runs auto: width in days of the P80 go-live's 95% interval.")
+@click.option("--cost-tolerance", "tolerance_gbp", default="£0.1m", show_default=True, callback=parse_pounds,
+              help="With --runs auto: width of the P80 transition cost's 95% interval.")
+@click.option("--max-runs", type=click.IntRange(min=1), default=convergence.MAX_RUNS, show_default=True,
+              help="With --runs auto: the most replications to run.")
 @SET
 @output_options("scenario name and time")
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
 @CLUSTER
 @terminal.summary_output
 @reports_bad_input
-def run(scenario, runs, seed, workers, overrides, name, out, force, no_report, cluster, quiet):
+def run(scenario, runs, seed, workers, tolerance_days, tolerance_gbp, max_runs, overrides, name, out, force,
+        no_report, cluster, quiet):
     """Run a scenario (default: the bundled Northamptonshire baseline) and write runs/<name>/.
 
     \b
@@ -123,14 +159,20 @@ def run(scenario, runs, seed, workers, overrides, name, out, force, no_report, c
       transition-sim run models/northamptonshire-sept-2020.yaml --runs 5000 --name sept
       transition-sim run --set capacities.hr=3 --set planned_go_live=2020-11-01
       transition-sim run --runs 500 --json > summary.json
+      transition-sim run --runs auto --tolerance 1 --cost-tolerance £0.1m
       transition-sim run --runs 100000 --cluster tcp://10.0.0.5:8786
     """
     result = api.run(scenario, runs=runs, seed=seed, workers=workers, overrides=overrides, name=name,
-                     out=out, force=force, progress=not quiet, with_report=not no_report, cluster=cluster)
+                     out=out, force=force, progress=not quiet, with_report=not no_report,
+                     tolerance_days=tolerance_days, tolerance_gbp=tolerance_gbp, max_runs=max_runs, cluster=cluster)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if result.findings:
+        click.echo(f"warning: schedule health check: {health.summary(list(result.findings))}; "
+                   "see `transition-sim check`", err=True)
     data = {**result.summary, "folder": str(result.folder) if result.folder else None, "workers": result.workers,
-            "seconds": {"simulate": result.seconds, "total": result.total_seconds}}
+            "seconds": {"simulate": result.seconds, "total": result.total_seconds},
+            **({"convergence": result.convergence} if result.convergence else {})}
     return format_summary(result), data
 
 
@@ -154,10 +196,11 @@ def format_summary(result: api.Run) -> str:
     lines = [
         f"{s['scenario']}",
         f"  {s['replications']:,} replications, seed {s['seed']}, {result.workers} workers: simulated in "
-        f"{result.seconds:.1f} s ({s['replications'] / result.seconds:,.0f} replications/s), "
-        f"{result.total_seconds:.1f} s in all",
+        f"{result.seconds:.1f} s ({(result.convergence or {}).get('simulated', s['replications']) / result.seconds:,.0f}"
+        f" replications/s), {result.total_seconds:.1f} s in all",
         f"  planned go-live {s['planned_go_live']}, vesting day {s['vesting_day']}",
         *([f"  {status.statement(result.loaded.scenario)}"] if result.loaded.scenario.status_date else []),
+        *format_convergence(result.convergence),
         "",
         "Go-live     " + percentiles("go_live"),
         "Readiness   " + percentiles("readiness"),
@@ -172,11 +215,36 @@ def format_summary(result: api.Run) -> str:
     lines += critical_task_lines(s["critical_tasks"])
     if "money_by_payer_gbp" in s:
         lines += format_costs(f, s["money_by_payer_gbp"])
+    if "by_branch" in s:
+        lines += format_branches(s["by_branch"])
     if result.folder is not None:
         lines += ["", f"Run written to {result.folder}/"]
         if (result.folder / "report.html").exists():
             lines += [f"Report: {result.folder / 'report.html'}"]
     return "\n".join(lines)
+
+
+def format_convergence(state: dict | None) -> list[str]:
+    if state is None:
+        return []
+    achieved = state["achieved"]
+    cost = achieved.get("transition_cost_p80_ci_gbp")
+    verdict = "converged" if state["converged"] else f"stopped at the maximum of {state['max_runs']:,} without converging"
+    return [f"  --runs auto: {verdict} after {state['runs']:,} replications: P80 go-live 95% interval "
+            f"{achieved['go_live_p80_ci_days']:.0f} days wide (tolerance {state['tolerance_days']:g})"
+            + (f", P80 cost £{cost / 1e6:.2f}m (tolerance £{state['tolerance_gbp'] / 1e6:g}m)" if cost is not None
+               else "")]
+
+
+def format_branches(branches: dict) -> list[str]:
+    """Headline figures split by the scope outcomes drawn in each replication."""
+    lines = ["", "By branch (scope decisions drawn per replication)"]
+    for label, b in branches.items():
+        cost = (f"  cost P50 £{b['transition_cost_p50_gbp'] / 1e6:.1f}m P80 £{b['transition_cost_p80_gbp'] / 1e6:.1f}m"
+                f"  staff {b['staff_transferred']:,}" if "transition_cost_p50_gbp" in b else "")
+        lines.append(f"  {label:40} {b['share']:6.1%}  go-live P50 {b['go_live_p50']} P80 {b['go_live_p80']}  "
+                     f"on time {b['p_on_time']:.1%}  slip {b['mean_slip_days']:.0f} d{cost}")
+    return lines
 
 
 def format_costs(f: dict, money: dict) -> list[str]:
@@ -240,9 +308,10 @@ def show(title: str, table: pd.DataFrame) -> str:
 @output_options("compare and time")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an interactive comparison page to this HTML file.")
+@click.option("--why", is_flag=True, help="With two sources: each changed input's own effect on P50/P80 go-live.")
 @terminal.summary_output
 @reports_bad_input
-def compare(sources, runs, seed, workers, name, out, force, report_path, quiet):
+def compare(sources, runs, seed, workers, name, out, force, report_path, why, quiet):
     """Compare run folders or scenarios side by side; a scenario file is run first.
 
     Scenarios run with the same seed share random numbers task by task and risk by risk, so a
@@ -255,17 +324,26 @@ def compare(sources, runs, seed, workers, name, out, force, report_path, quiet):
       transition-sim compare runs/base runs/sept --report comparison.html
       transition-sim compare models/surrey.yaml what-if/surrey-trust.yaml what-if/surrey-lead-authority.yaml \\
           --report surrey-options.html
+      transition-sim compare models/northamptonshire.yaml models/northamptonshire-sept-2020.yaml --why
     """
+    if why and len(sources) != 2:
+        raise click.UsageError("--why compares exactly two scenarios")
     folder = runstore.run_folder(out, api.timestamped("compare") if name is None else name)
     found = api.compare(*sources, runs=runs, seed=seed, workers=workers, folder=folder, report_path=report_path,
                         force=force, progress=not quiet)
     text = (show("Comparison (Δ: difference from the first column; in days for dates)", found.table)
             + show("Options: delivery model, go-live, transition cost and each new council's yearly cost (£m)",
                    found.options))
-    return (text + "Written: " + ", ".join(str(p) for p in found.paths),
-            {"comparison": terminal.records(tables.for_readers(found.table)),
-             "options": terminal.records(tables.for_readers(found.options)),
-             "written": [str(p) for p in found.paths]})
+    data = {"comparison": terminal.records(tables.for_readers(found.table)),
+            "options": terminal.records(tables.for_readers(found.options))}
+    paths = list(found.paths)
+    if why:
+        reasons = api.why(*sources, runs=runs, seed=seed, workers=workers)
+        paths += tables.write_tables(folder, "why", {"why": reasons}, force=True)
+        text += show("Why they differ: each changed input applied alone to the first, same seed (shifts in days)",
+                     reasons)
+        data["why"] = terminal.records(tables.for_readers(reasons))
+    return text + "Written: " + ", ".join(str(p) for p in paths), {**data, "written": [str(p) for p in paths]}
 
 
 @main.command()
@@ -304,7 +382,7 @@ def on_a_run_folder(command):
 @CLUSTER
 @terminal.summary_output
 def drivers(run_folder, workers, force, cluster, quiet):
-    """What drives slippage in a run: critical tasks, risks, and cost-schedule joint confidence.
+    """What drives slippage in a run: critical tasks, risks, slip by cause, cost-schedule joint confidence.
 
     Each risk's effect is measured by re-running the scenario without it, with the run's seed: only
     the replications in which it struck, as only those can change.
@@ -320,6 +398,10 @@ def drivers(run_folder, workers, force, cluster, quiet):
               "tasks": "Tasks: criticality (share of replications on the critical chain) and Spearman "
                        "correlation of duration with go-live",
               "risks": "Risks: share of replications struck, and how much earlier go-live is (days) without it",
+              "slip": "Why it slipped: mean days of slip by cause along each replication's driving path "
+                      "(they add up to the mean slip)",
+              "correlations": "Correlations: target rank correlation, the one used (after any repair of the "
+                              "matrix) and the one achieved in the sampled durations",
               "joint_confidence": "Joint confidence: least transition cost (£m) for P(go-live <= date and "
                                   "cost <= C) at 70% and 80%"}
     text = "".join(show(titles[key], table.head(20) if key == "tasks" else table) for key, table in found.items())
@@ -465,3 +547,30 @@ def schema_command(what_if):
       # yaml-language-server: $schema=scenario.schema.json
     """
     click.echo(json.dumps(api.json_schema(what_if), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@SCENARIO
+@click.option("--strict", is_flag=True, help="Exit 1 when any check fails (for CI).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@SET
+@reports_bad_input
+def check(scenario, strict, as_json, overrides):
+    """Check a plan's health: DCMA-style schedule checks and the go-live rules of this domain.
+
+    Each finding names the rule, the task and the fix. `run` does these checks too and warns.
+
+    \b
+    Example:
+      transition-sim check
+      transition-sim check models/northamptonshire-sept-2020.yaml --strict --json
+    """
+    findings = api.check(scenario, overrides=overrides)
+    if as_json:
+        click.echo(json.dumps(health.as_records(findings), indent=2))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        click.echo(f"{len(findings)} finding(s)" + (f": {health.summary(findings)}" if findings else ": all checks pass"))
+    if strict and findings:
+        sys.exit(1)

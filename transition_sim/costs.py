@@ -9,7 +9,7 @@ import pandas as pd
 
 from transition_sim import organisations
 from transition_sim.programme import ThreePointArrays
-from transition_sim.results import Results
+from transition_sim.results import BRANCH, Results
 from transition_sim.sampling import stream, three_point
 from transition_sim.schema import Estimate, Scenario
 from transition_sim.workforce import after_conversion, fte_agency_share, service_scope, staff_groups
@@ -375,9 +375,33 @@ def cost_tables(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks
     return model.ledger(model.by_payer(parts)), model.totals(parts, timeline.go_live)
 
 
+def costs_by_branch(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks: pd.DataFrame,
+                    risks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The money of each replication from the scenario of its own branch (scope decisions settled).
+
+    The cost model is run once per branch over all replications (its draws are keyed by
+    replication, so each row is what a run of that branch alone gives) and each replication keeps
+    the rows of its branch. This is the one place where the money model meets branching.
+    """
+    if BRANCH not in replications:
+        return cost_tables(scenario, seed, replications, tasks, risks)
+    ledgers, totals = [], []
+    for label in sorted(replications[BRANCH].unique()):
+        outcomes = {b: replications.loc[replications[BRANCH] == label, f"scope_{b}"].iloc[0]
+                    for b in scenario.branches}
+        ledger, total = cost_tables(scenario.with_scope(outcomes), seed, replications, tasks, risks)
+        mine = replications[BRANCH].to_numpy() == label
+        ledgers.append(ledger[mine[ledger["replication"].to_numpy()]])
+        totals.append(total[mine])
+    ledger = pd.concat(ledgers).sort_values(["replication", "month", "category", "payer"], ignore_index=True)
+    for column in ("financial_year", "payer", "category"):
+        ledger[column] = ledger[column].astype(str).astype("category")
+    return ledger, pd.concat(totals).sort_index()
+
+
 def with_money(results: Results) -> Results:
     """The results with the ledger and money columns, if the scenario has a finance: section."""
     if results.scenario.finance is None:
         return results
-    return results.with_money(*cost_tables(results.scenario, results.seed, results.replications, results.tasks,
-                                           results.risks))
+    return results.with_money(*costs_by_branch(results.scenario, results.seed, results.replications, results.tasks,
+                                               results.risks))

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from transition_sim import sampling
+from transition_sim import attribution, sampling
 from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import Network, compile_network
-from transition_sim.results import Results
+from transition_sim.results import BRANCH, SLIP, Results
 from transition_sim.schema import Scenario
 from transition_sim.simulation import play
 
@@ -44,10 +44,13 @@ def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws
         "critical": np.zeros((count, n_tasks), dtype=bool),
         "risk_struck": draws.struck, "risk_strike_day": draws.strike_day,
         "risk_pause_days": draws.pause_days, "risk_delay_days": np.empty((count, n_risks)),
+        "branch_in": draws.branch_in, "fallback_taken": np.zeros((count, len(net.fallback_ids)), dtype=bool),
+        "slip_causes": np.zeros((count, len(attribution.causes(net)))),
     }
+    active = draws.active(net)
     for row in range(count):
         rep = play(net, calendar, int(indices[row]), draws.work_days[row], draws.struck[row],
-                   draws.strike_day[row], draws.pause_days[row], draws.delay_days[row])
+                   draws.strike_day[row], draws.pause_days[row], draws.delay_days[row], active[row])
         out["go_live"][row] = rep.go_live
         out["readiness_day"][row] = rep.readiness_day
         out["consultation_end_day"][row] = rep.consultation_end_day
@@ -56,6 +59,10 @@ def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws
         out["task_finish_day"][row] = rep.task_finish_day
         out["critical"][row, list(rep.critical_chain)] = True
         out["risk_delay_days"][row] = rep.risk_delay_days
+        out["fallback_taken"][row] = rep.fallback_taken
+        out["slip_causes"][row] = attribution.slip_causes(net, calendar, rep, draws.work_days[row],
+                                                          draws.strike_day[row], draws.pause_days[row],
+                                                          draws.delay_days[row])
     return out
 
 
@@ -165,6 +172,9 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "on_time": go_live <= planned,
         "live_before_vesting": go_live < vesting,
         "paused_days": arrays["risk_pause_days"].sum(axis=1),
+        **branch_columns(net, arrays["branch_in"]),
+        **{f"fallback_{key}": arrays["fallback_taken"][:, i] for i, key in enumerate(net.fallback_ids)},
+        **{f"{SLIP}{cause}": arrays["slip_causes"][:, i] for i, cause in enumerate(attribution.causes(net))},
     })
     n_tasks = len(net.task_ids)
     task_ids = pd.Categorical(np.tile(net.task_ids, runs), categories=net.task_ids)
@@ -190,6 +200,19 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "delay_days": arrays["risk_delay_days"].ravel(),
     })
     return Results(scenario, seed, runs, replications, tasks, risks, task_table(scenario, net))
+
+
+
+
+def branch_columns(net: Network, branch_in: np.ndarray) -> dict[str, np.ndarray]:
+    """`scope_<decision>` ("in"/"out") per open scope decision, and their combination as `branch`."""
+    if not net.branch_ids:
+        return {}
+    columns = {f"scope_{b}": np.where(branch_in[:, i], "in", "out") for i, b in enumerate(net.branch_ids)}
+    label = np.full(len(branch_in), "", dtype=object)
+    for i, b in enumerate(net.branch_ids):
+        label = label + ("; " if i else "") + b + "=" + columns[f"scope_{b}"]
+    return {**columns, BRANCH: label.astype(str)}
 
 
 def task_table(scenario: Scenario, net: Network) -> pd.DataFrame:

@@ -39,7 +39,8 @@ def _earliest_possible(scenario: Scenario) -> dt.date | None:
     """The earliest go-live the notices allow if all remaining work finished on the status date."""
     status = scenario.status
     days = []
-    if any(t.programme == "trust" and t.done_on is None for t in scenario.tasks.values()):
+    if any(scenario.programme_of(t) == scenario.go_live.programme and t.done_on is None
+           for t in scenario.tasks.values()):
         days.append(scenario.go_live.go_no_go_notice.value)
     if any(scenario.tasks[k].done_on is None for k in scenario.go_live.consultation_tasks if k in scenario.tasks):
         days.append(scenario.go_live.eli_notice.value)

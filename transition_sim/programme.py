@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from transition_sim.calendars import WorkCalendar
+from transition_sim.correlation import CorrelationPlan
 from transition_sim.schema import Scenario, ThreePoint
 
 DISTRIBUTIONS = ("triangular", "pert")
@@ -52,8 +54,10 @@ def find_cycle(scenario: Scenario) -> list[str]:
 
 
 def in_scope(scenario: Scenario, task_id: str) -> bool:
+    """False when a settled scope decision excludes the task (an open one, a branch, keeps it)."""
     task = scenario.tasks[task_id]
-    return all(scenario.scope.get(item) == outcome for item, outcome in task.requires_scope.items())
+    return all(scenario.scope.get(item) == outcome or item in scenario.branches
+               for item, outcome in task.requires_scope.items())
 
 
 def active_graph(scenario: Scenario) -> nx.DiGraph:
@@ -114,12 +118,74 @@ class Network:
     risk_pause_index: tuple[int, ...]
     risk_delays: tuple[tuple[int, int], ...]  # (risk index, task index) per delay
     risk_delay: ThreePointArrays | None
+    branch_ids: tuple[str, ...]  # scope decisions drawn per replication
+    branch_p_in: np.ndarray
+    task_condition: tuple[tuple[tuple[int, bool], ...], ...]  # per task: (branch, must be in) it needs
+    fallback_ids: tuple[str, ...]
+    fallback_condition: tuple[int, ...]  # per fallback: the task that must have finished by its day
+    fallback_day: np.ndarray
+    task_fallback: np.ndarray  # per task: the fallback it belongs to, or -1
+    task_calendar: tuple[WorkCalendar | None, ...]  # None: the task's work counts calendar days
+    risk_weight: tuple[tuple[np.ndarray, np.ndarray] | None, ...]  # (days, cumulative weight) per risk, see below
+    dispatch_rank: np.ndarray  # int per task: who gets free capacity first (lower first), see `dispatch_order`
+    correlation: CorrelationPlan | None
+
+
+def longest_remaining_path(graph: nx.DiGraph, order: list[str], days: dict[str, float]) -> dict[str, float]:
+    """Per task: its own most-likely days plus the longest most-likely chain of successors after it."""
+    out: dict[str, float] = {}
+    for key in reversed(order):
+        out[key] = days[key] + max((out[s] for s in graph.successors(key)), default=0.0)
+    return out
+
+
+def dispatch_order(scenario: Scenario, graph: nx.DiGraph, order: list[str], likely: dict[str, float]) -> list[str]:
+    """Who gets free capacity first among tasks waiting for it, a fixed order of the tasks.
+
+    Tasks in progress at the status date first (they hold their capacity already), then higher
+    `priority:` (default 0), then the longer remaining path at most-likely durations (the critical
+    path first), then the order in which the scenario lists the tasks.
+    """
+    written = {key: i for i, key in enumerate(scenario.tasks)}
+    path = longest_remaining_path(graph, order, likely)
+    tasks = scenario.tasks
+    return sorted(order, key=lambda k: (tasks[k].remaining is None, -(tasks[k].priority or 0), -path[k], written[k]))
+
+
+def correlation_plan(scenario: Scenario, index: dict[str, int], risk_index: dict[str, int]) -> CorrelationPlan | None:
+    """The correlation groups over the tasks in scope and the risks (items out of scope are left out)."""
+    groups = []
+    for key, group in scenario.correlations.items():
+        members = [("task", index[t], f"task:{t}") for t in group.tasks if t in index]
+        members += [("risk", risk_index[r], f"risk:{r}") for r in group.risks if r in risk_index]
+        groups.append((key, members, group.rank))
+    return CorrelationPlan.of(groups)
+
+
+def risk_weight(window: tuple[float, float], periods: list[tuple[float, float, float]]):
+    """The cumulative chance weight of a risk over its window: (days, weight), piecewise linear.
+
+    The weight of a day is the product of the `probability_factor`s of the risk-calendar periods
+    covering it (1 elsewhere), scaled so that a risk with no calendar has weight 1 at the window's
+    end. Its chance of striking is its probability times that weight at the end (at most 1), and
+    when it strikes the day is drawn with density proportional to the weight.
+    """
+    lo, hi = window
+    if not periods:
+        return None
+    cuts = sorted({lo, hi} | {min(max(x, lo), hi) for s, e, _ in periods for x in (s, e)})
+    weights = [0.0]
+    for a, b in zip(cuts, cuts[1:]):
+        factor = np.prod([f for s, e, f in periods if s <= a and b <= e]) if b > a else 1.0
+        weights.append(weights[-1] + factor * (b - a))
+    return np.array(cuts), np.array(weights) / max(hi - lo, 1e-12)
 
 
 def compile_network(scenario: Scenario) -> Network:
     start = scenario.start.value
     graph = active_graph(scenario)
-    order = list(nx.lexicographical_topological_sort(graph))
+    written = {key: i for i, key in enumerate(scenario.tasks)}
+    order = list(nx.lexicographical_topological_sort(graph, key=written.get))  # ties: as the file lists them
     index = {key: i for i, key in enumerate(order)}
     tasks = [scenario.tasks[k] for k in order]
     capacity_names = tuple(scenario.capacities)
@@ -138,6 +204,12 @@ def compile_network(scenario: Scenario) -> Network:
     pause_index = tuple(r for r, (_, risk) in enumerate(risks) if risk.pause is not None)
     delays = tuple((r, index[t]) for r, (_, risk) in enumerate(risks) for t in risk.delays if t in index)
     delay_estimates = [risks[r][1].delays[order[t]] for r, t in delays]
+    likely = {k: w.likely for k, w in zip(order, work)}
+    calendars = {name: WorkCalendar.of(name, spec, start) for name, spec in scenario.calendars.items()}
+    branch_ids = tuple(scenario.branches)
+    fallbacks = [(key, f) for key, f in scenario.fallbacks.items() if f.task in index]
+    task_fallback = {t: i for i, (_, f) in enumerate(fallbacks) for t in f.tasks}
+    rank = {k: i for i, k in enumerate(dispatch_order(scenario, graph, order, likely))}
     return Network(
         task_ids=tuple(order),
         workstreams=tuple(t.workstream for t in tasks),
@@ -172,6 +244,20 @@ def compile_network(scenario: Scenario) -> Network:
         risk_delays=delays,
         risk_delay=ThreePointArrays.of(delay_estimates, [scenario.distribution_of(risks[r][1]) for r, _ in delays])
         if delays else None,
+        branch_ids=branch_ids,
+        branch_p_in=np.array([scenario.branches[b].p_in for b in branch_ids], dtype=float),
+        task_condition=tuple(tuple((branch_ids.index(item), outcome == "in") for item, outcome in t.requires_scope.items()
+                                   if item in branch_ids) for t in tasks),
+        fallback_ids=tuple(key for key, _ in fallbacks),
+        fallback_condition=tuple(index[f.task] for _, f in fallbacks),
+        fallback_day=np.array([day(f.by) for _, f in fallbacks], dtype=float),
+        task_fallback=np.array([task_fallback.get(k, -1) for k in order], dtype=int),
+        task_calendar=tuple(calendars.get(scenario.calendar_of(t)) for t in tasks),
+        risk_weight=tuple(risk_weight((day(r.window.start), day(r.window.end)),
+                                      [(day(p.start), day(p.end) + 1, p.probability_factor) for p in r.calendar.values()])
+                          for _, r in risks),
+        dispatch_rank=np.array([rank[k] for k in order], dtype=int),
+        correlation=correlation_plan(scenario, index, {k: i for i, (k, _) in enumerate(risks)}),
     )
 
 

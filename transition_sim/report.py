@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import plotly.offline
 from plotly.subplots import make_subplots
 
-from transition_sim import analysis, organisations
+from transition_sim import analysis, organisations, schedule_charts
 from transition_sim.costs import TRANSITION
 from transition_sim.results import Results
 from transition_sim.workforce import staff_groups
@@ -386,6 +386,7 @@ def run_sections(results: Results, risks: pd.DataFrame, risk_replications: int) 
                                    go_live_cost_scatter(results)]),
                      ("Who", [staff_sankey(results), agency_share_over_time(results)])]
     sections.append(("Who commissions whom", [organisations_network(results)]))
+    sections += [(heading, [Chart(*f) for f in figures]) for heading, figures in schedule_charts.sections(results)]
     return sections
 
 

@@ -9,6 +9,10 @@ import pandas as pd
 from transition_sim.schema import Scenario
 
 
+SLIP = "slip:"  # prefix of the replications columns that split slip_days by cause (see `attribution`)
+BRANCH = "branch"  # the replications column naming each replication's scope outcomes, such as "cwd=in"
+
+
 @dataclass(frozen=True)
 class Results:
     """The replications of one run as tidy tables, plus what is needed to read them."""

@@ -107,6 +107,16 @@ class Draws:
     strike_day: np.ndarray  # (n, risks), nan where the risk did not strike
     pause_days: np.ndarray  # (n, risks): 0 for risks without a pause
     delay_days: np.ndarray  # (n, delays)
+    occurrence_uniform: np.ndarray  # (n, risks): a risk strikes when this is below its probability
+    branch_in: np.ndarray  # (n, branches) bool: the scope decision came out `in`
+
+    def active(self, net: Network) -> np.ndarray:
+        """(n, tasks) bool: the task is in the scope its replication's branches drew (fallbacks aside)."""
+        out = np.ones(self.work_days.shape, dtype=bool)
+        for k, conditions in enumerate(net.task_condition):
+            for b, must_be_in in conditions:
+                out[:, k] &= self.branch_in[:, b] == must_be_in
+        return out
 
 
 def _column_streams(seed: int, keys: list[str], indices: np.ndarray, width: int = 1) -> np.ndarray:
@@ -115,29 +125,64 @@ def _column_streams(seed: int, keys: list[str], indices: np.ndarray, width: int 
     return uniforms(seed, keys, indices, width)
 
 
+def correlate(net: Network, u_work: np.ndarray, u_occurrence: np.ndarray) -> None:
+    """Mix, in place, the uniforms of correlated task durations and risk occurrences (see `correlation`)."""
+    plan = net.correlation
+    if plan is None:
+        return
+    columns = {"task": u_work, "risk": u_occurrence}
+    mixed = plan.apply(np.stack([columns[kind][:, c] for kind, c in plan.items], axis=1))
+    for j, (kind, c) in enumerate(plan.items):
+        columns[kind][:, c] = mixed[:, j]
+
+
+def strike(net: Network, r: int, u_occurrence: np.ndarray, u_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether risk r strikes after the status date, and on which day (nan if not).
+
+    Its chance over the window is its probability times the window's weight (1 without a risk
+    calendar, see `programme.risk_weight`), at most 1; a risk whose window straddles the status
+    date strikes in the part left with that chance conditioned on not having struck before. The
+    strike day has density proportional to the weight (uniform without a calendar).
+    """
+    lo, hi = net.risk_window[r]
+    lo_left = max(lo, net.status_day)
+    weight = net.risk_weight[r]
+    if weight is None:
+        days, cumulative = np.array([lo, hi]), np.array([0.0, 1.0])
+    else:
+        days, cumulative = weight
+    total = cumulative[-1]
+    done = float(np.interp(lo_left, days, cumulative))
+    left = (total - done) / total if hi > lo and total > 0 else 0.0
+    p = min(1.0, net.risk_probability[r] * total)
+    p_left = p * left / max(1 - p * (1 - left), 1e-12) if left > 0 else 0.0
+    struck = u_occurrence < p_left
+    day = np.interp(done + u_day * (total - done), cumulative, days)
+    return struck, np.where(struck, day, np.nan)
+
+
 def draw(net: Network, seed: int, first: int, count: int) -> Draws:
     """The draws of replications first .. first+count-1."""
     return draw_at(net, seed, np.arange(first, first + count))
 
 
 def draw_at(net: Network, seed: int, indices: np.ndarray) -> Draws:
-    """The draws of replications `indices`, a row each."""
+    """The draws of replications `indices`, a row each: row j depends only on (seed, indices[j], ids)."""
     indices = np.asarray(indices, dtype=np.int64)
     count = len(indices)
     u_work = _column_streams(seed, [f"task:{t}" for t in net.task_ids], indices)[..., 0]
-    work = three_point(u_work, net.work)
-
     n_risks = len(net.risk_ids)
     u_strike = _column_streams(seed, [f"risk:{r}:strike" for r in net.risk_ids], indices, 2)
-    lo, hi = net.risk_window[:, 0], net.risk_window[:, 1]
-    lo_left = np.maximum(lo, net.status_day)
-    left = np.clip((hi - lo_left) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
-    p = net.risk_probability
-    # given that it had not struck before the status date
-    p_left = np.where(left > 0, p * left / np.maximum(1 - p * (1 - left), 1e-12), 0.0)
-    struck = u_strike[..., 0] < p_left if n_risks else np.zeros((count, 0), bool)
-    strike_day = np.where(struck, lo_left + u_strike[..., 1] * (hi - lo_left), np.nan) if n_risks \
-        else np.zeros((count, 0))
+    if n_risks == 0:
+        u_strike = np.zeros((count, 0, 2))
+    u_occurrence = u_strike[..., 0].copy()
+    correlate(net, u_work, u_occurrence)
+    work = three_point(u_work, net.work)
+
+    struck = np.zeros((count, n_risks), bool)
+    strike_day = np.full((count, n_risks), np.nan)
+    for r in range(n_risks):
+        struck[:, r], strike_day[:, r] = strike(net, r, u_occurrence[:, r], u_strike[:, r, 1])
 
     pause = np.zeros((count, n_risks))
     if net.risk_pause is not None:
@@ -149,5 +194,6 @@ def draw_at(net: Network, seed: int, indices: np.ndarray) -> Draws:
         keys = [f"risk:{net.risk_ids[r]}:delay:{net.task_ids[t]}" for r, t in net.risk_delays]
         delay = three_point(_column_streams(seed, keys, indices)[..., 0], net.risk_delay)
     return Draws(work, struck, strike_day, np.where(struck, pause, 0.0),
-                 np.where(struck[:, [r for r, _ in net.risk_delays]], delay, 0.0) if net.risk_delays else delay)
-
+                 np.where(struck[:, [r for r, _ in net.risk_delays]], delay, 0.0) if net.risk_delays else delay,
+                 u_occurrence,
+                 _column_streams(seed, [f"branch:{b}" for b in net.branch_ids], indices)[..., 0] < net.branch_p_in)

@@ -378,6 +378,17 @@ def consistency_problems(scenario: Scenario, lines: Lines, file: str) -> list[Pr
         for task in risk.delays:
             if task not in scenario.tasks:
                 add(("risks", key, "delays", task), f"unknown task {task!r}" + did_you_mean(task, scenario.tasks))
+    _check_correlations(scenario, add)
+    _check_calendars(scenario, add)
+    for key, fallback in scenario.fallbacks.items():
+        for task in [fallback.task] + fallback.tasks:
+            if task not in scenario.tasks:
+                add(("fallbacks", key), f"unknown task {task!r}" + did_you_mean(task, scenario.tasks))
+        for task in fallback.tasks:
+            if task == fallback.task:
+                add(("fallbacks", key, "tasks"), f"{task!r} cannot be both the condition and a fallback task")
+            elif sum(task in f.tasks for f in scenario.fallbacks.values()) > 1:
+                add(("fallbacks", key, "tasks"), f"{task!r} is in more than one fallback")
     _check_programmes(scenario, add)
     _check_organisations(scenario, add)
     _check_money(scenario, add)
@@ -554,6 +565,41 @@ def _check_bounds(scenario: Scenario, add) -> None:
         loc, days = max(spans, key=lambda s: s[1]) if spans else (("go_live",), notices)
         add(loc, f"the programme could run past {LATEST_DATE}: its durations, pauses and delays add up to "
             f"{worst / DAYS_PER_UNIT['y']:,.0f} years at their longest (this one {days / DAYS_PER_UNIT['y']:,.0f})")
+
+
+def _check_correlations(scenario: Scenario, add) -> None:
+    """Correlated items exist, each group has two, and no pair is given two correlations."""
+    seen: dict[frozenset, str] = {}
+    for key, group in scenario.correlations.items():
+        items = [("tasks", t) for t in group.tasks] + [("risks", r) for r in group.risks]
+        for kind, item in items:
+            if item not in getattr(scenario, kind):
+                add(("correlations", key, kind), f"unknown {kind[:-1]} {item!r}")
+        if len(set(items)) < 2:
+            add(("correlations", key), "a correlation needs at least two tasks or risks")
+        for i, a in enumerate(items):
+            for b in items[i + 1:]:
+                pair = frozenset((a, b))
+                if pair in seen and seen[pair] != key:
+                    add(("correlations", key), f"{a[1]} and {b[1]} are already correlated by {seen[pair]!r}")
+                seen.setdefault(pair, key)
+
+
+def _check_calendars(scenario: Scenario, add) -> None:
+    """Calendars named by tasks exist, and every period runs forwards."""
+    known = ", ".join(scenario.calendars) or "none"
+    if scenario.default_calendar is not None and scenario.default_calendar not in scenario.calendars:
+        add(("default_calendar",), f"unknown calendar {scenario.default_calendar!r} (known: {known})")
+    for key, task in scenario.tasks.items():
+        if task.calendar is not None and task.calendar not in scenario.calendars:
+            add(("tasks", key, "calendar"), f"unknown calendar {task.calendar!r} (known: {known})")
+    periods = [(("calendars", c, kind, p), period) for c, spec in scenario.calendars.items()
+               for kind in ("closed", "productivity") for p, period in getattr(spec, kind).items()]
+    periods += [(("risks", r, "calendar", p), period) for r, risk in scenario.risks.items()
+                for p, period in risk.calendar.items()]
+    for loc, period in periods:
+        if period.end < period.start:
+            add(loc, f"period is inverted: {period.start} to {period.end}")
 
 
 def _check_money(scenario: Scenario, add) -> None:

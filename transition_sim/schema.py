@@ -7,7 +7,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from transition_sim.units import parse_duration, parse_lag, parse_money
+from transition_sim.units import parse_duration, parse_lag, parse_money, working_days
 
 T = TypeVar("T")
 # what a file holds, for the JSON Schema editors use (`transition-sim schema`); validation parses it
@@ -91,6 +91,50 @@ def _as_link(value):
     return {"task": value} if isinstance(value, str) else value
 
 
+class Period(Provenance):
+    start: dt.date
+    end: dt.date  # included
+
+
+class ProductivityPeriod(Period):
+    factor: Annotated[float, Field(gt=0.0)]  # share of a normal working day's output
+
+
+class WorkCalendarSpec(Provenance):
+    """Which days a task's work is done on, and at what productivity."""
+
+    weekends: bool = False  # true: Saturdays and Sundays are not worked
+    bank_holidays: Literal["england-and-wales", "scotland", "northern-ireland"] | None = None
+    closed: dict[str, Period] = {}
+    productivity: dict[str, ProductivityPeriod] = {}
+
+
+class RiskPeriod(Period):
+    probability_factor: Annotated[float, Field(gt=0.0)]  # the risk's chance per day is this many times its usual
+
+
+class ScopeBranch(Provenance):
+    """A scope decision still open at the scenario's date: its outcome is drawn in each replication."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    p_in: Share = Field(alias="in")
+    p_out: Share = Field(alias="out")
+
+    @model_validator(mode="after")
+    def _adds_up(self):
+        if abs(self.p_in + self.p_out - 1) > 1e-9:
+            raise ValueError(f"the chances of in and out must add up to 1 (they add up to {self.p_in + self.p_out:g})")
+        return self
+
+
+class Fallback(Provenance):
+    """A conditional route: if `task` has not finished by `by`, the fallback's `tasks` are done too."""
+
+    task: str
+    by: dt.date
+    tasks: list[str] = Field(min_length=1)
+
+
 class Task(Provenance):
     name: str
     workstream: str
@@ -105,6 +149,8 @@ class Task(Provenance):
     done_on: dt.date | None = None
     started_on: dt.date | None = None
     remaining: ThreePoint | None = None
+    priority: int | None = None  # for shared capacity: higher first; default from the critical path
+    calendar: str | None = None  # a key of `calendars`: durations then count its working days
 
     @model_validator(mode="after")
     def _progress(self):
@@ -128,12 +174,21 @@ class Risk(Provenance):
     delays: dict[str, ThreePoint] = {}
     cost: Estimate[Pounds] | None = None  # paid by the council in the month the risk strikes
     distribution: Distribution | None = None
+    calendar: dict[str, RiskPeriod] = {}  # periods in which it is more (or less) likely to strike
 
     @model_validator(mode="after")
     def _has_impact(self):
         if self.pause is None and not self.delays:
             raise ValueError("a risk needs an impact: a pause, delays to named tasks, or both")
         return self
+
+
+class Correlation(Provenance):
+    """A rank correlation between the durations of `tasks` and the occurrences of `risks`."""
+
+    tasks: list[str] = []
+    risks: list[str] = []
+    rank: Annotated[float, Field(gt=-1.0, lt=1.0)]
 
 
 class StaffGroup(Provenance):
@@ -317,11 +372,32 @@ class Scenario(Model):
     go_live: GoLiveRule
     closed_windows: dict[str, Window] = {}
     capacities: dict[str, Quantity[Annotated[int, Field(ge=1)]]] = {}
-    scope: dict[str, ScopeOutcome] = {}
+    calendars: dict[str, WorkCalendarSpec] = {}
+    default_calendar: str | None = None
+    scope: dict[str, ScopeOutcome | ScopeBranch] = {}
     tasks: dict[str, Task] = Field(min_length=1)
+    fallbacks: dict[str, Fallback] = {}
     risks: dict[str, Risk] = {}
+    correlations: dict[str, Correlation] = {}
     services: dict[str, Service] = {}
     finance: Finance | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _working_day_durations(cls, data):
+        return durations_in_working_days(data)
+
+    @property
+    def branches(self) -> dict[str, ScopeBranch]:
+        """The scope decisions whose outcome is drawn per replication."""
+        return {k: v for k, v in self.scope.items() if isinstance(v, ScopeBranch)}
+
+    def with_scope(self, outcomes: dict[str, str]) -> "Scenario":
+        """The scenario with the given scope decisions settled (one branch of a branching scenario)."""
+        return self.model_copy(update={"scope": {**self.scope, **outcomes}})
+
+    def calendar_of(self, task: Task) -> str | None:
+        return task.calendar or self.default_calendar
 
     @property
     def predecessors(self) -> dict[str, Council]:
@@ -345,3 +421,46 @@ class Scenario(Model):
 
     def distribution_of(self, item: Task | Risk) -> str:
         return item.distribution or self.default_distribution
+
+
+def durations_in_working_days(data):
+    """The raw scenario with the durations of calendar tasks (and risk delays to them) in working days.
+
+    On a task with a calendar `d` is a working day, `w` a working week (5 working days on a
+    calendar with weekends off, else 7), `m` and `y` in proportion; written as days, they then
+    count working days of that calendar in the engine.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("tasks"), dict):
+        return data
+    calendars = data.get("calendars") if isinstance(data.get("calendars"), dict) else {}
+
+    def week(task) -> int | None:
+        name = task.get("calendar", data.get("default_calendar")) if isinstance(task, dict) else None
+        spec = calendars.get(name) if isinstance(name, str) else None
+        return None if not isinstance(spec, dict) else (5 if spec.get("weekends") is True else 7)
+
+    def convert(estimate, days_per_week):
+        if not isinstance(estimate, dict):
+            return estimate
+        return {k: (working_days(v, days_per_week) if k in ("low", "likely", "high") else v)
+                for k, v in estimate.items()}
+
+    weeks = {key: week(task) for key, task in data["tasks"].items()}
+    if not any(w is not None for w in weeks.values()):
+        return data
+    data = dict(data)
+    tasks = {}
+    for key, task in data["tasks"].items():
+        w = weeks[key]
+        tasks[key] = task if w is None else {k: (convert(v, w) if k in ("duration", "remaining") else v)
+                                             for k, v in task.items()}
+    data["tasks"] = tasks
+    if isinstance(data.get("risks"), dict):
+        risks = {}
+        for key, risk in data["risks"].items():
+            if isinstance(risk, dict) and isinstance(risk.get("delays"), dict):
+                risk = {**risk, "delays": {t: convert(e, weeks[t]) if weeks.get(t) else e
+                                           for t, e in risk["delays"].items()}}
+            risks[key] = risk
+        data["risks"] = risks
+    return data

@@ -35,6 +35,18 @@ def parse_lag(value: object) -> float:
     return parse_duration(value)
 
 
+def working_days(value: object, days_per_week: int) -> object:
+    """A duration on a work calendar as working days, written `<n>d`: a week is `days_per_week` of them.
+
+    A value that is not a duration is returned as it is, for the schema to report.
+    """
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    number, unit = float(match.group(1)), match.group(2)
+    return f"{number if unit == 'd' else number * DAYS_PER_UNIT[unit] / 7 * days_per_week!r}d"
+
+
 _MONEY = re.compile(r"^\s*(-?)\s*£?\s*(\d+(?:\.\d+)?)\s*([km]?)\s*$")
 POUNDS_PER_UNIT = {"": 1.0, "k": 1e3, "m": 1e6}
 

@@ -9,8 +9,15 @@ from transition_sim.schema import Scenario, Service
 
 
 def service_scope(scenario: Scenario, service: Service) -> str:
-    """`in` or `out`: a service settled by a scope decision takes that decision's outcome."""
-    return service.scope if service.scope in ("in", "out") else scenario.scope[service.scope]
+    """`in` or `out`: a service settled by a scope decision takes that decision's outcome.
+
+    A decision still open (a branch) gives its more likely outcome here; the money of each
+    replication comes from the scenario of its own branch (`Scenario.with_scope`).
+    """
+    if service.scope in ("in", "out"):
+        return service.scope
+    outcome = scenario.scope[service.scope]
+    return outcome if isinstance(outcome, str) else ("in" if outcome.p_in >= outcome.p_out else "out")
 
 
 def staff_groups(scenario: Scenario) -> pd.DataFrame:
