@@ -8,7 +8,9 @@ run on the same machine, so figures from different machines can be compared:
   no risks): each task a process that waits for its predecessors and then for its duration;
 - the reference for whole-process times is `python -c "import simpy"` (the interpreter's start).
 Whole-process figures run the CLI in a subprocess, as a user would. Synthetic plans come from
-`benchmarks/synthetic_plan.py`. `--quick` uses fewer replications, for a smoke run.
+`benchmarks/synthetic_plan.py`. `--quick` uses fewer replications, for a smoke run. After the
+goals come the parts' own figures, each against the slower way in the same run: libyaml against
+pure-Python YAML, PERT by table against betaincinv, sampling alone, and `--cluster local`.
 """
 
 from __future__ import annotations
@@ -90,8 +92,58 @@ def peak_memory_mib(args: list[str], env: dict) -> float:
     return int(done.stdout.strip()) / 1024
 
 
+def part_figures(plan_path: Path, quick: bool) -> None:
+    """The parts' own figures, each against the slower way measured here: YAML, PERT, sampling, --cluster."""
+    from scipy.special import betaincinv
+
+    from transition_sim import sampling, yamltree
+    from transition_sim.programme import compile_network
+    from transition_sim.scenario import load
+
+    text = plan_path.read_text(encoding="utf-8")
+    timings = {}
+    for label, loader in (("libyaml", yamltree.FAST_LOADER), ("pure Python", None)):
+        saved, yamltree.FAST_LOADER = yamltree.FAST_LOADER, loader
+        began = time.perf_counter()
+        yamltree.parse(text, str(plan_path))
+        timings[label] = time.perf_counter() - began
+        yamltree.FAST_LOADER = saved
+    row("parse the 3,614-task plan's YAML", f"{timings['libyaml']:.2f} s", "",
+        f"{timings['pure Python'] / timings['libyaml']:.1f}x faster than pure Python")
+
+    u = np.random.default_rng(3).random((100_000, 1))
+    sampling.pert_quantile(u[:10], np.array([0.3]))
+    began = time.perf_counter()
+    sampling.pert_quantile(u, np.array([0.3]))
+    table = (time.perf_counter() - began) / u.size
+    began = time.perf_counter()
+    betaincinv(2.2, 3.8, u)
+    exact = (time.perf_counter() - began) / u.size
+    row("PERT inverse CDF by table", f"{table * 1e9:,.0f} ns", "",
+        f"{exact / table:,.0f}x faster than betaincinv ({exact * 1e9:,.0f} ns)")
+
+    net = compile_network(load(plan_path).scenario)
+    runs = 250 if quick else 1000
+    sampling.draw(net, 1, 0, 10)
+    began = time.perf_counter()
+    for first in range(0, runs, 250):
+        sampling.draw(net, 1, first, 250)
+    row("sampling alone, 3,614-task plan, chunks of 250", f"{runs / (time.perf_counter() - began):,.0f} rep/s", "", "")
+
+
+def cluster_figure(env: dict, cli: list[str], plan_path: Path, work: Path, iterations: int) -> None:
+    """The 1,000-task plan on a 2-worker LocalCluster against 2 local worker processes."""
+    seconds = {}
+    for label, extra in (("local", []), ("cluster", ["--cluster", "local"])):
+        seconds[label] = command_seconds(cli + ["run", str(plan_path), "--runs", str(iterations), "--workers", "2",
+                                                "--no-report", "--out", str(work), "--name", f"dask-{label}",
+                                                "--force"] + extra, env)
+    row(f"1,000-task plan, {iterations} iterations, --cluster local (2)", f"{seconds['cluster']:.1f} s", "",
+        f"{seconds['cluster'] / seconds['local']:.2f}x two local worker processes")
+
+
 def row(what: str, figure: str, goal: str, ratio: str) -> None:
-    print(f"{what:58} {figure:>14}  goal {goal:>10}  {ratio}")
+    print(f"{what:58} {figure:>14}  {'goal ' + goal if goal else '':>15}  {ratio}")
 
 
 def main() -> None:
@@ -143,6 +195,9 @@ def main() -> None:
                                               "--out", str(work), "--name", f"mem-{runs}", "--force"], env)
     row(f"peak memory, baseline {large:,} vs {small:,} replications", f"{memory[large]:,.0f} MiB", "<= 1.5x",
         f"{memory[large] / memory[small]:.2f}x ({memory[small]:,.0f} MiB at {small:,})")
+    print()
+    part_figures(plans[3614], args.quick)
+    cluster_figure(env, cli, plans[1000], work, iterations)
     print(f"\n(outputs in {work})")
 
 

@@ -12,8 +12,11 @@ import pytest
 # Issue 10 then changed what these models mean on purpose: capacity is dispatched all-or-nothing in
 # priority order, the baseline gained correlations and a children-with-disabilities branch. The
 # tables written before issue 8 no longer describe these models; tests/data/golden.json pins them now.
+# Issue 12's counter-based keyed streams also changed every seeded draw, so the tables (written with
+# the old streams) could not match even without issue 10; they are kept as the record, not regenerated.
 pytestmark = pytest.mark.skip(reason="restatement proven at 5f2633a; issue 10 changed the engine's capacity "
-                                     "dispatch and the baseline on purpose (see tests/data/golden.json)")
+                                     "dispatch and the baseline on purpose, and issue 12 every seeded draw "
+                                     "(see tests/data/golden.json)")
 
 from restatement_tables import DATA, RUNS, SCENARIOS, SEED, tables
 from transition_sim import api

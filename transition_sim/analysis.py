@@ -95,8 +95,9 @@ def without_risk(scenario, risk_id: str):
 def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
     """Per risk: how often it struck, and how far P50/P80 go-live move back when it is removed.
 
-    `rerun(scenario)` simulates a scenario with the run's seed and replications: with common random
-    numbers the only change is the removed risk.
+    `rerun(scenario, replications)` gives the go-live dates of those replications of a scenario with
+    the run's seed. With common random numbers the removed risk is the only change, so only the
+    replications in which it struck are re-simulated; the others keep their go-live date.
     """
     go_live = results.replications["go_live_date"]
     base = percentile_table(go_live, (50, 80))["value"]
@@ -105,7 +106,12 @@ def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
         if "effective" in results.risks else struck  # run folders written before the column existed
     rows = []
     for risk_id, risk in results.scenario.risks.items():
-        without = rerun(without_risk(results.scenario, risk_id)).replications["go_live_date"]
+        without = go_live.copy()
+        risks = results.risks
+        hit = risks.loc[(risks["risk_id"] == risk_id) & risks["struck"], "replication"].to_numpy()
+        if len(hit):
+            positions = results.replications.index[results.replications["replication"].isin(hit)]
+            without.loc[positions] = rerun(without_risk(results.scenario, risk_id), np.sort(hit))
         removed = percentile_table(without, (50, 80))["value"]
         rows.append({"risk_id": risk_id, "name": risk.name, "probability": risk.probability,
                      "struck_share": float(struck.get(risk_id, 0.0)),

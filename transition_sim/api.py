@@ -19,6 +19,7 @@ from transition_sim import (__version__, analysis, backtest_report, boardpack, c
                             slides, status, tables)
 from transition_sim import backtest as backtesting
 from transition_sim import progress as progress_bars
+from transition_sim.cluster import connect
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.montecarlo import available_workers, resolve_workers, task_table
 from transition_sim.programme import compile_network
@@ -41,15 +42,20 @@ class Run:
 
 
 def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
-             progress: bool = False) -> Results:
-    """The timeline of `runs` replications, then their money (if the scenario has a finance: section)."""
-    timeline = montecarlo.simulate(scenario, runs=runs, seed=seed, workers=workers, progress=progress)
+             progress: bool = False, cluster=None) -> Results:
+    """The timeline of `runs` replications, then their money (if the scenario has a finance: section).
+
+    `cluster`, a dask.distributed Client (see `cluster.connect`), plays the chunks on its workers.
+    """
+    timeline = montecarlo.simulate(scenario, runs=runs, seed=seed, workers=workers, progress=progress, cluster=cluster)
     return costs.with_money(outside_view.adjusted(timeline))
 
 
-def timeline_only(results: Results, workers: int | None):
-    """A re-run of another scenario with `results`' seed and replications, without money (for risk effects)."""
-    return lambda scenario: montecarlo.simulate(scenario, runs=results.runs, seed=results.seed, workers=workers)
+def timeline_only(results: Results, workers: int | None, client=None):
+    """What `analysis.risk_drivers` re-runs: the go-live dates of some replications of another scenario,
+    with `results`' seed and without money (only those in which the removed risk struck can differ)."""
+    return lambda scenario, replications: montecarlo.simulate_replications(
+        scenario, results.seed, replications, workers, client)["go_live"]
 
 
 def timestamped(stem: str) -> str:
@@ -70,11 +76,13 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
         workers: int | None = None, overrides: tuple[str, ...] | list[str] = (), name: str | None = None,
         out: str | Path = "runs", force: bool = False, write: bool = True, progress: bool = False,
         with_report: bool = True, tolerance_days: float = convergence.TOLERANCE_DAYS,
-        tolerance_gbp: float = convergence.TOLERANCE_GBP, max_runs: int = convergence.MAX_RUNS) -> Run:
+        tolerance_gbp: float = convergence.TOLERANCE_GBP, max_runs: int = convergence.MAX_RUNS,
+        cluster: str | None = None) -> Run:
     """Simulate a scenario (the bundled baseline if None) and, if `write`, save it as runs/<name>/.
 
     `runs="auto"` doubles the replications until the 95% intervals of the P80 go-live and P80 cost
     are within `tolerance_days` and `tolerance_gbp`, or `max_runs` is reached.
+    `cluster` ("local" or tcp://HOST:PORT) plays the chunks on a Dask cluster instead of local processes.
     """
     called = time.perf_counter()
     check_seed(seed)
@@ -83,16 +91,24 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
     if folder is not None:
         runstore.check_free(folder, force)
     workers = resolve_workers(workers, max_runs if runs == "auto" else runs)
-    began = time.perf_counter()
-    converged = None
-    if runs == "auto":
-        results, state = convergence.until_converged(
-            lambda n: simulate(loaded.scenario, runs=n, seed=seed, workers=workers, progress=progress_bars.on(progress)),
-            tolerance_days, tolerance_gbp, max_runs)
-        runs, converged = results.runs, state.as_dict()
-    else:
-        results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers, progress=progress_bars.on(progress))
-    seconds = time.perf_counter() - began
+    with connect(cluster, workers) as client:
+        began = time.perf_counter()
+        converged = None
+        if runs == "auto":
+            results, state = convergence.until_converged(
+                lambda n: simulate(loaded.scenario, runs=n, seed=seed, workers=workers,
+                                   progress=progress_bars.on(progress), cluster=client),
+                tolerance_days, tolerance_gbp, max_runs)
+            runs, converged = results.runs, state.as_dict()
+        else:
+            results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers,
+                               progress=progress_bars.on(progress), cluster=client)
+        seconds = time.perf_counter() - began
+        page, report_seconds = None, None
+        if folder is not None and with_report:
+            began_report = time.perf_counter()
+            page = run_report(results, workers, progress, client)
+            report_seconds = round(time.perf_counter() - began_report, 3)
     warnings = warnings_of(results)
     summary = {**analysis.headline(results), "warnings": warnings}
     view = outside_view.compare(results)
@@ -115,10 +131,9 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
         }
         files = {"scenario.resolved.yaml": resolved_yaml(loaded),
                  "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
-        if with_report:
-            began_report = time.perf_counter()
-            files["report.html"] = run_report(results, workers, progress)
-            manifest["timings"]["report_seconds"] = round(time.perf_counter() - began_report, 3)
+        if page is not None:
+            files["report.html"] = page
+            manifest["timings"]["report_seconds"] = report_seconds
         files["board-pack.xlsx"] = boardpack.workbook(results)
         manifest["timings"]["total_seconds"] = round(time.perf_counter() - called, 3)
         files["manifest.json"] = json.dumps(manifest, indent=2) + "\n"
@@ -140,17 +155,17 @@ def check_seed(seed: int | None) -> None:
 REPORT_RISK_REPLICATIONS = 1000
 
 
-def run_report(results: Results, workers: int | None = None, progress: bool = False) -> str:
+def run_report(results: Results, workers: int | None = None, progress: bool = False, client=None) -> str:
     """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
-    return report.run_page(results, *report_risks(results, workers, progress), warnings_of(results),
+    return report.run_page(results, *report_risks(results, workers, progress, client), warnings_of(results),
                            outside_view.html(outside_view.compare(results)))
 
 
 def report_risks(results: Results, workers: int | None = None,
-                 progress: bool = False) -> tuple[pd.DataFrame, int]:
+                 progress: bool = False, client=None) -> tuple[pd.DataFrame, int]:
     """Each risk's effect for the report, and the number of replications it was measured on."""
     sample = results.head(REPORT_RISK_REPLICATIONS)
-    rerun = progress_bars.counted(timeline_only(sample, workers), len(results.scenario.risks),
+    rerun = progress_bars.counted(timeline_only(sample, workers, client), len(results.scenario.risks),
                                   "report: risk re-runs", progress)
     return analysis.risk_drivers(sample, rerun), sample.runs
 
@@ -297,10 +312,10 @@ SWEEP_FIGURES = ("go_live_p50", "go_live_p80", "p_on_time", "p_live_before_vesti
 
 def sweep(scenario: str | Path | None = None, vary: dict[str, list] | list[str] = (), runs: int = 2000,
           seed: int | None = None, workers: int | None = None, progress: bool = False,
-          folder: str | Path | None = None, force: bool = False) -> pd.DataFrame:
+          folder: str | Path | None = None, force: bool = False, cluster: str | None = None) -> pd.DataFrame:
     """The grid of what-ifs (every combination of the values), a row of raw headline figures per point.
 
-    With `folder`, writes sweep.csv and sweep.xlsx there in readers' units.
+    With `folder`, writes sweep.csv and sweep.xlsx there in readers' units; `cluster` as for `run`.
     """
     grid = list(vary.items()) if isinstance(vary, dict) else parse_vary(vary)
     paths = [path for path, _ in grid]
@@ -313,11 +328,12 @@ def sweep(scenario: str | Path | None = None, vary: dict[str, list] | list[str] 
         loaded.append(load(scenario, overrides, origin="--vary"))
     rows = []
     bar = progress_bars.bar(len(points), "sweep points", progress, unit="point")
-    for point, item in zip(points, loaded):
-        figures = analysis.figures(simulate(item.scenario, runs=runs, seed=seed, workers=workers,
-                                            progress=progress_bars.on(progress)))["value"]
-        rows.append({**dict(zip(paths, point)), **{k: figures[k] for k in SWEEP_FIGURES if k in figures}})
-        bar.update(1)
+    with connect(cluster, workers) as client:
+        for point, item in zip(points, loaded):
+            figures = analysis.figures(simulate(item.scenario, runs=runs, seed=seed, workers=workers,
+                                                progress=progress_bars.on(progress), cluster=client))["value"]
+            rows.append({**dict(zip(paths, point)), **{k: figures[k] for k in SWEEP_FIGURES if k in figures}})
+            bar.update(1)
     bar.close()
     table = pd.DataFrame(rows)
     table.index = pd.RangeIndex(1, len(table) + 1, name="point")
@@ -327,19 +343,22 @@ def sweep(scenario: str | Path | None = None, vary: dict[str, list] | list[str] 
 
 
 def drivers(source: str | Path | Results, workers: int | None = None, write: bool = True,
-            force: bool = False, progress: bool = False) -> dict[str, pd.DataFrame]:
+            force: bool = False, progress: bool = False, cluster: str | None = None) -> dict[str, pd.DataFrame]:
     """What drives slippage: task criticality and correlation, risk removal shifts, cost-schedule frontier.
 
     Raw numbers; for a run folder (and `write`), also drivers-*.csv and drivers.xlsx in it, in readers' units.
+    `cluster` ("local" or tcp://HOST:PORT) plays the risk re-runs on Dask.
     """
     results = source if isinstance(source, Results) else load_run(source)
     folder = None if isinstance(source, Results) or not write else Path(source)
     if folder is not None:
         runstore.check_free(folder / "drivers.xlsx", force, hint="pass --force to replace it")
-    rerun = progress_bars.counted(timeline_only(results, workers), len(results.scenario.risks), "risk re-runs",
-                                  progress)
-    out = {"figures": analysis.figures(results), "tasks": analysis.task_drivers(results),
-           "risks": analysis.risk_drivers(results, rerun), "slip": analysis.slip_drivers(results)}
+    with connect(cluster, workers) as client:
+        rerun = progress_bars.counted(timeline_only(results, workers, client), len(results.scenario.risks),
+                                      "risk re-runs", progress)
+        risks = analysis.risk_drivers(results, rerun)
+    out = {"figures": analysis.figures(results), "tasks": analysis.task_drivers(results), "risks": risks,
+           "slip": analysis.slip_drivers(results)}
     if results.scenario.correlations:
         out["correlations"] = analysis.correlation_check(results.scenario, results.seed, results.runs)
     if "transition_cost_gbp" in results.replications:

@@ -11,13 +11,18 @@ import threading
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from transition_sim import __version__, api, convergence, health, outside_view, runstore, status, tables, terminal
-from transition_sim import backtest as backtesting
+from transition_sim import __version__, convergence, terminal
 from transition_sim.errors import Problem, ScenarioError
-from transition_sim.scenario import bundled_what_ifs, models_dir
+from transition_sim.lazy import lazy_import
 from transition_sim.units import parse_money
+
+# loaded when a command runs, not for --help
+api, health, runstore, status, tables, outside_view, backtesting = (
+    lazy_import(f"transition_sim.{m}")
+    for m in ("api", "health", "runstore", "status", "tables", "outside_view", "backtest"))
+scenarios = lazy_import("transition_sim.scenario")
+ASSUMPTIONS = ("not-started", "as-planned")  # status.ASSUMPTIONS, spelled out so that --help does not import status
 
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 RUNS = click.option("--runs", type=click.IntRange(min=1), default=2000, show_default=True,
@@ -53,6 +58,8 @@ def output_options(default: str):
     return apply
 
 
+CLUSTER = click.option("--cluster", default=None, metavar="local|tcp://HOST:PORT",
+                       help="Play the chunks on Dask: a LocalCluster of --workers processes, or a running scheduler.")
 SET = click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
                    help="Change one value of the scenario, typed by the schema (repeatable).")
 
@@ -140,10 +147,11 @@ def parse_pounds(ctx, param, value):
 @SET
 @output_options("scenario name and time")
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
+@CLUSTER
 @terminal.summary_output
 @reports_bad_input
 def run(scenario, runs, seed, workers, tolerance_days, tolerance_gbp, max_runs, overrides, name, out, force,
-        no_report, quiet):
+        no_report, cluster, quiet):
     """Run a scenario (default: the bundled Northamptonshire baseline) and write runs/<name>/.
 
     \b
@@ -153,10 +161,11 @@ def run(scenario, runs, seed, workers, tolerance_days, tolerance_gbp, max_runs, 
       transition-sim run --set capacities.hr=3 --set planned_go_live=2020-11-01
       transition-sim run --runs 500 --json > summary.json
       transition-sim run --runs auto --tolerance 1 --cost-tolerance £0.1m
+      transition-sim run --runs 100000 --cluster tcp://10.0.0.5:8786
     """
     result = api.run(scenario, runs=runs, seed=seed, workers=workers, overrides=overrides, name=name,
                      out=out, force=force, progress=not quiet, with_report=not no_report,
-                     tolerance_days=tolerance_days, tolerance_gbp=tolerance_gbp, max_runs=max_runs)
+                     tolerance_days=tolerance_days, tolerance_gbp=tolerance_gbp, max_runs=max_runs, cluster=cluster)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if result.findings:
@@ -347,18 +356,20 @@ def compare(sources, runs, seed, workers, name, out, force, report_path, why, qu
               help="A parameter and its values (repeatable: the grid is every combination).")
 @simulation_options
 @output_options("sweep and time")
+@CLUSTER
 @terminal.summary_output
 @reports_bad_input
-def sweep(scenario, vary, runs, seed, workers, name, out, force, quiet):
+def sweep(scenario, vary, runs, seed, workers, name, out, force, cluster, quiet):
     """Run the grid of what-ifs, one run per combination, and tabulate the headline figures.
 
     \b
     Example:
       transition-sim sweep --vary capacities.hr=1,2,3 --vary planned_go_live=2020-07-01,2020-11-01
+      transition-sim sweep --vary capacities.hr=1,2,3,4,5 --runs 20000 --cluster local
     """
     folder = runstore.run_folder(out, api.timestamped("sweep") if name is None else name)
     table = api.sweep(scenario, vary, runs=runs, seed=seed, workers=workers, progress=not quiet,
-                      folder=folder, force=force)
+                      folder=folder, force=force, cluster=cluster)
     paths = [folder / "sweep.csv", folder / "sweep.xlsx"]
     return (show(f"Sweep: {len(table)} points", table) + "Written: " + ", ".join(str(p) for p in paths),
             {"sweep": terminal.records(tables.for_readers(table).reset_index()), "written": [str(p) for p in paths]})
@@ -372,18 +383,20 @@ def on_a_run_folder(command):
 
 @main.command()
 @on_a_run_folder
+@CLUSTER
 @terminal.summary_output
-def drivers(run_folder, workers, force, quiet):
+def drivers(run_folder, workers, force, cluster, quiet):
     """What drives slippage in a run: critical tasks, risks, slip by cause, cost-schedule joint confidence.
 
-    Each risk's effect is measured by re-running the scenario without it, with the run's seed and
-    replications.
+    Each risk's effect is measured by re-running the scenario without it, with the run's seed: only
+    the replications in which it struck, as only those can change.
 
     \b
     Example:
       transition-sim drivers runs/northamptonshire-20201101-120000
+      transition-sim drivers runs/northamptonshire-20201101-120000 --cluster local --workers 2
     """
-    found = api.drivers(run_folder, workers=workers, force=force, progress=not quiet)
+    found = api.drivers(run_folder, workers=workers, force=force, progress=not quiet, cluster=cluster)
     paths = [Path(run_folder) / f"drivers-{key}.csv" for key in found] + [Path(run_folder) / "drivers.xlsx"]
     titles = {"figures": "Headline figures with 95% confidence intervals from the Monte Carlo sample",
               "tasks": "Tasks: criticality (share of replications on the critical chain) and Spearman "
@@ -430,8 +443,8 @@ def list_scenarios():
     Example:
       transition-sim list
     """
-    for path, description in bundled_what_ifs():
-        click.echo(f"{str(path.relative_to(models_dir())):45} {description}")
+    for path, description in scenarios.bundled_what_ifs():
+        click.echo(f"{str(path.relative_to(scenarios.models_dir())):45} {description}")
 
 
 def parse_range(text: str) -> tuple[float, float, float]:
@@ -489,7 +502,7 @@ def ask_about(missing) -> dict[str, str]:
     """At a terminal: what to assume for each task the update did not mention."""
     click.echo(f"{len(missing)} tasks the plan had started by the status date are not mentioned:")
     return {m.task_id: click.prompt(f"  {m.task_id} (planned {m.start} to {m.finish})",
-                                    type=click.Choice(status.ASSUMPTIONS)) for m in missing}
+                                    type=click.Choice(ASSUMPTIONS)) for m in missing}
 
 
 @main.command("status")
@@ -500,7 +513,7 @@ def ask_about(missing) -> dict[str, str]:
               help="A task started and that much complete at the status date (repeatable).")
 @click.option("--from", "from_plan", type=click.Path(dir_okay=False), default=None,
               help="Take progress from an updated MS Project XML file (tasks matched by id).")
-@click.option("--assume", type=click.Choice(status.ASSUMPTIONS), default=None,
+@click.option("--assume", type=click.Choice(ASSUMPTIONS), default=None,
               help="What tasks the plan had started by the date, but the update does not mention, are taken as "
                    "(asked at a terminal; required otherwise).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The what-if file to write.")

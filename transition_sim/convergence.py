@@ -9,10 +9,14 @@ order statistics (`analysis.percentile_table`, 95%).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from transition_sim.analysis import percentile_table
-from transition_sim.results import Results
+from transition_sim.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from transition_sim.results import Results
+
+analysis = lazy_import("transition_sim.analysis")  # the CLI reads the defaults below for --help without SciPy
 
 FIRST_BATCH = 500
 MAX_RUNS = 32_000
@@ -24,10 +28,10 @@ def precision(results: Results) -> dict[str, float]:
     """The 95% confidence-interval widths of the P80 go-live (days) and P80 transition cost (£)."""
     reps = results.replications
     out = {}
-    table = percentile_table(reps["go_live_date"], (80,))
+    table = analysis.percentile_table(reps["go_live_date"], (80,))
     out["go_live_p80_ci_days"] = float((table.at["P80", "ci_high"] - table.at["P80", "ci_low"]).days)
     if "transition_cost_gbp" in reps:
-        table = percentile_table(reps["transition_cost_gbp"], (80,))
+        table = analysis.percentile_table(reps["transition_cost_gbp"], (80,))
         out["transition_cost_p80_ci_gbp"] = float(table.at["P80", "ci_high"] - table.at["P80", "ci_low"])
     return out
 

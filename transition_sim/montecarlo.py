@@ -28,9 +28,13 @@ def resolve_workers(workers: int | None, runs: int) -> int:
     return max(1, min(workers or available_workers(), available_workers(), runs))
 
 
-def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int, count: int) -> dict:
-    """Replications first .. first+count-1, as arrays with a row per replication."""
-    draws = sampling.draw(net, seed, first, count)
+def simulate_rows(net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray) -> dict:
+    """The replications numbered `indices` (ascending), exactly as a full run would play them."""
+    return play_rows(net, calendar, indices, sampling.draw_at(net, seed, indices))
+
+
+def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: sampling.Draws) -> dict:
+    count = len(indices)
     n_tasks, n_risks = len(net.task_ids), len(net.risk_ids)
     out = {
         "go_live": np.empty(count, dtype="datetime64[D]"),
@@ -46,7 +50,7 @@ def simulate_chunk(net: Network, calendar: GoLiveCalendar, seed: int, first: int
     }
     active = draws.active(net)
     for row in range(count):
-        rep = play(net, calendar, first + row, draws.work_days[row], draws.struck[row],
+        rep = play(net, calendar, int(indices[row]), draws.work_days[row], draws.struck[row],
                    draws.strike_day[row], draws.pause_days[row], draws.delay_days[row], active[row])
         out["go_live"][row] = rep.go_live
         out["readiness_day"][row] = rep.readiness_day
@@ -75,9 +79,9 @@ def _init_worker(net: Network, calendar: GoLiveCalendar) -> None:
     _worker_state = (net, calendar)
 
 
-def _worker_chunk(seed: int, first: int, count: int) -> tuple[int, dict]:
+def _worker_rows(seed: int, indices: np.ndarray) -> dict:
     net, calendar = _worker_state
-    return first, simulate_chunk(net, calendar, seed, first, count)
+    return simulate_rows(net, calendar, seed, indices)
 
 
 def chunks(runs: int, workers: int) -> list[tuple[int, int]]:
@@ -86,41 +90,70 @@ def chunks(runs: int, workers: int) -> list[tuple[int, int]]:
 
 
 def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
-             progress: bool = False) -> Results:
+             progress: bool = False, cluster=None) -> Results:
     """Play `runs` replications; replication i depends only on (seed, i), whatever `workers` is.
 
     The timeline only: the money is the cost model's, applied to these results by the api.
+    `cluster`, a dask.distributed Client (see `cluster.connect`), plays the chunks on its workers.
     """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, not {runs}")
     seed = scenario.seed if seed is None else seed
-    workers = resolve_workers(workers, runs)
     net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
-    parts: dict[int, dict] = {}
-    bar = tqdm(total=runs, unit="rep", desc="simulating", disable=not progress, leave=False)
+    arrays = play_in_chunks(net, calendar, seed, np.arange(runs), workers, progress, cluster)
+    return tabulate(scenario, net, calendar, seed, runs, actuals.fix_timeline(scenario, net, calendar, arrays))
+
+
+def simulate_replications(scenario: Scenario, seed: int, indices, workers: int | None = None, cluster=None) -> dict:
+    """Only the replications numbered `indices`, as arrays with a row per index in ascending order.
+
+    Row j equals row indices[j] of a full run with the same seed: what a risk's effect needs when
+    only the replications in which it struck can differ.
+    """
+    indices = np.unique(np.asarray(indices, dtype=np.int64))
+    net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
+    return actuals.fix_timeline(scenario, net, calendar, play_in_chunks(net, calendar, seed, indices, workers,
+                                                                        cluster=cluster))
+
+
+def play_in_chunks(net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray,
+                   workers: int | None, progress: bool = False, cluster=None) -> dict:
+    """The replications `indices` (ascending), in chunks: on a Dask cluster, or in worker processes if more than one."""
+    total = len(indices)
+    if cluster is not None:
+        workers = max(1, min(len(cluster.scheduler_info()["workers"]), total or 1))
+    else:
+        workers = resolve_workers(workers, total or 1)
+    pieces = [indices[first:first + count] for first, count in chunks(total, workers)]
+    parts: list = [None] * len(pieces)
+    bar = tqdm(total=total, unit="rep", desc="simulating", disable=not progress, leave=False)
     try:
-        if workers == 1:
-            for first, count in chunks(runs, 1):
-                parts[first] = simulate_chunk(net, calendar, seed, first, count)
-                bar.update(count)
+        if cluster is not None:
+            from transition_sim import cluster as dask_cluster
+            for k, part in dask_cluster.play(cluster, net, calendar, seed, pieces):
+                parts[k] = part
+                bar.update(len(pieces[k]))
+        elif workers == 1:
+            for k, piece in enumerate(pieces):
+                parts[k] = simulate_rows(net, calendar, seed, piece)
+                bar.update(len(piece))
         else:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                                      initargs=(net, calendar)) as pool:
-                futures = [pool.submit(_worker_chunk, seed, first, count) for first, count in chunks(runs, workers)]
+                futures = {pool.submit(_worker_rows, seed, piece): k for k, piece in enumerate(pieces)}
                 try:
                     for future in as_completed(futures):
-                        first, part = future.result()
-                        parts[first] = part
-                        bar.update(len(part["go_live"]))
+                        parts[futures[future]] = future.result()
+                        bar.update(len(pieces[futures[future]]))
                 except BaseException:
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
     finally:
         bar.close()
-    arrays = {f: np.concatenate([parts[k][f] for k in sorted(parts)]) for f in parts[0]}
-    arrays = actuals.fix_timeline(scenario, net, calendar, arrays)
-    return tabulate(scenario, net, calendar, seed, runs, arrays)
+    if not parts:
+        return play_rows(net, calendar, indices, sampling.draw_at(net, seed, indices))
+    return {f: np.concatenate([part[f] for part in parts]) for f in parts[0]}
 
 
 def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: int, runs: int,

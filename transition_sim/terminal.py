@@ -10,11 +10,12 @@ import math
 import shutil
 
 import click
-import numpy as np
-import pandas as pd
-from rich.console import Console
-from rich import box
-from rich.table import Table
+
+from transition_sim.lazy import lazy_import
+
+# loaded when a table is printed, not when the CLI starts (a quick --help)
+np, pd = lazy_import("numpy"), lazy_import("pandas")
+box, rich_console, rich_table = (lazy_import(f"rich.{m}") for m in ("box", "console", "table"))
 
 PERCENT_COLUMNS = ("criticality", "probability")  # shares in [0, 1] shown as %; so is every *_share column
 
@@ -51,7 +52,7 @@ def _longest_word(values, cap: int = 24) -> int:
 def render(title: str, table: pd.DataFrame) -> str:
     """`table` under `title`, as wide as the terminal allows (wrapping cells rather than cutting them)."""
     width = shutil.get_terminal_size((120, 24)).columns
-    grid = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    grid = rich_table.Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     show_index = not isinstance(table.index, pd.RangeIndex)
     columns = ([(table.index.name or "", list(table.index), False)] if show_index else [])
     columns += [(c, list(table[c]), pd.api.types.is_numeric_dtype(table[c])) for c in table.columns]
@@ -63,7 +64,7 @@ def render(title: str, table: pd.DataFrame) -> str:
     for row in zip(*[values for _, values, _ in columns]):
         grid.add_row(*[cell(v) for v in row])
     buffer = io.StringIO()
-    Console(file=buffer, width=width, no_color=True, highlight=False).print(grid)
+    rich_console.Console(file=buffer, width=width, no_color=True, highlight=False).print(grid)
     return buffer.getvalue()
 
 

@@ -17,7 +17,8 @@ from transition_sim.errors import Problem, ScenarioError, dotted
 
 Lines = dict[tuple, tuple[str, int]]
 
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml, where installed, composes 10x faster
+# libyaml, where installed, parses several times faster and its nodes carry the same line marks
+FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 MAX_DEPTH = 100  # a scenario nests about 6 deep
 MAX_ALIAS_VALUES = 10_000  # values reached through aliases; merge keys (<<: *base) need far fewer
 
@@ -42,13 +43,18 @@ def decode(data: bytes, file: str) -> str:
 
 
 def parse(text: str, file: str, as_text: bool = False) -> tuple[Any, Lines]:
-    """`text` as values; with `as_text`, every scalar stays the string it was written as."""
-    loader = LOADER(text)
+    """`text` as values; with `as_text`, every scalar stays the string it was written as.
+
+    libyaml's messages differ from the pure-Python parser's, so a document libyaml rejects is
+    parsed again by the pure-Python one for the message and line.
+    """
     try:
-        node = _compose(loader, file)
-        lines: Lines = {}
-        builder = _Builder(loader, file, lines, as_text)
-        value = builder.build(node, ()) if node is not None else None
+        if FAST_LOADER is not None:
+            try:
+                return _parse(text, file, as_text, FAST_LOADER)
+            except yaml.YAMLError:
+                pass
+        return _parse(text, file, as_text, yaml.SafeLoader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
@@ -56,9 +62,17 @@ def parse(text: str, file: str, as_text: bool = False) -> tuple[Any, Lines]:
         raise ScenarioError([Problem(file, "", line, message)]) from None
     except yaml.YAMLError as err:
         raise ScenarioError([Problem(file, "", None, f"malformed YAML: {err}")]) from None
+
+
+def _parse(text: str, file: str, as_text: bool, loader_class: type) -> tuple[Any, Lines]:
+    loader = loader_class(text)
+    try:
+        node = _compose(loader, file)
+        lines: Lines = {}
+        value = _Builder(loader, file, lines, as_text).build(node, ()) if node is not None else None
+        return value, lines
     finally:
         loader.dispose()
-    return value, lines
 
 
 def _compose(loader, file: str) -> yaml.Node | None:
