@@ -1,3 +1,4 @@
+import os
 import copy
 from pathlib import Path
 
@@ -76,3 +77,8 @@ def baseline_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("baseline-run")
     api.run(None, runs=30, workers=1, out=out, name="base", with_report=False)
     return out / "base"
+
+
+# SimPy is the engine of record: the tests of the engine's semantics run on it; tests/test_compiled_engine.py
+# proves the compiled executor gives the same results.
+os.environ.setdefault("TRANSITION_SIM_ENGINE", "simpy")

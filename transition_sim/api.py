@@ -21,7 +21,7 @@ from transition_sim import backtest as backtesting
 from transition_sim import progress as progress_bars
 from transition_sim.cluster import connect
 from transition_sim.errors import Problem, ScenarioError
-from transition_sim.montecarlo import available_workers, resolve_workers, task_table
+from transition_sim.montecarlo import available_workers, current_engine, resolve_workers, task_table, using_engine
 from transition_sim.programme import compile_network
 from transition_sim.results import Results
 from transition_sim.scenario import LoadedScenario, load, parse_override, resolve_path, resolved_yaml
@@ -122,6 +122,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
             "seed": results.seed,
             "runs": runs,
             "workers": workers,
+            "engine": current_engine(),
             "package_version": __version__,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "timings": {"simulate_seconds": round(seconds, 3),

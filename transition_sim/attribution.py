@@ -41,6 +41,8 @@ RISKS_FROM = 4  # the column of the first risk in `causes`
 
 def driving_path(net: Network, rep: Replication, end: int) -> list[int]:
     """From task `end` back through logical drivers (skipping tasks left out), while they finish after the status."""
+    if not rep.task_finish_day[end] > net.status_day:
+        return []  # done by the status date: no slip left to explain on this path
     path = [end]
     while len(path) <= len(net.task_ids):
         k = int(rep.task_logical_driver[path[-1]])
@@ -62,7 +64,7 @@ def path_causes(net: Network, calendar: GoLiveCalendar, rep: Replication, work_d
     consulted = rep.consultation_end_day + calendar.eli_days
     consulting = [k for k in net.consultation if rep.task_active[k]]
     if ready >= consulted or not consulting:
-        end, notice = int(rep.critical_chain[0]), calendar.go_no_go_days
+        end, notice = int(rep.critical_chain[0]) if rep.critical_chain else -1, calendar.go_no_go_days
     else:
         end = max(consulting, key=lambda k: rep.task_finish_day[k])
         notice = calendar.eli_days
@@ -71,7 +73,7 @@ def path_causes(net: Network, calendar: GoLiveCalendar, rep: Replication, work_d
     pausing = sorted((strike_day[r], r) for r in range(n_risks) if struck[r] and pause_days[r] > 0)
     all_pauses = merged_pauses(strike_day, pause_days)
     raw[0] = net.status_day - calendar.planned_day
-    for k in driving_path(net, rep, end):
+    for k in driving_path(net, rep, end) if end >= 0 else []:  # none: no go-live task was in scope
         in_progress = bool(net.in_progress[k])
         driver = int(rep.task_logical_driver[k])
         came = max(net.status_day, rep.task_finish_day[driver]) if driver >= 0 and not in_progress else net.status_day

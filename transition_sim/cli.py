@@ -38,15 +38,33 @@ def _cap_workers(ctx, param, value):
     return value
 
 
-WORKERS = click.option("--workers", type=click.IntRange(min=1), default=None, callback=_cap_workers,
-                       help="Worker processes (default and most: all cores).")
+ENGINES = ("compiled", "simpy")  # montecarlo.ENGINES, spelled out so that --help does not import it
+
+
+def _on_engine(command):
+    """--engine: the command's replications are played on the engine named (see montecarlo.using_engine)."""
+    @functools.wraps(command)
+    def wrapper(*args, engine, **kwargs):
+        with api.using_engine(engine):
+            return command(*args, **kwargs)
+    return click.option("--engine", type=click.Choice(ENGINES), default=None,
+                        help="compiled (default, or $TRANSITION_SIM_ENGINE) or simpy, the engine of record: "
+                             "the same results.")(wrapper)
+
+
+def WORKERS(command):  # noqa: N802 (a decorator, named like the other options)
+    """--workers and --engine: how the replications are played."""
+    workers = click.option("--workers", type=click.IntRange(min=1), default=None, callback=_cap_workers,
+                           help="Worker processes (default and most: all cores).")
+    return _on_engine(workers(command))
+
 OUT = click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),
                    help="Folder that holds run folders.")
 FORCE = click.option("--force", is_flag=True, help="Replace existing output of the same name.")
 
 
 def simulation_options(command):
-    """--runs, --seed and --workers."""
+    """--runs, --seed, --workers and --engine."""
     return RUNS(SEED(WORKERS(command)))
 
 

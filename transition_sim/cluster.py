@@ -43,7 +43,7 @@ def connect(address: str | None, workers: int | None = None) -> Iterator[object 
         yield client
 
 
-def play(client, net, calendar, seed: int, pieces: list) -> Iterator[tuple[int, dict]]:
+def play(client, net, calendar, seed: int, pieces: list, engine: str) -> Iterator[tuple[int, dict]]:
     """(position, arrays) of each piece of replication indices, as the cluster finishes them."""
     from dask.distributed import as_completed
 
@@ -51,7 +51,7 @@ def play(client, net, calendar, seed: int, pieces: list) -> Iterator[tuple[int, 
 
     # unique keys: a second run of the same network must not share futures that the first releases
     net_f, calendar_f = client.scatter([net, calendar], broadcast=True, hash=False)
-    futures = {client.submit(simulate_rows, net_f, calendar_f, seed, piece, pure=False): k
+    futures = {client.submit(simulate_rows, net_f, calendar_f, seed, piece, engine, pure=False): k
                for k, piece in enumerate(pieces)}
     try:
         for future in as_completed(futures):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
 from transition_sim import actuals, attribution, sampling
+from transition_sim.errors import Problem, ScenarioError
 from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import Network, compile_network
 from transition_sim.results import BRANCH, SLIP, Results
@@ -28,9 +31,37 @@ def resolve_workers(workers: int | None, runs: int) -> int:
     return max(1, min(workers or available_workers(), available_workers(), runs))
 
 
-def simulate_rows(net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray) -> dict:
-    """The replications numbered `indices` (ascending), exactly as a full run would play them."""
-    return play_rows(net, calendar, indices, sampling.draw_at(net, seed, indices))
+ENGINES = ("compiled", "simpy")  # the compiled executor (`compiled.py`), and SimPy, the engine of record
+ENGINE_VARIABLE = "TRANSITION_SIM_ENGINE"  # the default engine, when no --engine is given
+_chosen_engine: ContextVar[str | None] = ContextVar("engine", default=None)
+
+
+def current_engine() -> str:
+    """The engine replications are played on: as `using_engine` set it, else $TRANSITION_SIM_ENGINE, else compiled."""
+    name = _chosen_engine.get() or os.environ.get(ENGINE_VARIABLE) or ENGINES[0]
+    if name not in ENGINES:
+        raise ScenarioError([Problem(f"${ENGINE_VARIABLE}", "", None,
+                                     f"unknown engine {name!r}: expected one of {', '.join(ENGINES)}")])
+    return name
+
+
+@contextlib.contextmanager
+def using_engine(name: str | None):
+    """Play every replication simulated inside the block on engine `name` (None: the default)."""
+    token = _chosen_engine.set(name)
+    try:
+        yield
+    finally:
+        _chosen_engine.reset(token)
+
+
+def simulate_rows(net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray, engine: str = "simpy") -> dict:
+    """The replications numbered `indices` (ascending), exactly as a full run would play them, on `engine`."""
+    draws = sampling.draw_at(net, seed, indices)
+    if engine == "compiled":
+        from transition_sim import compiled  # numba: imported only when a run plays on it
+        return compiled.play_rows(net, calendar, indices, draws)
+    return play_rows(net, calendar, indices, draws)
 
 
 def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: sampling.Draws) -> dict:
@@ -73,15 +104,15 @@ def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws
 _worker_state: tuple | None = None
 
 
-def _init_worker(net: Network, calendar: GoLiveCalendar) -> None:
+def _init_worker(net: Network, calendar: GoLiveCalendar, engine: str) -> None:
     global _worker_state
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
-    _worker_state = (net, calendar)
+    _worker_state = (net, calendar, engine)
 
 
 def _worker_rows(seed: int, indices: np.ndarray) -> dict:
-    net, calendar = _worker_state
-    return simulate_rows(net, calendar, seed, indices)
+    net, calendar, engine = _worker_state
+    return simulate_rows(net, calendar, seed, indices, engine)
 
 
 def chunks(runs: int, workers: int) -> list[tuple[int, int]]:
@@ -126,21 +157,24 @@ def play_in_chunks(net: Network, calendar: GoLiveCalendar, seed: int, indices: n
         workers = resolve_workers(workers, total or 1)
     pieces = [indices[first:first + count] for first, count in chunks(total, workers)]
     parts: list = [None] * len(pieces)
+    engine = current_engine()
+    if engine == "compiled" and workers > 1 and cluster is None and total:
+        simulate_rows(net, calendar, seed, indices[:1], engine)  # compiled (or loaded) once, before the fork
     bar = tqdm(total=total, unit="rep", desc="simulating", disable=not progress, leave=False)
     try:
         if cluster is not None:
             from transition_sim import cluster as dask_cluster
-            for k, part in dask_cluster.play(cluster, net, calendar, seed, pieces):
+            for k, part in dask_cluster.play(cluster, net, calendar, seed, pieces, engine):
                 parts[k] = part
                 bar.update(len(pieces[k]))
         elif workers == 1:
             for k, piece in enumerate(pieces):
-                parts[k] = simulate_rows(net, calendar, seed, piece)
+                parts[k] = simulate_rows(net, calendar, seed, piece, engine)
                 bar.update(len(piece))
         else:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                     initargs=(net, calendar)) as pool:
+                                     initargs=(net, calendar, engine)) as pool:
                 futures = {pool.submit(_worker_rows, seed, piece): k for k, piece in enumerate(pieces)}
                 try:
                     for future in as_completed(futures):
@@ -152,7 +186,7 @@ def play_in_chunks(net: Network, calendar: GoLiveCalendar, seed: int, indices: n
     finally:
         bar.close()
     if not parts:
-        return play_rows(net, calendar, indices, sampling.draw_at(net, seed, indices))
+        return simulate_rows(net, calendar, seed, indices, engine)
     return {f: np.concatenate([part[f] for part in parts]) for f in parts[0]}
 
 

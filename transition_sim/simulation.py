@@ -21,6 +21,8 @@ The rules, in the order they apply to a task k (docs/architecture.md, "The engin
    done only while its programme is not paused (programmes paused by risks only) and, for a task with a
    work calendar, at that calendar's rate (0 on days not worked; `calendars`).
 4. It releases its capacity when it finishes.
+
+This is the engine of record; `compiled.py` plays the same rules, in the same order of events.
 """
 
 from __future__ import annotations
@@ -289,7 +291,7 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
 
     ready_finish = np.where(net.readiness & active, finish, -np.inf)
     last = int(np.argmax(ready_finish))
-    readiness_day = float(ready_finish[last])
+    readiness_day = float(ready_finish[last]) if ready_finish[last] > -np.inf else net.status_day  # none in scope
     chain = [last]
     while driver[chain[-1]] >= 0 and len(chain) <= n:
         chain.append(int(driver[chain[-1]]))

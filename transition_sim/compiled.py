@@ -1,0 +1,829 @@
+"""The compiled executor: the same replications as `simulation.play`, without SimPy, in numba.
+
+`simulation.py` states the engine's semantics and is the engine of record. This module plays the
+same rules on the network's arrays, and to give identical numbers it also keeps SimPy's order of
+events: an event queue ordered by (time, priority, sequence number), where the sequence number is
+taken at the same moments SimPy takes it (a process's start, a timeout, an event's success, a
+process's end, the capacity dispatch that runs after everything else due at the same time), and
+every task a state machine that stops where `simulation.perform` yields. Floating-point arithmetic
+is written in the same order as there, so results agree bit for bit
+(tests/test_compiled_engine.py checks that on every bundled model and on generated scenarios).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from transition_sim import attribution
+from transition_sim.golive import GoLiveCalendar
+from transition_sim.programme import FROM_START, TO_FINISH, Network
+from transition_sim.sampling import Draws
+
+# event kinds; an event's payload is kind * n_tasks + task
+INIT, TIMEOUT, GRANTED, STARTED, DONE, DISPATCH = range(6)
+URGENT, NORMAL, LATE = 0, 1, 2  # SimPy's priorities, and the capacity dispatch's (simulation.LATE)
+PENDING, TRIGGERED, PROCESSED = 0, 1, 2
+# where a task's process stands (the places where `simulation.perform` yields)
+AT_INIT, AT_FALLBACK, AT_LINKS, AT_EARLIEST, AT_GRANT, AT_WORK, ENDED = range(7)
+LINK_KINDS = ("FS", "SS", "FF", "SF")
+
+
+@dataclass(frozen=True)
+class Arrays:
+    """A network as flat arrays (links, needs and risk delays per task in CSR form), for the kernel."""
+
+    link_ptr: np.ndarray
+    link_pred: np.ndarray
+    link_from_start: np.ndarray
+    link_to_finish: np.ndarray
+    link_lag: np.ndarray
+    has_process: np.ndarray
+    process_order: np.ndarray
+    watched: np.ndarray
+    need_ptr: np.ndarray
+    need_pool: np.ndarray
+    need_amount: np.ndarray
+    pool_size: np.ndarray
+    rank: np.ndarray
+    not_before: np.ndarray
+    done_day: np.ndarray
+    started_day: np.ndarray
+    in_progress: np.ndarray
+    fallback_of: np.ndarray
+    fallback_day: np.ndarray
+    fallback_condition: np.ndarray
+    pausable: np.ndarray
+    readiness: np.ndarray
+    consultation: np.ndarray
+    calendar_of: np.ndarray
+    calendar_rate: np.ndarray
+    calendar_cumulative: np.ndarray
+    delay_ptr: np.ndarray  # per task: its entries in net.risk_delays
+    delay_index: np.ndarray
+    delay_risk: np.ndarray  # per entry of net.risk_delays
+
+    @classmethod
+    def of(cls, net: Network) -> "Arrays":
+        n = len(net.task_ids)
+        links = [link for task_links in net.links for link in task_links]
+        needs = [need for task_needs in net.needs for need in task_needs]
+        calendars = sorted({c.name: c for c in net.task_calendar if c is not None}.values(), key=lambda c: c.name)
+        by_name = {c.name: i for i, c in enumerate(calendars)}
+        horizon = max((len(c.rate) for c in calendars), default=0)
+        rate = np.ones((max(len(calendars), 1), horizon))
+        cumulative = np.zeros((max(len(calendars), 1), horizon + 1))
+        for i, c in enumerate(calendars):
+            rate[i], cumulative[i] = c.rate, c.cumulative
+        delays_of = [[d for d, (_, t) in enumerate(net.risk_delays) if t == k] for k in range(n)]
+        has_process = np.zeros(n, dtype=np.bool_)
+        has_process[list(net.process_order)] = True
+        return cls(
+            link_ptr=np.cumsum([0] + [len(x) for x in net.links]).astype(np.int64),
+            link_pred=np.array([p for p, _, _ in links], dtype=np.int64),
+            link_from_start=np.array([kind in FROM_START for _, kind, _ in links], dtype=np.bool_),
+            link_to_finish=np.array([kind in TO_FINISH for _, kind, _ in links], dtype=np.bool_),
+            link_lag=np.array([lag for _, _, lag in links], dtype=np.float64),
+            has_process=has_process,
+            process_order=np.array(net.process_order, dtype=np.int64),
+            watched=np.array(net.start_watched, dtype=np.bool_),
+            need_ptr=np.cumsum([0] + [len(x) for x in net.needs]).astype(np.int64),
+            need_pool=np.array([c for c, _ in needs], dtype=np.int64),
+            need_amount=np.array([a for _, a in needs], dtype=np.int64),
+            pool_size=np.array(net.capacity_sizes, dtype=np.int64),
+            rank=np.asarray(net.dispatch_rank, dtype=np.int64),
+            not_before=np.asarray(net.not_before_day, dtype=np.float64),
+            done_day=np.asarray(net.done_day, dtype=np.float64),
+            started_day=np.asarray(net.started_day, dtype=np.float64),
+            in_progress=np.asarray(net.in_progress, dtype=np.bool_),
+            fallback_of=np.asarray(net.task_fallback, dtype=np.int64),
+            fallback_day=np.asarray(net.fallback_day, dtype=np.float64),
+            fallback_condition=np.array(net.fallback_condition, dtype=np.int64),
+            pausable=np.asarray(net.pausable, dtype=np.bool_),
+            readiness=np.asarray(net.readiness, dtype=np.bool_),
+            consultation=np.array(net.consultation, dtype=np.int64),
+            calendar_of=np.array([-1 if c is None else by_name[c.name] for c in net.task_calendar], dtype=np.int64),
+            calendar_rate=rate,
+            calendar_cumulative=cumulative,
+            delay_ptr=np.cumsum([0] + [len(x) for x in delays_of]).astype(np.int64),
+            delay_index=np.array([d for x in delays_of for d in x], dtype=np.int64),
+            delay_risk=np.array([r for r, _ in net.risk_delays], dtype=np.int64),
+        )
+
+
+# --- Python's max and min on two floats (the first unless the second is strictly beyond it) --------
+
+@njit(cache=True)
+def _max(a, b):
+    return b if b > a else a
+
+
+@njit(cache=True)
+def _min(a, b):
+    return b if b < a else a
+
+
+# --- work calendars, as calendars.WorkCalendar ----------------------------------------------------
+
+@njit(cache=True)
+def _work_at(rate, cum, t):
+    horizon = rate.shape[0]
+    if t >= horizon:
+        return cum[horizon] + (t - horizon)
+    day = int(np.floor(t))
+    if day < 0:
+        return t
+    return cum[day] + rate[day] * (t - day)
+
+
+@njit(cache=True)
+def _time_at(rate, cum, work, not_before):
+    horizon = rate.shape[0]
+    if work > cum[horizon]:
+        return _max(horizon + work - cum[horizon], not_before)
+    day = np.searchsorted(cum, work) - 1  # bisect_left
+    if day < 0:
+        return _max(0.0, not_before) if work <= 0 else not_before
+    return _max(day + (work - cum[day]) / rate[day], not_before)
+
+
+@njit(cache=True)
+def _finish(rate, cum, t, work):
+    return _time_at(rate, cum, _work_at(rate, cum, t) + work, t)
+
+
+@njit(cache=True)
+def _advance(t, work, pause_start, pause_end, n_pauses, cal, rates, cums):
+    """simulation.advance: when `work` started at t is done, no work being done in the pauses."""
+    if cal < 0:
+        for i in range(n_pauses):
+            s, e = pause_start[i], pause_end[i]
+            if e <= t:
+                continue
+            if t + work <= s:
+                return t + work
+            if t < s:
+                work -= s - t
+            t = e
+        return t + work
+    rate, cum = rates[cal], cums[cal]
+    for i in range(n_pauses):
+        s, e = pause_start[i], pause_end[i]
+        if e <= t:
+            continue
+        end = _finish(rate, cum, t, work)
+        if end <= s:
+            return end
+        if t < s:
+            work -= _work_at(rate, cum, s) - _work_at(rate, cum, t)
+        t = e
+    return _finish(rate, cum, t, work)
+
+
+@njit(cache=True)
+def _merged(starts, ends):
+    """simulation.merged: spans sorted by (start, end) and joined where they touch or overlap."""
+    count = starts.shape[0]
+    order = np.argsort(ends, kind="mergesort")
+    order = order[np.argsort(starts[order], kind="mergesort")]
+    out_s = np.empty(count)
+    out_e = np.empty(count)
+    m = 0
+    for i in order:
+        s, e = starts[i], ends[i]
+        if m > 0 and s <= out_e[m - 1]:
+            out_e[m - 1] = _max(out_e[m - 1], e)
+        else:
+            out_s[m] = s
+            out_e[m] = e
+            m += 1
+    return out_s[:m], out_e[:m]
+
+
+@njit(cache=True)
+def _overlap(s_start, s_end, i_start, i_end):
+    """simulation.overlap: the length of the merged spans inside the merged intervals (both merged already)."""
+    total = 0.0
+    for j in range(s_start.shape[0]):
+        for i in range(i_start.shape[0]):
+            total += _max(0.0, _min(s_end[j], i_end[i]) - _max(s_start[j], i_start[i]))
+    return total
+
+
+# --- SimPy's event queue: a binary heap of (time, priority, sequence number, payload) -------------
+
+@njit(cache=True)
+def _before(times, prios, seqs, a, b):
+    if times[a] != times[b]:
+        return times[a] < times[b]
+    if prios[a] != prios[b]:
+        return prios[a] < prios[b]
+    return seqs[a] < seqs[b]
+
+
+@njit(cache=True)
+def _swap(times, prios, seqs, payloads, a, b):
+    times[a], times[b] = times[b], times[a]
+    prios[a], prios[b] = prios[b], prios[a]
+    seqs[a], seqs[b] = seqs[b], seqs[a]
+    payloads[a], payloads[b] = payloads[b], payloads[a]
+
+
+@njit(cache=True)
+def _push(times, prios, seqs, payloads, size, t, prio, seq, payload):
+    times[size], prios[size], seqs[size], payloads[size] = t, prio, seq, payload
+    i = size
+    while i > 0:
+        parent = (i - 1) // 2
+        if not _before(times, prios, seqs, i, parent):
+            break
+        _swap(times, prios, seqs, payloads, i, parent)
+        i = parent
+    return size + 1
+
+
+@njit(cache=True)
+def _pop(times, prios, seqs, payloads, size):
+    """Moves the first entry to index `size - 1` (read it there) and restores the heap below it."""
+    size -= 1
+    _swap(times, prios, seqs, payloads, 0, size)
+    i = 0
+    while True:
+        left, right, best = 2 * i + 1, 2 * i + 2, i
+        if left < size and _before(times, prios, seqs, left, best):
+            best = left
+        if right < size and _before(times, prios, seqs, right, best):
+            best = right
+        if best == i:
+            return size
+        _swap(times, prios, seqs, payloads, i, best)
+        i = best
+
+
+
+@njit(cache=True)
+def _gather_delays(k, delay_ptr, delay_index, delay_risk, struck, days, delay_days, d_key, d_s, d_x, d_r):
+    """simulation.delays_by_task for task k: (strike day, days, risk) of the risks that struck, in
+    d_s, d_x, d_r, ordered by strike day (nan first) then risk; returns how many."""
+    m = 0
+    for q in range(delay_ptr[k], delay_ptr[k + 1]):
+        d = delay_index[q]
+        r = delay_risk[d]
+        if not struck[r]:
+            continue
+        key = -np.inf if np.isnan(days[r]) else days[r]
+        w = m
+        while w > 0 and (d_key[w - 1] > key or (d_key[w - 1] == key and d_r[w - 1] > r)):
+            d_key[w], d_s[w], d_x[w], d_r[w] = d_key[w - 1], d_s[w - 1], d_x[w - 1], d_r[w - 1]
+            w -= 1
+        d_key[w], d_s[w], d_x[w], d_r[w] = key, days[r], delay_days[d], r
+        m += 1
+    return m
+
+
+@njit(cache=True)
+def _work_end(begin, work, m, d_s, d_x, d_r, ps, pe, n_pauses, cal, rates, cums, taken_days):
+    """simulation.work_end: the end, and how many delays were taken; the taken ones are moved to the
+    front of d_r with their days in taken_days (which may be d_key: it is read before written)."""
+    end = _advance(begin, work, ps, pe, n_pauses, cal, rates, cums)
+    n_taken = 0
+    for w in range(m):
+        if d_s[w] <= end:
+            extra, r = d_x[w], d_r[w]
+            work += extra
+            taken_days[n_taken], d_r[n_taken] = extra, r
+            n_taken += 1
+            end = _advance(begin, work, ps, pe, n_pauses, cal, rates, cums)
+    return end, n_taken
+
+
+@njit(cache=True)
+def _join(head, tail, next_waiter, event, k):
+    """Task k waits for `event` (a task's start or end), after those already waiting: SimPy's callback order."""
+    if head[event] < 0:
+        head[event] = k
+    else:
+        next_waiter[tail[event]] = k
+    tail[event] = k
+
+
+# --- one replication -------------------------------------------------------------------------------
+
+@njit(cache=True)
+def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_process, process_order, watched,
+          need_ptr, need_pool, need_amount, pool_size, rank, not_before, started_day, in_progress,
+          fallback_of, fallback_day, fallback_condition, pausable, calendar_of, rates, cums,
+          delay_ptr, delay_index, delay_risk, status_day,
+          work_days, active, struck, strike_day, pause_days, delay_days,
+          start, finish, driver, logical, waited, startable_day, taken, applied, work_begin):
+    """simulation.play's timeline, in place: on entry start/finish hold the network's started and done
+    days, active the branches' scope, strike_day the days drawn; on exit every output as play leaves it
+    before its summary (inactive tasks' days not yet blanked)."""
+    n = work_days.shape[0]
+    n_pools = pool_size.shape[0]
+    n_pause = 0
+    for r in range(pause_days.shape[0]):
+        if pause_days[r] > 0:
+            n_pause += 1
+    ps, pe = np.empty(n_pause), np.empty(n_pause)
+    j = 0
+    for r in range(pause_days.shape[0]):
+        if pause_days[r] > 0:
+            ps[j], pe[j] = strike_day[r], strike_day[r] + pause_days[r]
+            j += 1
+    ps, pe = _merged(ps, pe)
+    n_pauses = ps.shape[0]
+    drawn = strike_day.copy()  # the delays' order uses the days drawn (a windowless risk's is nan: first)
+
+    cap = 3 * n + 8
+    times, prios = np.empty(cap), np.empty(cap, np.int64)
+    seqs, payloads = np.empty(cap, np.int64), np.empty(cap, np.int64)
+    size = 0
+    seq = 0
+    now = status_day
+    pc = np.full(n, ENDED, np.int64)
+    link_at = np.zeros(n, np.int64)
+    earliest = np.zeros(n)
+    end_of = np.zeros(n)
+    started_state = np.zeros(n, np.int64)
+    done_state = np.zeros(n, np.int64)
+    started_head, started_tail = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
+    done_head, done_tail = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
+    next_waiter = np.full(n, -1, np.int64)
+    free = pool_size.copy()
+    released_by = np.full(n_pools, -1, np.int64)
+    released_at = np.full(n_pools, -np.inf)
+    waiting = np.empty(n, np.int64)  # tasks waiting for capacity, in dispatch rank order
+    n_waiting = 0
+    dispatch_pending = False
+    todo = np.empty(n, np.int64)
+    n_delays = delay_index.shape[0]
+    d_key, d_s, d_x = np.empty(n_delays), np.empty(n_delays), np.empty(n_delays)
+    d_r = np.empty(n_delays, np.int64)
+
+    for k in process_order:
+        size = _push(times, prios, seqs, payloads, size, now, URGENT, seq, INIT * n + k)
+        seq += 1
+        pc[k] = AT_INIT
+
+    while size > 0:
+        size = _pop(times, prios, seqs, payloads, size)
+        now = times[size]
+        kind, task = payloads[size] // n, payloads[size] % n
+        n_todo = 0
+        if kind == DISPATCH:
+            dispatch_pending = False
+            kept = 0
+            for w in range(n_waiting):
+                k = waiting[w]
+                fits = True
+                for q in range(need_ptr[k], need_ptr[k + 1]):
+                    if free[need_pool[q]] < need_amount[q]:
+                        fits = False
+                        break
+                if fits:
+                    for q in range(need_ptr[k], need_ptr[k + 1]):
+                        free[need_pool[q]] -= need_amount[q]
+                    size = _push(times, prios, seqs, payloads, size, now, NORMAL, seq, GRANTED * n + k)
+                    seq += 1
+                else:
+                    waiting[kept] = k
+                    kept += 1
+            n_waiting = kept
+            continue
+        if kind == STARTED or kind == DONE:
+            if kind == STARTED:
+                started_state[task] = PROCESSED
+                p = started_head[task]
+            else:
+                done_state[task] = PROCESSED
+                p = done_head[task]
+            while p >= 0:
+                todo[n_todo] = p
+                n_todo += 1
+                p = next_waiter[p]
+        else:
+            todo[0] = task
+            n_todo = 1
+
+        for i in range(n_todo):
+            k = todo[i]
+            state = pc[k]
+            while True:  # the process runs until it waits for an event not yet processed, or ends
+                if state == AT_INIT:
+                    if in_progress[k]:
+                        earliest[k] = now
+                        state = AT_EARLIEST
+                        continue
+                    f = fallback_of[k]
+                    if f >= 0 and active[k]:
+                        if now < fallback_day[f]:
+                            size = _push(times, prios, seqs, payloads, size, now + (fallback_day[f] - now), NORMAL,
+                                         seq, TIMEOUT * n + k)
+                            seq += 1
+                            state = AT_FALLBACK
+                            break
+                        state = AT_FALLBACK
+                        continue
+                    link_at[k] = link_ptr[k]
+                    state = AT_LINKS
+                    continue
+                if state == AT_FALLBACK:
+                    f = fallback_of[k]
+                    taken[f] = not finish[fallback_condition[f]] <= fallback_day[f]  # nan: not finished
+                    active[k] = taken[f]
+                    link_at[k] = link_ptr[k]
+                    state = AT_LINKS
+                    continue
+                if state == AT_LINKS:
+                    blocked = False
+                    while link_at[k] < link_ptr[k + 1]:
+                        q = link_at[k]
+                        link_at[k] += 1
+                        p = link_pred[q]
+                        if not has_process[p]:
+                            continue
+                        if link_from_start[q]:
+                            if started_state[p] == PROCESSED:
+                                continue
+                            _join(started_head, started_tail, next_waiter, p, k)
+                        else:
+                            if done_state[p] == PROCESSED:
+                                continue
+                            _join(done_head, done_tail, next_waiter, p, k)
+                        next_waiter[k] = -1
+                        blocked = True
+                        break
+                    if blocked:
+                        break
+                    if not active[k]:
+                        earliest[k] = now
+                        state = AT_EARLIEST
+                        continue
+                    # programme.earliest_start
+                    bound, drv = -np.inf, -1
+                    for q in range(link_ptr[k], link_ptr[k + 1]):
+                        p = link_pred[q]
+                        t = (start[p] if link_from_start[q] else finish[p]) + link_lag[q] \
+                            - (work_days[k] if link_to_finish[q] else 0.0)
+                        if t > bound:  # false for nan (a done predecessor's unknown start)
+                            bound, drv = t, p
+                    nb = not_before[k]
+                    floor = _max(status_day, nb) if nb == nb else status_day
+                    e = _max(bound, floor)
+                    driver[k] = drv
+                    f = fallback_of[k]
+                    if f >= 0 and e < fallback_day[f]:
+                        e = fallback_day[f]
+                        driver[k] = -1
+                    earliest[k] = e
+                    if now < e:
+                        size = _push(times, prios, seqs, payloads, size, now + (e - now), NORMAL, seq, TIMEOUT * n + k)
+                        seq += 1
+                        state = AT_EARLIEST
+                        break
+                    state = AT_EARLIEST
+                    continue
+                if state == AT_EARLIEST:
+                    startable_day[k] = now
+                    if not active[k]:
+                        start[k] = now
+                        finish[k] = now
+                        if watched[k]:
+                            size = _push(times, prios, seqs, payloads, size, now, NORMAL, seq, STARTED * n + k)
+                            seq += 1
+                            started_state[k] = TRIGGERED
+                        size = _push(times, prios, seqs, payloads, size, now, NORMAL, seq, DONE * n + k)
+                        seq += 1
+                        done_state[k] = TRIGGERED
+                        state = ENDED
+                        break
+                    if need_ptr[k + 1] > need_ptr[k]:
+                        w = n_waiting  # insert by rank
+                        while w > 0 and rank[waiting[w - 1]] > rank[k]:
+                            waiting[w] = waiting[w - 1]
+                            w -= 1
+                        waiting[w] = k
+                        n_waiting += 1
+                        if not dispatch_pending:
+                            dispatch_pending = True
+                            size = _push(times, prios, seqs, payloads, size, now, LATE, seq, DISPATCH * n)
+                            seq += 1
+                        state = AT_GRANT
+                        break
+                    state = AT_GRANT
+                    continue
+                if state == AT_GRANT:
+                    needs_capacity = need_ptr[k + 1] > need_ptr[k]
+                    if needs_capacity and now > startable_day[k]:
+                        waited[k] = True
+                        logical[k] = driver[k]
+                        last, last_at = -1, -np.inf
+                        for q in range(need_ptr[k], need_ptr[k + 1]):  # the first pool released most recently
+                            c = need_pool[q]
+                            if last < 0 or released_at[c] > last_at:
+                                last, last_at = c, released_at[c]
+                        driver[k] = released_by[last]
+                    begin = now if (in_progress[k] or needs_capacity) else earliest[k]
+                    start[k] = started_day[k] if in_progress[k] else begin
+                    if watched[k]:
+                        size = _push(times, prios, seqs, payloads, size, now, NORMAL, seq, STARTED * n + k)
+                        seq += 1
+                        started_state[k] = TRIGGERED
+                    work_begin[k] = begin
+                    m = _gather_delays(k, delay_ptr, delay_index, delay_risk, struck, drawn, delay_days,
+                                       d_key, d_s, d_x, d_r)
+                    for w in range(m):
+                        if np.isnan(d_s[w]):  # no window: the risk strikes during this task, as it begins
+                            r = d_r[w]
+                            strike_day[r] = begin if np.isnan(strike_day[r]) else _min(begin, strike_day[r])
+                            d_s[w] = begin
+                    end, n_taken = _work_end(begin, work_days[k], m, d_s, d_x, d_r, ps, pe,
+                                             n_pauses if pausable[k] else 0, calendar_of[k], rates, cums, d_key)
+                    for w in range(n_taken):
+                        applied[d_r[w]] += d_key[w]
+                    end_of[k] = end
+                    size = _push(times, prios, seqs, payloads, size, now + _max(end - now, 0.0), NORMAL, seq,
+                                 TIMEOUT * n + k)
+                    seq += 1
+                    state = AT_WORK
+                    break
+                if state == AT_WORK:
+                    if need_ptr[k + 1] > need_ptr[k]:
+                        for q in range(need_ptr[k], need_ptr[k + 1]):
+                            c = need_pool[q]
+                            free[c] += need_amount[q]
+                            released_by[c], released_at[c] = k, now
+                        if not dispatch_pending:
+                            dispatch_pending = True
+                            size = _push(times, prios, seqs, payloads, size, now, LATE, seq, DISPATCH * n)
+                            seq += 1
+                    finish[k] = end_of[k]
+                    size = _push(times, prios, seqs, payloads, size, now, NORMAL, seq, DONE * n + k)
+                    seq += 1
+                    done_state[k] = TRIGGERED
+                    state = ENDED
+                    break
+                break  # ENDED
+            pc[k] = state
+    return ps, pe
+
+
+@njit(cache=True)
+def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_process, process_order, watched,
+               need_ptr, need_pool, need_amount, pool_size, rank, not_before, done_day, started_day, in_progress,
+               fallback_of, fallback_day, fallback_condition, pausable, readiness, consultation, calendar_of,
+               rates, cums, delay_ptr, delay_index, delay_risk, status_day,
+               work_days, active, struck, strike_day, pause_days, delay_days,
+               start, finish, driver, logical, waited, startable_day, taken, applied, effective_pause,
+               paused_days, readiness_day, consultation_end, reorganisation_day, chain, chain_length):
+    """Every row of the draws through `_play`, and play's summary of each (see simulation.play)."""
+    rows, n = work_days.shape
+    for row in range(rows):
+        start[row] = started_day
+        finish[row] = done_day
+        driver[row] = -1
+        logical[row] = -1
+        work_begin = np.full(n, np.nan)
+        ps, pe = _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_process, process_order,
+                       watched, need_ptr, need_pool, need_amount, pool_size, rank, not_before, started_day,
+                       in_progress, fallback_of, fallback_day, fallback_condition, pausable, calendar_of, rates, cums,
+                       delay_ptr, delay_index, delay_risk, status_day,
+                       work_days[row], active[row], struck[row], strike_day[row], pause_days[row], delay_days[row],
+                       start[row], finish[row], driver[row], logical[row], waited[row], startable_day[row],
+                       taken[row], applied[row], work_begin)
+        act, fin = active[row], finish[row]
+        last, best = 0, -np.inf
+        for k in range(n):
+            value = fin[k] if (readiness[k] and act[k]) else -np.inf
+            if k == 0 or value > best:
+                last, best = k, value
+        readiness_day[row] = best if best > -np.inf else status_day  # none in scope
+        length = 0
+        k = last
+        count = 1
+        chain[row, 0] = last
+        while driver[row, k] >= 0 and count <= n:
+            k = driver[row, k]
+            chain[row, count] = k
+            count += 1
+        for j in range(count):  # a task left out passes its driver on
+            if act[chain[row, j]]:
+                chain[row, length] = chain[row, j]
+                length += 1
+        chain_length[row] = length
+        for k in range(n):
+            if not waited[row, k]:
+                logical[row, k] = driver[row, k]
+            if not act[k]:
+                start[row, k] = np.nan
+                fin[k] = np.nan
+        first = True
+        c_end = status_day
+        for k in consultation:
+            if act[k]:
+                if first or fin[k] > c_end:
+                    c_end = fin[k]
+                first = False
+        consultation_end[row] = c_end
+        reorg = np.nan
+        any_reorg = False
+        for k in range(n):
+            if not readiness[k] and act[k]:
+                reorg = fin[k] if not any_reorg else max(reorg, fin[k])
+                any_reorg = True
+        reorganisation_day[row] = reorg
+        w_s = np.empty(n)
+        w_e = np.empty(n)
+        m = 0
+        for k in process_order:
+            if pausable[k] and act[k]:
+                w_s[m], w_e[m] = work_begin[k], fin[k]
+                m += 1
+        w_s, w_e = _merged(w_s[:m], w_e[:m])
+        one_s, one_e = np.empty(1), np.empty(1)
+        for r in range(pause_days.shape[1]):
+            d = pause_days[row, r]
+            if d > 0:
+                one_s[0], one_e[0] = strike_day[row, r], strike_day[row, r] + d
+                effective_pause[row, r] = _overlap(one_s, one_e, w_s, w_e)
+            else:
+                effective_pause[row, r] = 0.0
+        paused_days[row] = _overlap(ps, pe, w_s, w_e)
+
+
+def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: Draws) -> dict:
+    """montecarlo.play_rows on the compiled executor: the same arrays, the same numbers."""
+    a = Arrays.of(net)
+    count, n = draws.work_days.shape
+    n_risks = len(net.risk_ids)
+    active = np.ascontiguousarray(draws.active(net))
+    start, finish = np.empty((count, n)), np.empty((count, n))
+    driver, logical = np.empty((count, n), np.int64), np.empty((count, n), np.int64)
+    waited = np.zeros((count, n), np.bool_)
+    startable_day = np.full((count, n), np.nan)
+    taken = np.zeros((count, len(net.fallback_ids)), np.bool_)
+    applied = np.zeros((count, n_risks))
+    strike_day = np.array(draws.strike_day, dtype=np.float64, copy=True)
+    effective_pause = np.empty((count, n_risks))
+    paused_days, readiness_day = np.empty(count), np.empty(count)
+    consultation_end, reorganisation_day = np.empty(count), np.empty(count)
+    chain = np.empty((count, n + 1), np.int64)
+    chain_length = np.empty(count, np.int64)
+    struck = np.ascontiguousarray(draws.struck, dtype=np.bool_)
+    work_days = np.ascontiguousarray(draws.work_days, dtype=np.float64)
+    delays = np.ascontiguousarray(draws.delay_days, dtype=np.float64).reshape(count, len(net.risk_delays))
+    _play_rows(a.link_ptr, a.link_pred, a.link_from_start, a.link_to_finish, a.link_lag, a.has_process,
+               a.process_order, a.watched, a.need_ptr, a.need_pool, a.need_amount, a.pool_size, a.rank, a.not_before,
+               a.done_day, a.started_day, a.in_progress, a.fallback_of, a.fallback_day, a.fallback_condition,
+               a.pausable, a.readiness, a.consultation, a.calendar_of, a.calendar_rate, a.calendar_cumulative,
+               a.delay_ptr, a.delay_index, a.delay_risk, float(net.status_day),
+               work_days, active, struck, strike_day, np.ascontiguousarray(draws.pause_days, dtype=np.float64),
+               delays,
+               start, finish, driver, logical, waited, startable_day, taken, applied, effective_pause,
+               paused_days, readiness_day, consultation_end, reorganisation_day, chain, chain_length)
+    critical = np.zeros((count, n), dtype=bool)
+    go_live = np.empty(count, dtype="datetime64[D]")
+    for row in range(count):
+        critical[row, chain[row, :chain_length[row]]] = True
+        go_live[row] = calendar.go_live(readiness_day[row], consultation_end[row])
+    causes = np.zeros((count, len(attribution.causes(net))))
+    _slip_causes(a.in_progress, a.pausable, a.calendar_of, a.calendar_rate, a.calendar_cumulative,
+                 np.asarray(net.work.likely, dtype=np.float64), a.consultation, readiness_day, consultation_end, chain,
+                 chain_length, float(calendar.go_no_go_days), float(calendar.eli_days), float(calendar.planned_day),
+                 float(net.status_day), a.delay_ptr, a.delay_index, a.delay_risk, active, start, finish,
+                 startable_day, logical, struck, strike_day, np.ascontiguousarray(draws.pause_days, dtype=np.float64),
+                 delays, work_days, causes)
+    slip = (go_live - np.datetime64(calendar.start, "D")).astype(np.int64).astype(float) - calendar.planned_day
+    for row in range(count):  # numpy's own sum, as attribution.slip_causes takes it
+        causes[row, -1] = slip[row] - causes[row, :-1].sum()
+    return {
+        "go_live": go_live, "readiness_day": readiness_day, "consultation_end_day": consultation_end,
+        "reorganisation_ready_day": reorganisation_day, "task_start_day": start, "task_finish_day": finish,
+        "critical": critical, "risk_struck": draws.struck, "risk_strike_day": strike_day,
+        "risk_pause_days": effective_pause, "risk_delay_days": applied, "paused_days": paused_days,
+        "branch_in": draws.branch_in, "fallback_taken": taken, "slip_causes": causes,
+    }
+
+
+@njit(cache=True)
+def _slip_raw(in_progress, pausable, calendar_of, rates, cums, likely, consultation, readiness_day,
+              consultation_end, chain_first, go_no_go, eli, planned_day, status_day, delay_ptr, delay_index,
+              delay_risk, active, start, finish, startable_day, logical, struck, strike_day, pause_days, delay_days,
+              work_days, raw):
+    """attribution.path_causes for one replication, into `raw` (the risks from column RISKS_FROM)."""
+    n = active.shape[0]
+    n_risks = struck.shape[0]
+    risk_at = 4
+    ready = readiness_day + go_no_go
+    consulted = consultation_end + eli
+    end, notice = -1, go_no_go
+    any_consulting = False
+    for k in consultation:
+        if active[k]:
+            if not any_consulting or finish[k] > finish[end]:
+                end = k
+            any_consulting = True
+    if ready >= consulted or not any_consulting:
+        end, notice = chain_first, go_no_go
+    else:
+        notice = eli
+    # the pauses in strike order: (strike day, risk), as attribution sorts them
+    n_pausing = 0
+    pausing = np.empty(n_risks, np.int64)
+    for r in range(n_risks):
+        if struck[r] and pause_days[r] > 0:
+            w = n_pausing
+            while w > 0 and (strike_day[pausing[w - 1]] > strike_day[r]
+                             or (strike_day[pausing[w - 1]] == strike_day[r] and pausing[w - 1] > r)):
+                pausing[w] = pausing[w - 1]
+                w -= 1
+            pausing[w] = r
+            n_pausing += 1
+    n_p = 0
+    for r in range(n_risks):
+        if pause_days[r] > 0:
+            n_p += 1
+    ps, pe = np.empty(n_p), np.empty(n_p)
+    j = 0
+    for r in range(n_risks):
+        if pause_days[r] > 0:
+            ps[j], pe[j] = strike_day[r], strike_day[r] + pause_days[r]
+            j += 1
+    ps, pe = _merged(ps, pe)
+    none = np.empty(0)
+    n_delays = delay_index.shape[0]
+    d_key, d_s, d_x = np.empty(n_delays), np.empty(n_delays), np.empty(n_delays)
+    d_r = np.empty(n_delays, np.int64)
+    raw[0] = status_day - planned_day
+    k = end if end >= 0 and finish[end] > status_day else -1  # attribution.driving_path: done tasks explain nothing
+    length = 1
+    while k >= 0:  # none: no go-live task was in scope
+        ip = in_progress[k]
+        drv = logical[k]
+        came = _max(status_day, finish[drv]) if (drv >= 0 and not ip) else status_day
+        could = status_day if ip else startable_day[k]
+        begin = status_day if ip else start[k]
+        raw[0] += could - came
+        raw[3] += begin - could
+        cal = calendar_of[k]
+        planned_end = _advance(begin, likely[k], none, none, 0, cal, rates, cums)
+        work = work_days[k]
+        sampled_end = _advance(begin, work, none, none, 0, cal, rates, cums)
+        raw[0] += planned_end - begin
+        raw[2] += sampled_end - planned_end
+        previous = sampled_end
+        m = _gather_delays(k, delay_ptr, delay_index, delay_risk, struck, strike_day, delay_days, d_key, d_s, d_x, d_r)
+        _, n_taken = _work_end(begin, work, m, d_s, d_x, d_r, ps, pe, ps.shape[0] if pausable[k] else 0, cal,
+                               rates, cums, d_key)
+        for w in range(n_taken):
+            work += d_key[w]
+            now = _advance(begin, work, none, none, 0, cal, rates, cums)
+            raw[risk_at + d_r[w]] += now - previous
+            previous = now
+        if pausable[k]:
+            for j in range(n_pausing):
+                cs, ce = np.empty(j + 1), np.empty(j + 1)
+                for i in range(j + 1):
+                    q = pausing[i]
+                    cs[i], ce[i] = strike_day[q], strike_day[q] + pause_days[q]
+                cs, ce = _merged(cs, ce)
+                now = _advance(begin, work, cs, ce, cs.shape[0], cal, rates, cums)
+                raw[risk_at + pausing[j]] += now - previous
+                previous = now
+        # attribution.driving_path: on through logical drivers, skipping tasks left out
+        if length > n:
+            break
+        nxt = logical[k]
+        while nxt >= 0 and not active[nxt]:
+            nxt = logical[nxt]
+        if nxt < 0 or not finish[nxt] > status_day:
+            break
+        k = nxt
+        length += 1
+    raw[1] = notice
+
+
+@njit(cache=True)
+def _slip_causes(in_progress, pausable, calendar_of, rates, cums, likely, consultation, readiness_day,
+                 consultation_end, chain, chain_length, go_no_go, eli, planned_day, status_day, delay_ptr,
+                 delay_index, delay_risk, active, start, finish, startable_day, logical, struck, strike_day,
+                 pause_days, delay_days, work_days, out):
+    """attribution.slip_causes for every row, but the last column (slot rounding), which the caller fills."""
+    rows = active.shape[0]
+    columns = out.shape[1]
+    raw = np.zeros(columns)
+    for row in range(rows):
+        raw[:] = 0.0
+        _slip_raw(in_progress, pausable, calendar_of, rates, cums, likely, consultation, readiness_day[row],
+                  consultation_end[row], chain[row, 0] if chain_length[row] > 0 else -1, go_no_go, eli, planned_day,
+                  status_day, delay_ptr, delay_index, delay_risk, active[row], start[row], finish[row],
+                  startable_day[row], logical[row], struck[row], strike_day[row], pause_days[row], delay_days[row],
+                  work_days[row], raw)
+        running = 0.0
+        for j in range(columns - 1):
+            after = running + raw[j]
+            out[row, j] = _max(0.0, after) - _max(0.0, running)
+            running = after
