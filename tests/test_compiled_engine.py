@@ -294,3 +294,35 @@ def test_each_feature_plays_the_same_on_both_engines(tmp_path, feature):
     path = tmp_path / "feature.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     assert_identical(*both_engines(load(path).scenario, runs=200))
+
+
+# --- choosing the engine ----------------------------------------------------------------------------
+
+def run_cli(tmp_path, *args, env=None):
+    import os
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "transition_sim", "run", "--runs", "40", "--workers", "1",
+                           "--no-report", "--out", str(tmp_path), "--quiet", *args],
+                          capture_output=True, text=True, env={**os.environ, **(env or {})})
+
+
+def test_engine_option_gives_the_same_run_folder_and_records_the_engine(tmp_path):
+    import json
+
+    import pandas as pd
+    for engine in ("simpy", "compiled"):
+        done = run_cli(tmp_path, "--engine", engine, "--name", engine)
+        assert done.returncode == 0, done.stderr
+        assert json.loads((tmp_path / engine / "manifest.json").read_text())["engine"] == engine
+    for table in ("replications", "tasks", "risks", "ledger"):
+        simpy_table = pd.read_parquet(tmp_path / "simpy" / f"{table}.parquet")
+        assert simpy_table.equals(pd.read_parquet(tmp_path / "compiled" / f"{table}.parquet")), table
+
+
+def test_an_unknown_engine_is_bad_input(tmp_path):
+    done = run_cli(tmp_path, "--name", "x", env={"TRANSITION_SIM_ENGINE": "turbo"})
+    assert done.returncode == 2
+    assert "TRANSITION_SIM_ENGINE" in done.stderr and "turbo" in done.stderr and "Traceback" not in done.stderr
+    done = run_cli(tmp_path, "--engine", "turbo", "--name", "y")
+    assert done.returncode == 2 and "Traceback" not in done.stderr

@@ -376,8 +376,16 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
         if kind == DISPATCH:
             dispatch_pending = False
             kept = 0
+            open_pools = 0  # pools with capacity free: none, and no one waiting can fit
+            for c in range(n_pools):
+                if free[c] > 0:
+                    open_pools += 1
             for w in range(n_waiting):
                 k = waiting[w]
+                if open_pools == 0:
+                    waiting[kept] = k
+                    kept += 1
+                    continue
                 fits = True
                 for q in range(need_ptr[k], need_ptr[k + 1]):
                     if free[need_pool[q]] < need_amount[q]:
@@ -386,6 +394,8 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                 if fits:
                     for q in range(need_ptr[k], need_ptr[k + 1]):
                         free[need_pool[q]] -= need_amount[q]
+                        if free[need_pool[q]] == 0:
+                            open_pools -= 1
                     size = _push(times, prios, seqs, payloads, size, now, NORMAL, seq, GRANTED * n + k)
                     seq += 1
                 else:
