@@ -115,6 +115,13 @@ def _worker_rows(seed: int, indices: np.ndarray) -> dict:
     return simulate_rows(net, calendar, seed, indices, engine)
 
 
+# Rough costs measured on the baseline (2 cores, 2026): a task's share of a replication, and starting a
+# pool of worker processes. A re-run worth less than the pool's start runs in this process; the results
+# are the same either way (replication i depends only on the seed and i).
+SECONDS_PER_TASK = {"compiled": 1.5e-6, "simpy": 40e-6}
+POOL_START_SECONDS = 0.5
+
+
 def chunks(runs: int, workers: int) -> list[tuple[int, int]]:
     size = max(10, min(250, -(-runs // (workers * 8))))
     return [(first, min(size, runs - first)) for first in range(0, runs, size)]
@@ -143,6 +150,8 @@ def simulate_replications(scenario: Scenario, seed: int, indices, workers: int |
     """
     indices = np.unique(np.asarray(indices, dtype=np.int64))
     net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
+    if len(indices) * len(net.task_ids) * SECONDS_PER_TASK[current_engine()] < POOL_START_SECONDS:
+        workers = 1  # quicker here than in worker processes, which take longer to start
     return actuals.fix_timeline(scenario, net, calendar, play_in_chunks(net, calendar, seed, indices, workers,
                                                                         cluster=cluster))
 
@@ -153,11 +162,11 @@ def play_in_chunks(net: Network, calendar: GoLiveCalendar, seed: int, indices: n
     total = len(indices)
     if cluster is not None:
         workers = max(1, min(len(cluster.scheduler_info()["workers"]), total or 1))
-    else:
+    engine = current_engine()
+    if cluster is None:
         workers = resolve_workers(workers, total or 1)
     pieces = [indices[first:first + count] for first, count in chunks(total, workers)]
     parts: list = [None] * len(pieces)
-    engine = current_engine()
     if engine == "compiled" and workers > 1 and cluster is None and total:
         simulate_rows(net, calendar, seed, indices[:1], engine)  # compiled (or loaded) once, before the fork
     bar = tqdm(total=total, unit="rep", desc="simulating", disable=not progress, leave=False)
