@@ -77,7 +77,9 @@ class Arrays:
         cumulative = np.zeros((max(len(calendars), 1), horizon + 1))
         for i, c in enumerate(calendars):
             rate[i], cumulative[i] = c.rate, c.cumulative
-        delays_of = [[d for d, (_, t) in enumerate(net.risk_delays) if t == k] for k in range(n)]
+        delays_of: list[list[int]] = [[] for _ in range(n)]
+        for d, (_, t) in enumerate(net.risk_delays):
+            delays_of[t].append(d)
         has_process = np.zeros(n, dtype=np.bool_)
         has_process[list(net.process_order)] = True
         return cls(

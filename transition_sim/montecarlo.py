@@ -226,7 +226,7 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         **{f"{SLIP}{cause}": arrays["slip_causes"][:, i] for i, cause in enumerate(attribution.causes(net))},
     })
     n_tasks = len(net.task_ids)
-    task_ids = pd.Categorical(np.tile(net.task_ids, runs), categories=net.task_ids)
+    task_ids = pd.Categorical.from_codes(np.tile(np.arange(n_tasks), runs), categories=list(net.task_ids))
     start_day, finish_day = arrays["task_start_day"].ravel(), arrays["task_finish_day"].ravel()
     tasks = pd.DataFrame({
         "replication": np.repeat(np.arange(runs), n_tasks),
@@ -242,7 +242,7 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
     strike_day = arrays["risk_strike_day"].ravel()
     risks = pd.DataFrame({
         "replication": np.repeat(np.arange(runs), n_risks),
-        "risk_id": pd.Categorical(np.tile(net.risk_ids, runs), categories=net.risk_ids),
+        "risk_id": pd.Categorical.from_codes(np.tile(np.arange(n_risks), runs), categories=list(net.risk_ids)),
         "struck": arrays["risk_struck"].ravel(),
         "strike_date": dates(strike_day),
         "pause_days": arrays["risk_pause_days"].ravel(),
