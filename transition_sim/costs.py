@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ from transition_sim.programme import ThreePointArrays
 from transition_sim.results import BRANCH, Results
 from transition_sim.sampling import stream, three_point
 from transition_sim.schema import Estimate, Quantity, Scenario
+from transition_sim.units import financial_year, fy_start_year, fy_start_year_of
 from transition_sim.workforce import after_conversion, fte_agency_share, service_scope, staff_groups
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -24,14 +26,6 @@ LIVE_CATEGORY = {"disaggregate": "service direct", "lead_authority": "recharge",
 SHARED_SERVICE = CONTRACT + ("recharge", "shared service")  # what an in-house successor runs itself instead
 # agreed before the year: the contract sum without the in-year exceptional funding
 AGREED = tuple(c for c in SHARED_SERVICE if c != "exceptional")
-
-
-def financial_year(year: int) -> str:
-    return f"{year}/{(year + 1) % 100:02d}"
-
-
-def fy_start_year(label: str) -> int:
-    return int(label[:4])
 
 
 @dataclass(frozen=True)
@@ -153,6 +147,23 @@ class CostModel:
             price.append(price[-1] * (1 + self.rate("inflation", fin.inflation, label)))
         return np.stack(pay, axis=1), np.stack(price, axis=1)
 
+    def placements(self) -> np.ndarray:
+        """(R, Y): the demand model's cost per year, children in care x unit cost x placement price index."""
+        demand = self.fin.demand
+        gap = int(self.years[0]) - fy_start_year_of(demand.counted_on.value + dt.timedelta(days=1))
+        growth = self.sample("demand:children_in_care", demand.growth_per_year,
+                             width=gap + len(self.years)).reshape(self.runs, -1)
+        children = money_paths.children_in_care(demand.children_in_care.value, growth, gap)
+        level, index = np.ones(self.runs), []
+        for year in range(fy_start_year(demand.prices_in) + 1, int(self.years[-1]) + 1):
+            label = financial_year(year)
+            level = level * (1 + self.rate("placement_price", demand.price_growth, label))
+            if year >= self.years[0]:
+                index.append(level)
+        if len(index) < len(self.years):  # the unit costs are in the first year's prices
+            index = [np.ones(self.runs)] * (len(self.years) - len(index)) + index
+        return children * demand.yearly_cost_per_child * np.stack(index, axis=1)
+
     def service(self, go: np.ndarray) -> dict[str, np.ndarray]:
         """The in-scope services: paid directly before go-live (and after a transfer back), else by contract."""
         fin, runs = self.fin, self.runs
@@ -160,17 +171,13 @@ class CostModel:
         services = {k: s for k, s in self.scenario.services.items() if service_scope(self.scenario, s) == "in"}
         pay, price = self.indices()
         conversion = self.agency_conversion()
-        growth = self.sample("demand_growth", fin.demand_growth_per_year, width=len(self.years))
-        pressure = self.sample("in_year_pressure", fin.in_year_pressure, width=len(self.years))
-        if pressure.ndim == 1:
-            pressure, growth = pressure[:, None], growth[:, None]
+        pressure = self.sample("in_year_pressure", fin.in_year_pressure, width=len(self.years)).reshape(runs, -1)
         rebase = self.sample("rebase_share", fin.rebase_share) if fin.rebase_share is not None else 0.0
-        added, carried = money_paths.level_paths(growth, pressure, rebase)
+        carried = money_paths.rebased_level(pressure, rebase)
         go_dates = self.months[np.minimum(go, len(self.months) - 1)]
         mid_year = pd.to_datetime([f"{y}-10-01" for y in self.years])
         years_since_go = np.maximum(0.0, (mid_year.values[None, :] - go_dates.values[:, None])
                                     / np.timedelta64(1, "D") / 365.25)
-        budget_total = sum(s.budget for s in services.values())
         year_col = np.searchsorted(self.years, self.fy_year)  # month -> year column
         m = np.arange(len(self.months))
         direct = np.zeros((runs, len(self.months)))
@@ -182,10 +189,11 @@ class CostModel:
             for _, g in mine.iterrows():
                 agency = after_conversion(g.agency_share, conversion[:, None], years_since_go)
                 staff += g.fte * g.average_cost_gbp * (1 + g.agency_premium * agency)
-            staff_cost_first = float(mine["cost_gbp"].sum())
-            other = (svc.budget - staff_cost_first) * price
-            share = svc.budget / budget_total
-            core = (staff * pay + other + share * added) * carried
+            if fin.demand is not None and key == fin.demand.service:
+                other = self.placements()
+            else:
+                other = (svc.budget - float(mine["cost_gbp"].sum())) * price
+            core = (staff * pay + other) * carried
             core = core * (1 + pressure)  # in-year pressure: overspend in house, exceptional above threshold
             monthly = core[:, year_col] / 12
             back = len(self.months) if svc.transfer_back is None else \
