@@ -26,6 +26,9 @@ LIVE_CATEGORY = {"disaggregate": "service direct", "lead_authority": "recharge",
 SHARED_SERVICE = CONTRACT + ("recharge", "shared service")  # what an in-house successor runs itself instead
 # agreed before the year: the contract sum without the in-year exceptional funding
 AGREED = tuple(c for c in SHARED_SERVICE if c != "exceptional")
+# in-year pressure the provider absorbs below the exceptional threshold: booked to the provider, paid by no council
+ABSORBED = "absorbed pressure"
+OUTTURN = SHARED_SERVICE + (ABSORBED,)  # what the year cost: the contract sum and all the in-year money
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,6 @@ class CostModel:
                                     freq="MS")
         self.fy_year = np.asarray(self.months.year - (self.months.month < 4))
         self.years = np.unique(self.fy_year)
-        # in-year pressure the provider absorbs: part of the outturn, paid by no council
-        self.absorbed_pressure = np.zeros((runs, len(self.months)))
         m = np.arange(len(self.months))
         self.vested = {key: m >= self.month_index(pd.DatetimeIndex([day]))[0]
                        for key, day in organisations.vesting_days(scenario).items()}
@@ -221,11 +222,12 @@ class CostModel:
                  "exceptional": pressure_cost - absorbed}
         parts["transformation"] = self.transformation(go) * (contract > 0)
         labels = [financial_year(int(y)) for y in self.years]
-        parts, self.absorbed_pressure = money_paths.apply_actuals(self.scenario, labels, year_col, parts, absorbed)
+        parts, absorbed = money_paths.apply_actuals(self.scenario, labels, year_col, parts, absorbed)
         from_contract = lambda d, c: c  # noqa: E731
-        return self.own_splits(parts, {"service direct": lambda d, c: d, "contract sum": from_contract,
-                                       "exceptional": from_contract, "transformation": from_contract},
-                               (direct, contract), own)
+        parts = self.own_splits(parts, {"service direct": lambda d, c: d, "contract sum": from_contract,
+                                        "exceptional": from_contract, "transformation": from_contract},
+                                (direct, contract), own)
+        return {**parts, (ABSORBED, self.scenario.delivery.provider): absorbed}
 
     @staticmethod
     def own_splits(parts: dict, base: dict, totals: tuple[np.ndarray, np.ndarray],
@@ -343,16 +345,26 @@ class CostModel:
                     add(category, payer, amount * share)
         return out
 
-    def agreed_by_payer(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
-        """Per replication: each council's part of the contract sum by year, `contract_sum_<year>_<payer>_gbp`."""
+    def by_payer_and_year(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
+        """Per replication and year: the contract sum and outturn, `contract_sum_<year>_gbp` and
+        `outturn_<year>_gbp`, and each payer's part of them, `..._<year>_<payer>_gbp`.
+
+        A payer's part is what it pays under the contract (or the recharge or shared-service charge);
+        the provider's outturn is the pressure it absorbs. A council's own share of a service it runs
+        itself (in house, or as the host of a lead authority) is its direct cost, in neither.
+        """
         table = {}
-        payers = sorted({payer for (category, payer) in flows if category in AGREED})
-        for payer in payers:
-            amount = sum((v for (category, p), v in flows.items() if p == payer and category in AGREED),
-                         np.zeros((self.runs, len(self.months))))
-            for year in self.years:
-                label = financial_year(int(year)).replace('/', '_')
-                table[f"contract_sum_{label}_{payer}_gbp"] = amount[:, self.fy_year == year].sum(axis=1)
+        labels = [financial_year(int(year)).replace('/', '_') for year in self.years]
+        for measure, categories in (("contract_sum", AGREED), ("outturn", OUTTURN)):
+            payers = sorted({payer for (category, payer) in flows if category in categories})
+            by_payer = {payer: sum((v for (category, p), v in flows.items() if p == payer and category in categories),
+                                   np.zeros((self.runs, len(self.months)))) for payer in payers}
+            whole = sum(by_payer.values(), np.zeros((self.runs, len(self.months))))
+            for year, label in zip(self.years, labels):
+                table[f"{measure}_{label}_gbp"] = whole[:, self.fy_year == year].sum(axis=1)
+            for payer, amount in by_payer.items():
+                for year, label in zip(self.years, labels):
+                    table[f"{measure}_{label}_{payer}_gbp"] = amount[:, self.fy_year == year].sum(axis=1)
         return pd.DataFrame(table)
 
     def ledger(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
@@ -369,7 +381,7 @@ class CostModel:
         return table.sort_values(["replication", "month", "category", "payer"], ignore_index=True)
 
     def totals(self, parts: dict[str, np.ndarray], go: pd.DatetimeIndex) -> pd.DataFrame:
-        """Per replication: transition and dual-running cost, contract sum per year, staff, agency share."""
+        """Per replication: transition and dual-running cost, transition funding, staff, agency share."""
         def total(categories: tuple[str, ...]) -> np.ndarray:
             """(R, M): the council-paid parts of these categories, in the order given."""
             out = np.zeros((self.runs, len(self.months)))
@@ -387,12 +399,6 @@ class CostModel:
                                            if isinstance(k, tuple) and k[1] in self.scenario.funders),
                                           np.zeros(self.runs)),
         }
-        agreed = total(AGREED)
-        outturn = total(SHARED_SERVICE) + self.absorbed_pressure
-        for year in self.years:
-            label = financial_year(int(year)).replace('/', '_')
-            table[f"contract_sum_{label}_gbp"] = agreed[:, self.fy_year == year].sum(axis=1)
-            table[f"outturn_{label}_gbp"] = outturn[:, self.fy_year == year].sum(axis=1)
         groups = staff_groups(self.scenario)
         moving = groups[groups["in_scope"]]
         # only a separate provider takes staff under TUPE; councils receive theirs by the structural changes order
@@ -410,7 +416,8 @@ def cost_tables(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks
     timeline = Timeline.of(replications, tasks, risks)
     parts = model.compute(timeline)
     flows = model.by_payer(parts)
-    return model.ledger(flows), pd.concat([model.totals(parts, timeline.go_live), model.agreed_by_payer(flows)], axis=1)
+    return model.ledger(flows), pd.concat([model.totals(parts, timeline.go_live), model.by_payer_and_year(flows)],
+                                          axis=1)
 
 
 def costs_by_branch(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks: pd.DataFrame,
