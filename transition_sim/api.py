@@ -14,10 +14,9 @@ import itertools
 import pandas as pd
 import yaml
 
-from transition_sim import (__version__, analysis, backtest_report, boardpack, convergence, costs, explain, health,
+from transition_sim import (__version__, analysis, boardpack, convergence, costs, explain, health,
                             importers, montecarlo, outside_view, plausibility, report, runstore, scenario_schema,
                             slides, status, tables)
-from transition_sim import backtest as backtesting
 from transition_sim import progress as progress_bars
 from transition_sim.cluster import connect
 from transition_sim.errors import Problem, ScenarioError
@@ -462,6 +461,7 @@ def backtest(scenario: str | Path | None, outcomes: str | Path, runs: int = 2000
              workers: int | None = None, out: str | Path | None = None, force: bool = False,
              write: bool = True, progress: bool = False) -> Backtest:
     """Score a scenario (or a run folder) against an outcomes file; write backtest.csv, .xlsx and .html."""
+    from transition_sim import backtest as backtesting, backtest_report  # only when a backtest runs
     outcome_file, observed = backtesting.load_outcomes(resolve_path(outcomes))  # bundled ones by name too
     source = scenario if scenario is not None and Path(scenario).is_dir() else load(scenario).path
     folder = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ from transition_sim.programme import ThreePointArrays
 from transition_sim.results import BRANCH, Results
 from transition_sim.sampling import stream, three_point
 from transition_sim.schema import Estimate, Quantity, Scenario
+from transition_sim.units import financial_year, fy_start_year, fy_start_year_of
 from transition_sim.workforce import after_conversion, fte_agency_share, service_scope, staff_groups
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -24,14 +26,9 @@ LIVE_CATEGORY = {"disaggregate": "service direct", "lead_authority": "recharge",
 SHARED_SERVICE = CONTRACT + ("recharge", "shared service")  # what an in-house successor runs itself instead
 # agreed before the year: the contract sum without the in-year exceptional funding
 AGREED = tuple(c for c in SHARED_SERVICE if c != "exceptional")
-
-
-def financial_year(year: int) -> str:
-    return f"{year}/{(year + 1) % 100:02d}"
-
-
-def fy_start_year(label: str) -> int:
-    return int(label[:4])
+# in-year pressure the provider absorbs below the exceptional threshold: booked to the provider, paid by no council
+ABSORBED = "absorbed pressure"
+OUTTURN = SHARED_SERVICE + (ABSORBED,)  # what the year cost: the contract sum and all the in-year money
 
 
 @dataclass(frozen=True)
@@ -66,8 +63,6 @@ class CostModel:
                                     freq="MS")
         self.fy_year = np.asarray(self.months.year - (self.months.month < 4))
         self.years = np.unique(self.fy_year)
-        # in-year pressure the provider absorbs: part of the outturn, paid by no council
-        self.absorbed_pressure = np.zeros((runs, len(self.months)))
         m = np.arange(len(self.months))
         self.vested = {key: m >= self.month_index(pd.DatetimeIndex([day]))[0]
                        for key, day in organisations.vesting_days(scenario).items()}
@@ -153,6 +148,23 @@ class CostModel:
             price.append(price[-1] * (1 + self.rate("inflation", fin.inflation, label)))
         return np.stack(pay, axis=1), np.stack(price, axis=1)
 
+    def placements(self) -> np.ndarray:
+        """(R, Y): the demand model's cost per year, children in care x unit cost x placement price index."""
+        demand = self.fin.demand
+        gap = int(self.years[0]) - fy_start_year_of(demand.counted_on.value + dt.timedelta(days=1))
+        growth = self.sample("demand:children_in_care", demand.growth_per_year,
+                             width=gap + len(self.years)).reshape(self.runs, -1)
+        children = money_paths.children_in_care(demand.children_in_care.value, growth, gap)
+        level, index = np.ones(self.runs), []
+        for year in range(fy_start_year(demand.prices_in) + 1, int(self.years[-1]) + 1):
+            label = financial_year(year)
+            level = level * (1 + self.rate("placement_price", demand.price_growth, label))
+            if year >= self.years[0]:
+                index.append(level)
+        if len(index) < len(self.years):  # the unit costs are in the first year's prices
+            index = [np.ones(self.runs)] * (len(self.years) - len(index)) + index
+        return children * demand.yearly_cost_per_child * np.stack(index, axis=1)
+
     def service(self, go: np.ndarray) -> dict[str, np.ndarray]:
         """The in-scope services: paid directly before go-live (and after a transfer back), else by contract."""
         fin, runs = self.fin, self.runs
@@ -160,17 +172,13 @@ class CostModel:
         services = {k: s for k, s in self.scenario.services.items() if service_scope(self.scenario, s) == "in"}
         pay, price = self.indices()
         conversion = self.agency_conversion()
-        growth = self.sample("demand_growth", fin.demand_growth_per_year, width=len(self.years))
-        pressure = self.sample("in_year_pressure", fin.in_year_pressure, width=len(self.years))
-        if pressure.ndim == 1:
-            pressure, growth = pressure[:, None], growth[:, None]
+        pressure = self.sample("in_year_pressure", fin.in_year_pressure, width=len(self.years)).reshape(runs, -1)
         rebase = self.sample("rebase_share", fin.rebase_share) if fin.rebase_share is not None else 0.0
-        added, carried = money_paths.level_paths(growth, pressure, rebase)
+        carried = money_paths.rebased_level(pressure, rebase)
         go_dates = self.months[np.minimum(go, len(self.months) - 1)]
         mid_year = pd.to_datetime([f"{y}-10-01" for y in self.years])
         years_since_go = np.maximum(0.0, (mid_year.values[None, :] - go_dates.values[:, None])
                                     / np.timedelta64(1, "D") / 365.25)
-        budget_total = sum(s.budget for s in services.values())
         year_col = np.searchsorted(self.years, self.fy_year)  # month -> year column
         m = np.arange(len(self.months))
         direct = np.zeros((runs, len(self.months)))
@@ -182,10 +190,11 @@ class CostModel:
             for _, g in mine.iterrows():
                 agency = after_conversion(g.agency_share, conversion[:, None], years_since_go)
                 staff += g.fte * g.average_cost_gbp * (1 + g.agency_premium * agency)
-            staff_cost_first = float(mine["cost_gbp"].sum())
-            other = (svc.budget - staff_cost_first) * price
-            share = svc.budget / budget_total
-            core = (staff * pay + other + share * added) * carried
+            if fin.demand is not None and key == fin.demand.service:
+                other = self.placements()
+            else:
+                other = (svc.budget - float(mine["cost_gbp"].sum())) * price
+            core = (staff * pay + other) * carried
             core = core * (1 + pressure)  # in-year pressure: overspend in house, exceptional above threshold
             monthly = core[:, year_col] / 12
             back = len(self.months) if svc.transfer_back is None else \
@@ -213,11 +222,12 @@ class CostModel:
                  "exceptional": pressure_cost - absorbed}
         parts["transformation"] = self.transformation(go) * (contract > 0)
         labels = [financial_year(int(y)) for y in self.years]
-        parts, self.absorbed_pressure = money_paths.apply_actuals(self.scenario, labels, year_col, parts, absorbed)
+        parts, absorbed = money_paths.apply_actuals(self.scenario, labels, year_col, parts, absorbed)
         from_contract = lambda d, c: c  # noqa: E731
-        return self.own_splits(parts, {"service direct": lambda d, c: d, "contract sum": from_contract,
-                                       "exceptional": from_contract, "transformation": from_contract},
-                               (direct, contract), own)
+        parts = self.own_splits(parts, {"service direct": lambda d, c: d, "contract sum": from_contract,
+                                        "exceptional": from_contract, "transformation": from_contract},
+                                (direct, contract), own)
+        return {**parts, (ABSORBED, self.scenario.delivery.provider): absorbed}
 
     @staticmethod
     def own_splits(parts: dict, base: dict, totals: tuple[np.ndarray, np.ndarray],
@@ -335,16 +345,26 @@ class CostModel:
                     add(category, payer, amount * share)
         return out
 
-    def agreed_by_payer(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
-        """Per replication: each council's part of the contract sum by year, `contract_sum_<year>_<payer>_gbp`."""
+    def by_payer_and_year(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
+        """Per replication and year: the contract sum and outturn, `contract_sum_<year>_gbp` and
+        `outturn_<year>_gbp`, and each payer's part of them, `..._<year>_<payer>_gbp`.
+
+        A payer's part is what it pays under the contract (or the recharge or shared-service charge);
+        the provider's outturn is the pressure it absorbs. A council's own share of a service it runs
+        itself (in house, or as the host of a lead authority) is its direct cost, in neither.
+        """
         table = {}
-        payers = sorted({payer for (category, payer) in flows if category in AGREED})
-        for payer in payers:
-            amount = sum((v for (category, p), v in flows.items() if p == payer and category in AGREED),
-                         np.zeros((self.runs, len(self.months))))
-            for year in self.years:
-                label = financial_year(int(year)).replace('/', '_')
-                table[f"contract_sum_{label}_{payer}_gbp"] = amount[:, self.fy_year == year].sum(axis=1)
+        labels = [financial_year(int(year)).replace('/', '_') for year in self.years]
+        for measure, categories in (("contract_sum", AGREED), ("outturn", OUTTURN)):
+            payers = sorted({payer for (category, payer) in flows if category in categories})
+            by_payer = {payer: sum((v for (category, p), v in flows.items() if p == payer and category in categories),
+                                   np.zeros((self.runs, len(self.months)))) for payer in payers}
+            whole = sum(by_payer.values(), np.zeros((self.runs, len(self.months))))
+            for year, label in zip(self.years, labels):
+                table[f"{measure}_{label}_gbp"] = whole[:, self.fy_year == year].sum(axis=1)
+            for payer, amount in by_payer.items():
+                for year, label in zip(self.years, labels):
+                    table[f"{measure}_{label}_{payer}_gbp"] = amount[:, self.fy_year == year].sum(axis=1)
         return pd.DataFrame(table)
 
     def ledger(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
@@ -361,7 +381,7 @@ class CostModel:
         return table.sort_values(["replication", "month", "category", "payer"], ignore_index=True)
 
     def totals(self, parts: dict[str, np.ndarray], go: pd.DatetimeIndex) -> pd.DataFrame:
-        """Per replication: transition and dual-running cost, contract sum per year, staff, agency share."""
+        """Per replication: transition and dual-running cost, transition funding, staff, agency share."""
         def total(categories: tuple[str, ...]) -> np.ndarray:
             """(R, M): the council-paid parts of these categories, in the order given."""
             out = np.zeros((self.runs, len(self.months)))
@@ -379,12 +399,6 @@ class CostModel:
                                            if isinstance(k, tuple) and k[1] in self.scenario.funders),
                                           np.zeros(self.runs)),
         }
-        agreed = total(AGREED)
-        outturn = total(SHARED_SERVICE) + self.absorbed_pressure
-        for year in self.years:
-            label = financial_year(int(year)).replace('/', '_')
-            table[f"contract_sum_{label}_gbp"] = agreed[:, self.fy_year == year].sum(axis=1)
-            table[f"outturn_{label}_gbp"] = outturn[:, self.fy_year == year].sum(axis=1)
         groups = staff_groups(self.scenario)
         moving = groups[groups["in_scope"]]
         # only a separate provider takes staff under TUPE; councils receive theirs by the structural changes order
@@ -402,7 +416,8 @@ def cost_tables(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks
     timeline = Timeline.of(replications, tasks, risks)
     parts = model.compute(timeline)
     flows = model.by_payer(parts)
-    return model.ledger(flows), pd.concat([model.totals(parts, timeline.go_live), model.agreed_by_payer(flows)], axis=1)
+    return model.ledger(flows), pd.concat([model.totals(parts, timeline.go_live), model.by_payer_and_year(flows)],
+                                          axis=1)
 
 
 def costs_by_branch(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks: pd.DataFrame,

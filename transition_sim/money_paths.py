@@ -1,8 +1,8 @@
 """Money that can reach reality: year-to-year paths whose uncertainty compounds, and money actuals.
 
-The cost model calls `level_paths` for the multipliers of each year's service cost and
-`apply_actuals` to replace the years a scenario knows and to carry later years on from the
-last of them.
+The cost model calls `children_in_care` for the demand path of the placements line,
+`rebased_level` for the pressure carried into each year's base, and `apply_actuals` to replace
+the years a scenario knows and to carry later years on from the last of them.
 """
 
 from __future__ import annotations
@@ -15,17 +15,26 @@ CONTRACT_SUM = ("contract sum", "transformation")  # agreed at the annual review
 IN_YEAR = ("exceptional",)  # on top of the contract sum in the year (with the pressure the provider absorbs)
 
 
-def level_paths(growth: np.ndarray, pressure: np.ndarray, rebase: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """Per replication and year (R, Y): the demand added (a random walk of yearly draws) and the carried level.
+def children_in_care(count: float, growth: np.ndarray, gap: int) -> np.ndarray:
+    """(R, Y): the mid-year count of each model year, a random walk of yearly growth draws from a count.
 
-    `growth` (R, Y) is each year's own draw of demand growth in £; year 0 adds nothing. `pressure` (R, Y)
-    is each year's in-year pressure; a share `rebase` of it persists into the next years' base, as an
-    annual review that prices last year's cost, so an overspend compounds rather than vanishing.
+    `growth` (R, gap + Y) is each year's own draw, from the year after the count; the model's first
+    year is `gap` years after it. A year's count is its level on 1 April times half a year's growth.
     """
-    added = np.cumsum(np.where(np.arange(growth.shape[1]) > 0, growth, 0.0), axis=1)
+    factor = 1 + growth
+    on_1_april = count * np.cumprod(np.concatenate([np.ones((growth.shape[0], 1)), factor[:, :-1]], axis=1), axis=1)
+    return (on_1_april * np.sqrt(factor))[:, gap:]
+
+
+def rebased_level(pressure: np.ndarray, rebase: np.ndarray | float) -> np.ndarray:
+    """(R, Y): the multiplier of each year's base from the in-year pressure of the years before it.
+
+    `pressure` (R, Y) is each year's in-year pressure; a share `rebase` of it persists into the next
+    years' base, as an annual review that prices last year's cost, so an overspend compounds rather
+    than vanishing.
+    """
     carried_pressure = np.concatenate([np.zeros((pressure.shape[0], 1)), pressure[:, :-1]], axis=1)
-    carried = np.cumprod(1 + np.asarray(rebase).reshape(-1, 1) * carried_pressure, axis=1)
-    return added, carried
+    return np.cumprod(1 + np.asarray(rebase).reshape(-1, 1) * carried_pressure, axis=1)
 
 
 def yearly(amount: np.ndarray, year_col: np.ndarray, years: int) -> np.ndarray:

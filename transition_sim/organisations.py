@@ -15,8 +15,9 @@ SERVICE = "the service"
 
 
 def payers(scenario: Scenario) -> list[str]:
-    """Everyone who can pay in the ledger: the councils, then the funders, in the scenario's order."""
-    return list(scenario.councils) + list(scenario.funders)
+    """Everyone who can pay in the ledger: the councils, the funders, then the providers (the in-year
+    pressure they absorb), in the scenario's order."""
+    return list(scenario.councils) + list(scenario.funders) + list(scenario.providers)
 
 
 def display_name(scenario: Scenario, org_id: str) -> str:

@@ -10,6 +10,7 @@ from transition_sim.schema import Scenario
 
 LONG_PAUSE_DAYS = 5 * 365.25  # a programme paused for years has stopped, not paused
 FAR_WINDOW_YEARS = 10  # a closed window this long after vesting day bars go-live for a decade
+DEMAND_BUDGET_FACTOR = 2  # a demand model costing this many times its service's budget, or 1/this, is a slip
 
 
 def input_warnings(scenario: Scenario) -> list[str]:
@@ -28,11 +29,28 @@ def input_warnings(scenario: Scenario) -> list[str]:
         if window.end > far:
             out.append(f"closed_windows.{key}: no go-live until after {window.end}, more than "
                        f"{FAR_WINDOW_YEARS} years after vesting day; every later figure follows from that window")
+    out += _demand_against_budget(scenario)
     earliest = _earliest_possible(scenario)
     if earliest is not None and earliest > scenario.planned_go_live.value:
         out.append(f"planned_go_live {scenario.planned_go_live.value} is before {earliest}, the earliest the "
                    "notice periods allow from the status date: P(on time) is 0 by construction")
     return out
+
+
+def _demand_against_budget(scenario: Scenario) -> list[str]:
+    """The demand model replaces its service's non-staff budget: a factor of two apart is a slip of unit or count."""
+    demand = scenario.finance.demand if scenario.finance is not None else None
+    if demand is None or demand.service not in scenario.services:
+        return []
+    service = scenario.services[demand.service]
+    budget = service.budget - sum(g.cost for g in service.staff.values())
+    cost = demand.children_in_care.value * demand.yearly_cost_per_child
+    if budget > 0 and 1 / DEMAND_BUDGET_FACTOR <= cost / budget <= DEMAND_BUDGET_FACTOR:
+        return []
+    return [f"finance.demand: {demand.children_in_care.value:,} children in care at the unit costs give "
+            f"£{cost / 1e6:.1f}m a year in {demand.prices_in} prices, against £{budget / 1e6:.1f}m of "
+            f"services.{demand.service}'s budget after staff (is a weekly cost a yearly one, or the count wrong?); "
+            "the money follows the demand model, not the budget"]
 
 
 def _earliest_possible(scenario: Scenario) -> dt.date | None:

@@ -17,7 +17,7 @@ from transition_sim.errors import Problem, ScenarioError, dotted
 from transition_sim.lookahead import lookahead_problems
 from transition_sim.schema import Scenario
 from transition_sim.schemapaths import did_you_mean
-from transition_sim.units import DAYS_PER_UNIT, LATEST_DATE, is_duration
+from transition_sim.units import DAYS_PER_UNIT, LATEST_DATE, financial_year, fy_start_year, fy_start_year_of, is_duration
 from transition_sim.yamltree import Lines, load as load_yaml, parse as parse_yaml
 
 BASELINE = "northamptonshire.yaml"
@@ -651,6 +651,30 @@ def _check_money(scenario: Scenario, add) -> None:
             add(loc, f"unknown task {task!r}")
     if fin.horizon.value <= scenario.start.value:
         add(("finance", "horizon"), f"horizon {fin.horizon.value} is not after the start {scenario.start.value}")
+    if fin.demand is not None:
+        _check_demand(scenario, add)
+
+
+def _check_demand(scenario: Scenario, add) -> None:
+    """The demand model drives a service that exists, from a count and prices before the first year."""
+    fin, demand, loc = scenario.finance, scenario.finance.demand, ("finance", "demand")
+    if demand.service not in scenario.services:
+        add(loc + ("service",), f"unknown service {demand.service!r} (known: {', '.join(scenario.services)})")
+    first = fy_start_year_of(scenario.start.value)
+    if fy_start_year_of(demand.counted_on.value + dt.timedelta(days=1)) > first:
+        add(loc + ("counted_on",), f"the count of {demand.counted_on.value} is after the start of the first financial "
+            f"year {financial_year(first)}: count at an earlier 31 March")
+    if demand.growth_per_year.low <= -1:
+        add(loc + ("growth_per_year", "low"), "a yearly growth of -100% or less leaves no children in care")
+    prices_in = fy_start_year(demand.prices_in)
+    if prices_in > first:
+        add(loc + ("prices_in",), f"prices of {demand.prices_in} are after the first financial year "
+            f"{financial_year(first)}")
+    missing = [financial_year(y) for y in range(prices_in + 1, fy_start_year_of(fin.horizon.value) + 1)
+               if financial_year(y) not in demand.price_growth]
+    if missing:
+        add(loc + ("price_growth",), f"no price growth for {', '.join(missing)}: every year after prices_in "
+            f"({demand.prices_in}) up to the horizon needs one")
 
 
 def resolved_yaml(loaded: LoadedScenario) -> str:

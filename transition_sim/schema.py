@@ -7,7 +7,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from transition_sim.units import parse_duration, parse_lag, parse_money, working_days
+from transition_sim.units import WEEKS_PER_YEAR, parse_duration, parse_lag, parse_money, working_days
 
 T = TypeVar("T")
 # what a file holds, for the JSON Schema editors use (`transition-sim schema`); validation parses it
@@ -244,6 +244,42 @@ class Transformation(Provenance):
     achieved: Estimate[Share]  # share of the hoped-for savings delivered
 
 
+class Placement(Provenance):
+    """One placement type: its share of the children in care and its weekly unit cost."""
+
+    share: Quantity[Share]  # of the children in care at the count
+    weekly_cost: Quantity[Pounds]  # per child, in the prices of `demand.prices_in`
+
+
+class Demand(Provenance):
+    """Children in care times unit costs by placement type: the non-staff cost of one service line.
+
+    The count grows by a rate drawn afresh each year (a random walk, so uncertainty compounds with
+    the horizon); unit costs follow their own price index by financial year.
+    """
+
+    service: str  # the service line (a key of `services`) whose non-staff cost this is
+    children_in_care: Quantity[Annotated[int, Field(ge=0)]]
+    counted_on: Quantity[dt.date]  # the day of the count (31 March for the DfE statistics)
+    growth_per_year: Estimate[float]  # the count's yearly growth, drawn afresh each year
+    placements: dict[str, Placement] = Field(min_length=1)
+    prices_in: FinancialYear  # the year whose prices the unit costs are in
+    # placement price change by year after `prices_in`: known (a value) or uncertain (low/likely/high)
+    price_growth: dict[FinancialYear, Estimate[float] | Quantity[float]] = {}
+
+    @property
+    def yearly_cost_per_child(self) -> float:
+        """The year's cost of a child in care, averaged over placement types, in `prices_in` prices."""
+        return WEEKS_PER_YEAR * sum(p.share.value * p.weekly_cost.value for p in self.placements.values())
+
+    @model_validator(mode="after")
+    def _shares_add_up(self):
+        total = sum(p.share.value for p in self.placements.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"placement shares add up to {total:.4g}, not 1")
+        return self
+
+
 class Funding(Provenance):
     amount: Pounds
     paid_when: str  # the task whose finish the payment falls on
@@ -265,7 +301,7 @@ class Finance(Model):
     living_wage_changes: dict[FinancialYear, Estimate[float] | Quantity[float]] = {}
     low_paid_share: Quantity[Share]
     inflation: dict[FinancialYear, Estimate[float] | Quantity[float]] = {}
-    demand_growth_per_year: Estimate[Pounds]
+    demand: Demand | None = None  # children in care and unit costs, driving one service line
     in_year_pressure: Estimate[float]  # share of the service's cost, each year
     rebase_share: Estimate[Share] | None = None  # share of a year's pressure that persists into later years' base
     exceptional_threshold: Quantity[Pounds]

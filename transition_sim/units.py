@@ -6,9 +6,24 @@ import datetime as dt
 import re
 
 DAYS_PER_UNIT = {"d": 1.0, "w": 7.0, "m": 365.25 / 12, "y": 365.25}
+WEEKS_PER_YEAR = DAYS_PER_UNIT["y"] / DAYS_PER_UNIT["w"]
 LONGEST = "1000y"  # far beyond any programme; it keeps every date the model computes in range
 LATEST_DATE = dt.date(4999, 12, 31)  # dates in a scenario, and everything computed from them, stay before this
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dwmy])\s*$")
+
+
+def financial_year(year: int) -> str:
+    """The label of the financial year (1 April - 31 March) starting in `year`: 2022 -> 2022/23."""
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def fy_start_year(label: str) -> int:
+    return int(label[:4])
+
+
+def fy_start_year_of(day: dt.date) -> int:
+    """The start year of the financial year a day falls in."""
+    return day.year - (day.month < 4)
 
 
 def is_duration(text: object) -> bool:
