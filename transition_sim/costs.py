@@ -368,17 +368,37 @@ class CostModel:
         return pd.DataFrame(table)
 
     def ledger(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
-        frames = []
+        """A row per replication × month × category × payer with money, in that order (built from codes:
+        string columns for millions of rows are what made this slow)."""
         labels = np.array([financial_year(int(y)) for y in self.fy_year])
+        categories = sorted({category for category, _ in flows})
+        payers = sorted({payer for _, payer in flows})
+        columns: dict[str, list[np.ndarray]] = {"rep": [], "month": [], "category": [], "payer": [], "amount": []}
         for (category, payer), amount in flows.items():
             rep, month = np.nonzero(amount)
-            frames.append(pd.DataFrame({"replication": rep, "month": self.months[month],
-                                        "financial_year": labels[month], "payer": payer,
-                                        "category": category, "amount_gbp": amount[rep, month]}))
-        table = pd.concat(frames, ignore_index=True)
-        for column in ("financial_year", "payer", "category"):
-            table[column] = table[column].astype("category")
-        return table.sort_values(["replication", "month", "category", "payer"], ignore_index=True)
+            columns["rep"].append(rep)
+            columns["month"].append(month)
+            columns["category"].append(np.full(len(rep), categories.index(category)))
+            columns["payer"].append(np.full(len(rep), payers.index(payer)))
+            columns["amount"].append(amount[rep, month])
+        rep, month, category, payer, amount = (np.concatenate(columns[c]) if flows else np.empty(0, int)
+                                               for c in ("rep", "month", "category", "payer", "amount"))
+        order = np.lexsort((payer, category, month, rep))
+        rep, month, category, payer, amount = rep[order], month[order], category[order], payer[order], amount[order]
+
+        def present(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+            """As astype("category") makes it: the names that occur, sorted."""
+            used = np.unique(codes)
+            renumber = np.zeros(len(names), dtype=int)
+            renumber[used] = np.arange(len(used))
+            return pd.Categorical.from_codes(renumber[codes], categories=[names[i] for i in used])
+
+        year_names = sorted(set(labels.tolist()))
+        year_code = np.array([year_names.index(label) for label in labels], dtype=int)
+        return pd.DataFrame({"replication": rep, "month": self.months[month],
+                             "financial_year": present(year_code[month], year_names),
+                             "payer": present(payer, payers), "category": present(category, categories),
+                             "amount_gbp": amount.astype(float)})
 
     def totals(self, parts: dict[str, np.ndarray], go: pd.DatetimeIndex) -> pd.DataFrame:
         """Per replication: transition and dual-running cost, transition funding, staff, agency share."""
@@ -438,9 +458,10 @@ def costs_by_branch(scenario: Scenario, seed: int, replications: pd.DataFrame, t
         mine = replications[BRANCH].to_numpy() == label
         ledgers.append(ledger[mine[ledger["replication"].to_numpy()]])
         totals.append(total[mine])
+    for column in ("financial_year", "payer", "category"):  # the names that occur in any branch, sorted
+        names = sorted(set().union(*(part[column].cat.categories for part in ledgers)))
+        ledgers = [part.assign(**{column: part[column].cat.set_categories(names)}) for part in ledgers]
     ledger = pd.concat(ledgers).sort_values(["replication", "month", "category", "payer"], ignore_index=True)
-    for column in ("financial_year", "payer", "category"):
-        ledger[column] = ledger[column].astype(str).astype("category")
     return ledger, pd.concat(totals).sort_index()
 
 
