@@ -326,3 +326,4 @@ def test_an_unknown_engine_is_bad_input(tmp_path):
     assert "TRANSITION_SIM_ENGINE" in done.stderr and "turbo" in done.stderr and "Traceback" not in done.stderr
     done = run_cli(tmp_path, "--engine", "turbo", "--name", "y")
     assert done.returncode == 2 and "Traceback" not in done.stderr
+

@@ -40,14 +40,23 @@ class Run:
     convergence: dict | None = None  # with runs="auto": replications, precision achieved, batches
 
 
+BLOCK_REPLICATIONS = 10_000  # replications taken through timeline and money at once: bounds the money's working memory
+
+
 def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
              progress: bool = False, cluster=None) -> Results:
     """The timeline of `runs` replications, then their money (if the scenario has a finance: section).
 
+    In blocks of BLOCK_REPLICATIONS, each block's arrays freed before the next: replication i depends
+    only on (seed, i), so the blocks joined are the rows of one run.
     `cluster`, a dask.distributed Client (see `cluster.connect`), plays the chunks on its workers.
     """
-    timeline = montecarlo.simulate(scenario, runs=runs, seed=seed, workers=workers, progress=progress, cluster=cluster)
-    return costs.with_money(outside_view.adjusted(timeline))
+    blocks = []
+    for first in range(0, runs, BLOCK_REPLICATIONS):
+        timeline = montecarlo.simulate(scenario, runs=min(BLOCK_REPLICATIONS, runs - first), seed=seed,
+                                       workers=workers, progress=progress, cluster=cluster, first=first)
+        blocks.append(costs.with_money(outside_view.adjusted(timeline)))
+    return blocks[0] if len(blocks) == 1 else Results.joined(blocks)
 
 
 def timeline_only(results: Results, workers: int | None, client=None):

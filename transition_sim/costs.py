@@ -54,10 +54,11 @@ class Timeline:
 class CostModel:
     """The monthly money of every replication of one scenario, as (replications × months) arrays."""
 
-    def __init__(self, scenario: Scenario, seed: int, runs: int):
+    def __init__(self, scenario: Scenario, seed: int, runs: int, first: int = 0):
+        """For the `runs` replications numbered from `first` (a later block of a run starts after 0)."""
         if scenario.finance is None:
             raise ValueError("the scenario has no finance: section")
-        self.scenario, self.fin, self.seed, self.runs = scenario, scenario.finance, seed, runs
+        self.scenario, self.fin, self.seed, self.runs, self.first = scenario, scenario.finance, seed, runs, first
         start = pd.Timestamp(scenario.start.value)
         self.months = pd.date_range(start.to_period("M").to_timestamp(), pd.Timestamp(self.fin.horizon.value),
                                     freq="MS")
@@ -76,7 +77,7 @@ class CostModel:
         return np.clip(idx, 0, len(self.months)).astype(int)
 
     def sample(self, key: str, estimate: Estimate, width: int = 1) -> np.ndarray:
-        u = stream(self.seed, f"cost:{key}", 0, self.runs, width)
+        u = stream(self.seed, f"cost:{key}", self.first, self.runs, width)
         arrays = ThreePointArrays.of([estimate] * width, [self.scenario.default_distribution] * width)
         out = three_point(u, arrays)
         return out[:, 0] if width == 1 else out
@@ -395,7 +396,7 @@ class CostModel:
 
         year_names = sorted(set(labels.tolist()))
         year_code = np.array([year_names.index(label) for label in labels], dtype=int)
-        return pd.DataFrame({"replication": rep, "month": self.months[month],
+        return pd.DataFrame({"replication": rep + self.first, "month": self.months[month],
                              "financial_year": present(year_code[month], year_names),
                              "payer": present(payer, payers), "category": present(category, categories),
                              "amount_gbp": amount.astype(float)})
@@ -432,7 +433,7 @@ class CostModel:
 def cost_tables(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks: pd.DataFrame,
                 risks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ledger (a row per replication × month × payer × category) and per-replication totals."""
-    model = CostModel(scenario, seed, len(replications))
+    model = CostModel(scenario, seed, len(replications), int(replications["replication"].iloc[0]))
     timeline = Timeline.of(replications, tasks, risks)
     parts = model.compute(timeline)
     flows = model.by_payer(parts)
@@ -456,7 +457,7 @@ def costs_by_branch(scenario: Scenario, seed: int, replications: pd.DataFrame, t
                     for b in scenario.branches}
         ledger, total = cost_tables(scenario.with_scope(outcomes), seed, replications, tasks, risks)
         mine = replications[BRANCH].to_numpy() == label
-        ledgers.append(ledger[mine[ledger["replication"].to_numpy()]])
+        ledgers.append(ledger[mine[ledger["replication"].to_numpy() - int(replications["replication"].iloc[0])]])
         totals.append(total[mine])
     for column in ("financial_year", "payer", "category"):  # the names that occur in any branch, sorted
         names = sorted(set().union(*(part[column].cat.categories for part in ledgers)))

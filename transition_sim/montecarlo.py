@@ -128,8 +128,9 @@ def chunks(runs: int, workers: int) -> list[tuple[int, int]]:
 
 
 def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
-             progress: bool = False, cluster=None) -> Results:
-    """Play `runs` replications; replication i depends only on (seed, i), whatever `workers` is.
+             progress: bool = False, cluster=None, first: int = 0) -> Results:
+    """Play `runs` replications, numbered from `first`; replication i depends only on (seed, i), whatever
+    `workers` is, so a run in blocks (`first` > 0 for the later ones) gives the rows of one run.
 
     The timeline only: the money is the cost model's, applied to these results by the api.
     `cluster`, a dask.distributed Client (see `cluster.connect`), plays the chunks on its workers.
@@ -138,8 +139,9 @@ def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, work
         raise ValueError(f"runs must be at least 1, not {runs}")
     seed = scenario.seed if seed is None else seed
     net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
-    arrays = play_in_chunks(net, calendar, seed, np.arange(runs), workers, progress, cluster)
-    return tabulate(scenario, net, calendar, seed, runs, actuals.fix_timeline(scenario, net, calendar, arrays))
+    indices = np.arange(first, first + runs)
+    arrays = play_in_chunks(net, calendar, seed, indices, workers, progress, cluster)
+    return tabulate(scenario, net, calendar, seed, indices, actuals.fix_timeline(scenario, net, calendar, arrays))
 
 
 def simulate_replications(scenario: Scenario, seed: int, indices, workers: int | None = None, cluster=None) -> dict:
@@ -199,8 +201,10 @@ def play_in_chunks(net: Network, calendar: GoLiveCalendar, seed: int, indices: n
     return {f: np.concatenate([part[f] for part in parts]) for f in parts[0]}
 
 
-def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: int, runs: int,
+def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray,
              arrays: dict) -> Results:
+    """The tidy tables of the replications numbered `indices` (consecutive)."""
+    runs = len(indices)
     start = pd.Timestamp(calendar.start)
 
     def dates(days: np.ndarray) -> pd.Series | np.ndarray:
@@ -210,7 +214,7 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
     planned = pd.Timestamp(scenario.planned_go_live.value)
     vesting = pd.Timestamp(calendar.vesting_day)
     replications = pd.DataFrame({
-        "replication": np.arange(runs),
+        "replication": indices,
         "go_live_date": go_live,
         "readiness_date": dates(arrays["readiness_day"]),
         "readiness_day": arrays["readiness_day"],
@@ -229,7 +233,7 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
     task_ids = pd.Categorical.from_codes(np.tile(np.arange(n_tasks), runs), categories=list(net.task_ids))
     start_day, finish_day = arrays["task_start_day"].ravel(), arrays["task_finish_day"].ravel()
     tasks = pd.DataFrame({
-        "replication": np.repeat(np.arange(runs), n_tasks),
+        "replication": np.repeat(indices, n_tasks),
         "task_id": task_ids,
         "start_day": start_day,
         "finish_day": finish_day,
@@ -241,7 +245,7 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
     n_risks = len(net.risk_ids)
     strike_day = arrays["risk_strike_day"].ravel()
     risks = pd.DataFrame({
-        "replication": np.repeat(np.arange(runs), n_risks),
+        "replication": np.repeat(indices, n_risks),
         "risk_id": pd.Categorical.from_codes(np.tile(np.arange(n_risks), runs), categories=list(net.risk_ids)),
         "struck": arrays["risk_struck"].ravel(),
         "strike_date": dates(strike_day),

@@ -63,7 +63,7 @@ def adjusted(results: Results, path: Path | None = None) -> Results:
     cases = reference_class(scenario.status, path)
     if cases.empty:
         return results
-    u = stream(results.seed, "outside_view:slip", 0, results.runs)[:, 0]
+    u = stream(results.seed, "outside_view:slip", results.first, results.runs)[:, 0]
     slips = cases["slip_months"].to_numpy()[np.minimum((u * len(cases)).astype(int), len(cases) - 1)]
     planned = scenario.planned_go_live.value
     closed = tuple(sorted((w.start, w.end) for w in scenario.closed_windows.values()))

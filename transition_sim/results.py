@@ -34,6 +34,21 @@ class Results:
         return Results(self.scenario, self.seed, n, keep(self.replications), keep(self.tasks), keep(self.risks),
                        self.task_info, keep(self.ledger))
 
+    @property
+    def first(self) -> int:
+        """The number of the first replication: 0, or a later block's start (see `api.simulate`)."""
+        return int(self.replications["replication"].iloc[0]) if len(self.replications) else 0
+
+    @classmethod
+    def joined(cls, blocks: list["Results"]) -> "Results":
+        """Consecutive blocks of one run (replications numbered on from each other) as one run."""
+        def join(tables: list) -> pd.DataFrame | None:
+            return None if tables[0] is None else pd.concat(tables, ignore_index=True)
+        first = blocks[0]
+        return cls(first.scenario, first.seed, sum(b.runs for b in blocks), join([b.replications for b in blocks]),
+                   join([b.tasks for b in blocks]), join([b.risks for b in blocks]), first.task_info,
+                   join([b.ledger for b in blocks]))
+
     def with_money(self, ledger: pd.DataFrame, totals: pd.DataFrame) -> "Results":
         """These results with the ledger and per-replication money columns added."""
         return replace(self, ledger=ledger, replications=pd.concat([self.replications, totals], axis=1))
