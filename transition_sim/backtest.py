@@ -185,3 +185,15 @@ def presented(table: pd.DataFrame) -> pd.DataFrame:
         out.at[i, "percentile"] = round(float(row["percentile"]), 1)
         out.at[i, "crps"] = round(float(row["crps"]), 2)
     return out.set_index("measure")
+
+
+def for_terminal(table: pd.DataFrame) -> pd.DataFrame:
+    """The presented table as a reader sees it: money in £m, CRPS in £m or days, percentile to one place."""
+    out = presented(table).astype(object)
+    for (measure, row), is_date in zip(out.iterrows(), table["is_date"]):
+        for column in ("actual", "p10", "p50", "p90"):
+            out.at[measure, column] = str(row[column]) if is_date else f"£{row[column] / 1e6:,.1f}m"
+        out.at[measure, "crps"] = f"{row['crps']:.0f} days" if is_date else f"£{row['crps'] / 1e6:,.2f}m"
+        out.at[measure, "inside_p10_p90"] = "yes" if row["inside_p10_p90"] else "no"
+        out.at[measure, "percentile"] = f"{row['percentile']:.1f}"
+    return out

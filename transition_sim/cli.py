@@ -622,7 +622,8 @@ def backtest(scenario, outcomes, runs, seed, workers, out, force, quiet):
                          progress=not quiet)
     presented = backtesting.presented(found.table)
     written = [str(found.folder / name) for name in api.BACKTEST_FILES]
-    text = (show("Backtest (money in £, dates as dates, CRPS in the measure's unit: £ or days)", presented)
+    text = (show("Backtest (CRPS in the measure's unit; backtest.csv has the raw numbers)",
+                 backtesting.for_terminal(found.table))
             + found.summary + "\n" + f"Written: {found.folder}/ ({', '.join(api.BACKTEST_FILES)})")
     return text, {"backtest": terminal.records(presented), "calibration": found.calibration,
                   "summary": found.summary, "written": written}
