@@ -666,9 +666,18 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, h
         paused_days[row] = _overlap(ps, pe, w_s, w_e)
 
 
+_last_arrays: list = []  # [(network, its Arrays)]: the chunks of a run share one network
+
+
+def arrays_of(net: Network) -> Arrays:
+    if not _last_arrays or _last_arrays[0][0] is not net:
+        _last_arrays[:] = [(net, Arrays.of(net))]
+    return _last_arrays[0][1]
+
+
 def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: Draws) -> dict:
     """montecarlo.play_rows on the compiled executor: the same arrays, the same numbers."""
-    a = Arrays.of(net)
+    a = arrays_of(net)
     count, n = draws.work_days.shape
     n_risks = len(net.risk_ids)
     active = np.ascontiguousarray(draws.active(net))
