@@ -1,6 +1,6 @@
 """Speed and memory at programme scale: the goals of "Fast at programme scale", measured in one run.
 
-    python benchmarks/bench_scale.py [--quick]
+    python benchmarks/bench_scale.py [--quick] [--engine simpy|compiled]
 
 Not a test: it prints each figure, its goal, and its ratio to a reference measured in the same
 run on the same machine, so figures from different machines can be compared:
@@ -8,7 +8,11 @@ run on the same machine, so figures from different machines can be compared:
   no risks): each task a process that waits for its predecessors and then for its duration;
 - the reference for whole-process times is `python -c "import simpy"` (the interpreter's start).
 Whole-process figures run the CLI in a subprocess, as a user would. Synthetic plans come from
-`benchmarks/synthetic_plan.py`. `--quick` uses fewer replications, for a smoke run. After the
+`benchmarks/synthetic_plan.py`. `--quick` uses a tenth of the replications, for a smoke run.
+`--engine` is passed to `transition-sim run --engine` (and to the engine-speed row) when the CLI
+has that option, and the table then has an engine column; otherwise it is ignored, with a note.
+Peak memory is the largest resident set of the run's process tree (`RUSAGE_CHILDREN` of a fresh
+wrapper process). After the
 goals come the parts' own figures, each against the slower way in the same run: libyaml against
 pure-Python YAML, PERT by table against betaincinv, sampling alone, and `--cluster local`.
 """
@@ -62,13 +66,22 @@ def plain_simpy_rate(runs: int) -> float:
     return runs / (time.perf_counter() - began)
 
 
-def engine_rate(scenario_path: Path | None, runs: int, workers: int) -> float:
+def cli_has_engine_option(cli: list[str], env: dict) -> bool:
+    """Whether this checkout's `run` takes `--engine` (the compiled executor may not have landed)."""
+    done = subprocess.run(cli + ["run", "--help"], env=env, capture_output=True, text=True, check=True)
+    return "--engine" in done.stdout
+
+
+def engine_rate(scenario_path: Path | None, runs: int, workers: int, engine: str | None) -> float:
+    import inspect
+
     from transition_sim.montecarlo import simulate
     from transition_sim.scenario import load
     scenario = load(scenario_path).scenario
-    simulate(scenario, runs=min(runs, 50), workers=1)  # warm up
+    options = {"engine": engine} if engine and "engine" in inspect.signature(simulate).parameters else {}
+    simulate(scenario, runs=min(runs, 50), workers=1, **options)  # warm up (and compile, for a compiled engine)
     began = time.perf_counter()
-    simulate(scenario, runs=runs, workers=workers)
+    simulate(scenario, runs=runs, workers=workers, **options)
     return runs / (time.perf_counter() - began)
 
 
@@ -142,13 +155,20 @@ def cluster_figure(env: dict, cli: list[str], plan_path: Path, work: Path, itera
         f"{seconds['cluster'] / seconds['local']:.2f}x two local worker processes")
 
 
+ENGINE = ""  # the engine column's text: the engine passed to `run --engine`, or empty when there is none
+
+
 def row(what: str, figure: str, goal: str, ratio: str) -> None:
-    print(f"{what:58} {figure:>14}  {'goal ' + goal if goal else '':>15}  {ratio}")
+    engine = f"{ENGINE:>9}  " if ENGINE else ""
+    print(f"{what:58} {engine}{figure:>14}  {'goal ' + goal if goal else '':>15}  {ratio}")
 
 
 def main() -> None:
+    global ENGINE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer replications (a smoke run)")
+    parser.add_argument("--engine", choices=("simpy", "compiled"),
+                        help="passed to `transition-sim run --engine` when the CLI has that option")
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))}
@@ -158,44 +178,52 @@ def main() -> None:
     for n in (1000, 3614):
         plans[n] = work / f"plan-{n}.yaml"
         plans[n].write_text(yaml.safe_dump(plan(n), sort_keys=False), encoding="utf-8")
+    engine_option: list[str] = []
+    if args.engine:
+        if cli_has_engine_option(cli, env):
+            ENGINE, engine_option = args.engine, ["--engine", args.engine]
+        else:
+            print(f"note: this checkout's `run` has no --engine option: --engine {args.engine} is ignored")
+
+    def run(scenario: Path | None, runs: int, name: str, report: bool = True) -> list[str]:
+        return (cli + ["run", *([str(scenario)] if scenario else []), "--runs", str(runs), "--workers", "2",
+                       "--out", str(work), "--name", name, "--force", *engine_option]
+                + ([] if report else ["--no-report"]))
 
     interpreter = command_seconds([sys.executable, "-c", "import simpy"], env)
     anchor = plain_simpy_rate(2000 // scale)
     print(f"references: interpreter start {interpreter:.2f} s; plain SimPy 60-task anchor {anchor:,.0f} replications/s")
     print()
+    if ENGINE:
+        print(f"{'':58} {'engine':>9}")
 
     seconds = command_seconds(cli + ["--help"], env)
     row("transition-sim --help", f"{seconds:.2f} s", "<= 0.5 s", f"{seconds / interpreter:.1f}x interpreter start")
 
     runs = 2000 // scale
-    seconds = command_seconds(cli + ["run", "--runs", str(runs), "--workers", "2", "--out", str(work),
-                                     "--name", "baseline", "--force"], env)
+    seconds = command_seconds(run(None, runs, "baseline"), env)
     row(f"run baseline, {runs} replications, report, 2 workers", f"{seconds:.2f} s", "<= 3 s",
         f"{seconds / interpreter:.0f}x interpreter start")
 
-    rate = engine_rate(None, 2000 // scale, 1)
+    rate = engine_rate(None, 2000 // scale, 1, ENGINE or None)
     row("engine on the baseline, 1 worker", f"{rate:,.0f} rep/s", ">= 5x", f"{rate / anchor:.2f}x the SimPy anchor")
 
     iterations = 1000 // scale
     for n, name in ((1000, "1,000-task plan"), (3614, "3,614-task plan")):
-        seconds = command_seconds(cli + ["run", str(plans[n]), "--runs", str(iterations), "--workers", "2",
-                                         "--no-report", "--out", str(work), "--name", f"plan-{n}", "--force"], env)
+        seconds = command_seconds(run(plans[n], iterations, f"plan-{n}", report=False), env)
         goal = "<= 3 s" if n == 1000 else "<= 10 s"
         row(f"{name}, {iterations} iterations, 2 workers", f"{seconds:.1f} s", goal,
             f"{seconds * anchor / iterations:.0f}x one anchor replication per iteration")
-    seconds = command_seconds(cli + ["run", str(plans[3614]), "--runs", str(iterations), "--workers", "2",
-                                     "--out", str(work), "--name", "plan-3614-report", "--force"], env)
+    seconds = command_seconds(run(plans[3614], iterations, "plan-3614-report"), env)
     row(f"3,614-task plan with its report, {iterations} iterations", f"{seconds:.1f} s", "<= 30 s",
         f"{seconds / interpreter:.0f}x interpreter start")
 
     small, large = 10_000 // scale, 100_000 // scale
-    memory = {}
-    for runs in (small, large):
-        memory[runs] = peak_memory_mib(cli + ["run", "--runs", str(runs), "--workers", "2", "--no-report",
-                                              "--out", str(work), "--name", f"mem-{runs}", "--force"], env)
+    memory = {runs: peak_memory_mib(run(None, runs, f"mem-{runs}", report=False), env) for runs in (small, large)}
     row(f"peak memory, baseline {large:,} vs {small:,} replications", f"{memory[large]:,.0f} MiB", "<= 1.5x",
         f"{memory[large] / memory[small]:.2f}x ({memory[small]:,.0f} MiB at {small:,})")
     print()
+    ENGINE = ""
     part_figures(plans[3614], args.quick)
     cluster_figure(env, cli, plans[1000], work, iterations)
     print(f"\n(outputs in {work})")

@@ -97,21 +97,25 @@ def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
 
     `rerun(scenario, replications)` gives the go-live dates of those replications of a scenario with
     the run's seed. With common random numbers the removed risk is the only change, so only the
-    replications in which it struck are re-simulated; the others keep their go-live date.
+    replications in which it was effective (struck and changed a date: it delayed a task or paused
+    work under way) are re-simulated, in one call per risk; the others keep their go-live date.
     """
     go_live = results.replications["go_live_date"]
     base = percentile_table(go_live, (50, 80))["value"]
-    struck = results.risks.groupby("risk_id", observed=True)["struck"].mean()
-    effective = results.risks.groupby("risk_id", observed=True)["effective"].mean() \
-        if "effective" in results.risks else struck  # run folders written before the column existed
+    risks = results.risks
+    by_risk = risks.groupby("risk_id", observed=True)
+    struck = by_risk["struck"].mean()
+    changed = "effective" if "effective" in risks else "struck"  # run folders written before the column existed
+    effective = by_risk[changed].mean()
+    rerun_at = risks.loc[risks[changed]].groupby("risk_id", observed=True)["replication"]
+    hits = {risk_id: np.sort(reps.to_numpy()) for risk_id, reps in rerun_at}
+    position = pd.Series(np.arange(len(go_live)), index=results.replications["replication"].to_numpy())
     rows = []
     for risk_id, risk in results.scenario.risks.items():
         without = go_live.copy()
-        risks = results.risks
-        hit = risks.loc[(risks["risk_id"] == risk_id) & risks["struck"], "replication"].to_numpy()
+        hit = hits.get(risk_id, np.empty(0, dtype=np.int64))
         if len(hit):
-            positions = results.replications.index[results.replications["replication"].isin(hit)]
-            without.loc[positions] = rerun(without_risk(results.scenario, risk_id), np.sort(hit))
+            without.iloc[position.loc[hit].to_numpy()] = rerun(without_risk(results.scenario, risk_id), hit)
         removed = percentile_table(without, (50, 80))["value"]
         rows.append({"risk_id": risk_id, "name": risk.name, "probability": risk.probability,
                      "struck_share": float(struck.get(risk_id, 0.0)),
@@ -393,11 +397,10 @@ def cumulative_cost_bands(results: Results, categories: tuple[str, ...]) -> pd.D
 def gantt_table(results: Results) -> pd.DataFrame:
     """Per task: P10/P50/P90 of its start and finish dates, and its criticality."""
     tasks = results.tasks
-    q = tasks.groupby("task_id", observed=True).agg(
-        start_p10=("start_date", lambda s: s.quantile(0.1)), start_p50=("start_date", "median"),
-        start_p90=("start_date", lambda s: s.quantile(0.9)), finish_p10=("finish_date", lambda s: s.quantile(0.1)),
-        finish_p50=("finish_date", "median"), finish_p90=("finish_date", lambda s: s.quantile(0.9)),
-        criticality=("critical", "mean"))
+    by_task = tasks.groupby("task_id", observed=True)
+    bands = [by_task[f"{event}_date"].quantile([0.1, 0.5, 0.9]).unstack().set_axis(
+        [f"{event}_p10", f"{event}_p50", f"{event}_p90"], axis=1) for event in ("start", "finish")]
+    q = pd.concat(bands + [by_task["critical"].mean().rename("criticality")], axis=1)
     table = results.task_info.set_index("task_id").join(q).reset_index()
     table = table.dropna(subset=["finish_p50"])
     table["start_p10"] = table["start_p10"].fillna(table["finish_p10"])

@@ -48,14 +48,14 @@ def _sheet(book: Workbook, title: str, columns: list[tuple[str, str]], rows: lis
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     widths = [len(heading) for heading, _ in columns]
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
         cells = []
         for i, item in enumerate(row):
             value, unit = item if isinstance(item, tuple) else (item, columns[i][1])
             cells.append((_cell_value(value, unit), unit))
         sheet.append([v for v, _ in cells])
         for i, (value, unit) in enumerate(cells):
-            cell = sheet.cell(row=sheet.max_row, column=i + 1)
+            cell = sheet.cell(row=number, column=i + 1)  # not sheet.max_row: it scans every row
             if unit in FORMATS and unit != "text":
                 cell.number_format = FORMATS[unit]
             shown = value.strftime("%d %b %Y") if isinstance(value, dt.date) else (

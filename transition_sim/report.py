@@ -91,20 +91,48 @@ def go_live_s_curve(named: list[tuple[str, Results]]) -> Chart:
 
 
 # --- the risk-adjusted Gantt ------------------------------------------------------------------------
-def gantt(results: Results) -> Chart:
+GANTT_TASKS = 60  # a larger plan shows its most critical tasks and one summary row per workstream for the rest
+
+
+def gantt_rows(results: Results, limit: int = GANTT_TASKS) -> tuple[pd.DataFrame, int]:
+    """The Gantt's rows and how many tasks they leave out: every task, or for a plan of more than `limit`
+    tasks the `limit` most critical and, per workstream, one row spanning its other tasks (the earliest
+    start percentiles, the latest finish percentiles, the highest criticality)."""
     table = analysis.gantt_table(results)
-    labels = [f"{text(w)} · {text(n)}" for w, n in zip(table["workstream"], table["name"])]
-    table = table.assign(label=labels)
+    table = table.assign(label=[f"{text(w)} · {text(n)}" for w, n in zip(table["workstream"], table["name"])])
+    if len(table) <= limit:
+        return table, 0
+    order = table.assign(_late=table["finish_p50"]).sort_values(["criticality", "_late"], ascending=False)
+    shown = table.index.isin(order.index[:limit])
+    rest = table[~shown].groupby("workstream", sort=False).agg(
+        programme=("programme", "first"), count=("task_id", "size"),
+        start_p10=("start_p10", "min"), start_p50=("start_p50", "min"), start_p90=("start_p90", "min"),
+        finish_p10=("finish_p10", "max"), finish_p50=("finish_p50", "max"), finish_p90=("finish_p90", "max"),
+        criticality=("criticality", "max")).reset_index()
+    rest = rest.assign(task_id="", name=[f"{n:,} other tasks" for n in rest["count"]],
+                       label=[f"{text(w)} · {n:,} other tasks" for w, n in zip(rest["workstream"], rest["count"])])
+    rows = pd.concat([table[shown], rest.drop(columns="count")], ignore_index=True)
+    go_live_first = rows["programme"] == results.scenario.go_live.programme
+    rows = rows.assign(_first=go_live_first, _rest=rows["task_id"] == "").sort_values(
+        ["_first", "programme", "workstream", "_rest", "start_p50"], ascending=[False, True, True, True, True])
+    return rows.drop(columns=["_first", "_rest"]).reset_index(drop=True), int((~shown).sum())
+
+
+def _bands(rows: pd.DataFrame, band: str) -> tuple[np.ndarray, np.ndarray]:
+    """One line trace's points: a P10-P90 segment per row, separated by gaps (None)."""
+    gaps = np.full(len(rows), None, dtype=object)
+    xs = np.column_stack([rows[f"{band}_p10"].to_numpy(dtype=object), rows[f"{band}_p90"].to_numpy(dtype=object), gaps])
+    ys = np.column_stack([rows["label"].to_numpy(dtype=object), rows["label"].to_numpy(dtype=object), gaps])
+    return xs.ravel(), ys.ravel()
+
+
+def gantt(results: Results) -> Chart:
+    table, left_out = gantt_rows(results)
     fig = go.Figure()
-    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-               "#bcbd22", "#17becf"]
     for i, (workstream, rows) in enumerate(table.groupby("workstream", sort=False)):
-        colour = palette[i % len(palette)]
+        colour = PALETTE[i % len(PALETTE)]
         for band, width in (("start", 5), ("finish", 11)):
-            xs, ys = [], []
-            for _, row in rows.iterrows():
-                xs += [row[f"{band}_p10"], row[f"{band}_p90"], None]
-                ys += [row["label"], row["label"], None]
+            xs, ys = _bands(rows, band)
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=width),
                                      opacity=0.45 if band == "start" else 0.8, name=f"{text(workstream)} ({band})",
                                      legendgroup=text(workstream), showlegend=band == "finish", hoverinfo="skip"))
@@ -123,10 +151,18 @@ def gantt(results: Results) -> Chart:
     _vline(fig, results.scenario.vesting_day.value, "vesting day", "#9467bd")
     _vline(fig, results.scenario.planned_go_live.value, "planned go-live", "#d62728")
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(table["label"]))
-    _layout(fig, "Risk-adjusted Gantt: each task's start and finish, P10 to P90", "date", "task (by workstream)",
-            height=max(500, 22 * len(table) + 160))
-    return Chart(fig, "Thin bars span the P10-P90 start dates, thick bars the P10-P90 finish dates; diamonds mark "
-                      "the median finish. Hover a diamond for the task's criticality.")
+    title = "Risk-adjusted Gantt: each task's start and finish, P10 to P90"
+    if left_out:
+        title = f"Risk-adjusted Gantt: the {GANTT_TASKS} most critical tasks, P10 to P90, the rest by workstream"
+    _layout(fig, title, "date", "task (by workstream)", height=max(500, 22 * len(table) + 160))
+    caption = ("Thin bars span the P10-P90 start dates, thick bars the P10-P90 finish dates; diamonds mark "
+               "the median finish. Hover a diamond for the task's criticality.")
+    if left_out:
+        caption += (f" The plan has {len(results.task_info):,} tasks: a row '… other tasks' stands for the "
+                    f"{left_out:,} not shown, from the earliest start to the latest finish of that workstream's "
+                    "others, with the highest criticality among them; every task is in the board pack "
+                    "(board-pack.xlsx, sheet Drivers).")
+    return Chart(fig, caption)
 
 
 # --- why -------------------------------------------------------------------------------------------
@@ -165,7 +201,7 @@ def risk_tornado(risks: pd.DataFrame, replications: int) -> Chart:
                       "of futures, changed a date in %{customdata[3]:.0f}%; P50 shift %{customdata[1]} days, "
                       "P80 shift %{customdata[2]} days<extra></extra>"))
     _layout(fig, "Tornado: what removing each risk is worth", "mean go-live shift when removed (days)", "risk",
-            height=420)
+            height=max(420, 18 * len(table) + 160))
     return Chart(fig, f"Each risk is switched off in turn and the first {replications:,} replications re-run with "
                       "the same random numbers, so the bar is that risk's own effect on go-live.")
 

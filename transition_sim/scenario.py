@@ -677,5 +677,8 @@ def _check_demand(scenario: Scenario, add) -> None:
             f"({demand.prices_in}) up to the horizon needs one")
 
 
+FAST_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the same text, many times faster
+
+
 def resolved_yaml(loaded: LoadedScenario) -> str:
-    return yaml.safe_dump(loaded.resolved, sort_keys=False, allow_unicode=True)
+    return yaml.dump(loaded.resolved, Dumper=FAST_DUMPER, sort_keys=False, allow_unicode=True)
