@@ -147,7 +147,6 @@ def _money(ids: list[str]) -> dict:
             "living_wage_changes": _indices(0.02, 0.035, 0.05),
             "low_paid_share": _q(0.1),
             "inflation": _indices(0.015, 0.025, 0.04),
-            "demand_growth_per_year": _three("-£1m", "£0", "£2m"),
             "in_year_pressure": _three(0.0, 0.03, 0.07),
             "exceptional_threshold": _q("£2m"),
             "agency_conversion_per_year": _three(0.0, 0.05, 0.1),

@@ -327,3 +327,15 @@ def test_an_unknown_engine_is_bad_input(tmp_path):
     done = run_cli(tmp_path, "--engine", "turbo", "--name", "y")
     assert done.returncode == 2 and "Traceback" not in done.stderr
 
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_synthetic_programme_plans_play_the_same_on_both_engines(tmp_path, seed):
+    """benchmarks/synthetic_plan.py: 300 tasks with capacities, calendars, lags, windowed and windowless risks."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from synthetic_plan import plan
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(plan(300, seed=seed), sort_keys=False))
+    assert_identical(*both_engines(load(path).scenario, runs=30, seed=seed))
