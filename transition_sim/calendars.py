@@ -32,13 +32,12 @@ def bank_holidays(region: str, first: dt.date, last: dt.date) -> set[dt.date]:
 
 def daily_rates(spec: WorkCalendarSpec, start: dt.date, days: int) -> np.ndarray:
     """The rate of work on each of `days` days from `start`."""
-    dates = [start + dt.timedelta(days=i) for i in range(days)]
     rate = np.ones(days)
     if spec.weekends:
-        rate[[i for i, d in enumerate(dates) if d.weekday() >= 5]] = 0.0
+        rate[(start.weekday() + np.arange(days)) % 7 >= 5] = 0.0
     if spec.bank_holidays is not None:
-        off = bank_holidays(spec.bank_holidays, dates[0], dates[-1])
-        rate[[i for i, d in enumerate(dates) if d in off]] = 0.0
+        off = bank_holidays(spec.bank_holidays, start, start + dt.timedelta(days=days - 1))
+        rate[[(d - start).days for d in off]] = 0.0
 
     def span(period) -> slice:
         return slice(max((period.start - start).days, 0), max((period.end - start).days + 1, 0))  # ends included

@@ -45,10 +45,21 @@ class Timeline:
         finish = tasks.pivot(index="replication", columns="task_id", values="finish_date")
         struck = risks.pivot(index="replication", columns="risk_id", values="struck")
         strike = risks.pivot(index="replication", columns="risk_id", values="strike_date")
-        return cls(pd.DatetimeIndex(replications["go_live_date"]),
-                   {str(k): pd.DatetimeIndex(finish[k]) for k in finish.columns},
+        return cls(pd.DatetimeIndex(replications["go_live_date"]), ColumnsAsDates(finish),
                    {str(k): struck[k].to_numpy(bool) for k in struck.columns},
                    {str(k): pd.DatetimeIndex(strike[k]) for k in strike.columns})
+
+
+class ColumnsAsDates(dict):
+    """A table's columns as DatetimeIndex, each made when first asked for (money reads a few of many tasks)."""
+
+    def __init__(self, table: pd.DataFrame):
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, key: str) -> pd.DatetimeIndex:
+        self[key] = pd.DatetimeIndex(self.table[key])
+        return self[key]
 
 
 class CostModel:
