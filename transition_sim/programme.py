@@ -181,7 +181,20 @@ def risk_weight(window: tuple[float, float], periods: list[tuple[float, float, f
     return np.array(cuts), np.array(weights) / max(hi - lo, 1e-12)
 
 
+_compiled: list[tuple[Scenario, "Network"]] = []  # the last few, by identity: a run compiles its scenario once
+
+
 def compile_network(scenario: Scenario) -> Network:
+    """The scenario's network (scenarios are frozen, so one compiled is reused while it is among the last few)."""
+    for known, net in _compiled:
+        if known is scenario:
+            return net
+    net = _compile(scenario)
+    _compiled[:] = [(scenario, net)] + _compiled[:3]
+    return net
+
+
+def _compile(scenario: Scenario) -> Network:
     start = scenario.start.value
     graph = active_graph(scenario)
     written = {key: i for i, key in enumerate(scenario.tasks)}
