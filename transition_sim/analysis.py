@@ -6,9 +6,9 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from transition_sim import organisations, sampling
+from transition_sim.intervals import binomial_quantile
 from transition_sim.costs import CONTRACT, CostModel
 from transition_sim.results import BRANCH, SLIP
 from transition_sim.programme import compile_network
@@ -43,8 +43,8 @@ def percentile_table(values: pd.Series, percentiles=PERCENTILES, confidence: flo
     for p in percentiles:
         q = p / 100
         estimate = ordered[max(int(np.ceil(q * n)) - 1, 0)]  # inverted CDF: an observed value
-        low = int(stats.binom.ppf((1 - confidence) / 2, n, q))
-        high = int(stats.binom.ppf((1 + confidence) / 2, n, q)) + 1
+        low = binomial_quantile((1 - confidence) / 2, n, q)
+        high = binomial_quantile((1 + confidence) / 2, n, q) + 1
         rows.append((f"P{p}", estimate, ordered[max(low - 1, 0)], ordered[min(high - 1, n - 1)]))
     table = pd.DataFrame(rows, columns=["percentile", "value", "ci_low", "ci_high"]).set_index("percentile")
     if is_date:
@@ -156,7 +156,7 @@ def correlation_check(scenario, seed: int, runs: int) -> pd.DataFrame:
     values = [sampled[kind][:, c] for kind, c in plan.items]
     rows = []
     for group, a, b, target, used in plan.pairs():
-        achieved = float(stats.spearmanr(values[a], values[b])[0]) if runs > 2 else np.nan
+        achieved = float(pd.Series(values[a]).corr(pd.Series(values[b]), method="spearman")) if runs > 2 else np.nan
         rows.append((group, plan.labels[a], plan.labels[b], target, used, achieved, plan.repaired))
     return pd.DataFrame(rows, columns=columns)
 
@@ -292,6 +292,7 @@ def go_live_test(first: Results, other: Results) -> float:
     b = other.replications["go_live_date"].astype("int64").to_numpy()
     if np.array_equal(np.sort(a), np.sort(b)):
         return 1.0
+    from scipy import stats  # only for comparisons: scipy.stats is slow to import
     return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
 
 

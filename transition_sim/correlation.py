@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 
 def pearson_for_rank(rank: np.ndarray | float) -> np.ndarray | float:
@@ -107,13 +107,13 @@ class CorrelationPlan:
 
     def apply(self, uniforms: np.ndarray) -> np.ndarray:
         """Correlated uniforms from independent ones, (replications × items), row by row."""
-        z = stats.norm.ppf(np.clip(uniforms, 1e-16, 1 - 1e-16))
+        z = special.ndtri(np.clip(uniforms, 1e-16, 1 - 1e-16))  # the standard normal's inverse CDF
         # column by column, not `z @ L.T`: BLAS may round a row differently with the batch's size,
         # and replication i must be bit for bit the same however many are drawn with it
         mixed = np.zeros_like(z)
         for j in range(z.shape[1]):
             mixed += z[:, [j]] * self.cholesky[:, j]
-        return stats.norm.cdf(mixed)
+        return special.ndtr(mixed)
 
     def pairs(self) -> list[tuple[str, int, int, float, float]]:
         """(group, item a, item b, target rank, rank used after any repair) for each correlated pair."""

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.golive import next_open_slot
+from transition_sim.intervals import clopper_pearson
 from transition_sim.results import Results
 from transition_sim.sampling import stream
 from transition_sim.scenario import models_dir
@@ -96,7 +96,7 @@ def compare(results: Results, path: Path | None = None) -> dict | None:
         observed = cases["slip_months"] <= 0 if months == 0 else cases["slip_months"] >= months
         inside = float(np.mean(slip_months <= 0 if months == 0 else slip_months >= months - 0.5))
         k, n = int(observed.sum()), len(cases)
-        low, high = stats.binomtest(k, n).proportion_ci(0.95, method="exact")
+        low, high = clopper_pearson(k, n, 0.95)
         rows.append({"measure": label, "inside_view": inside, "class_share": k / n, "class_cases": f"{k} of {n}",
                      "class_ci95_low": float(low), "class_ci95_high": float(high)})
         if not low <= inside <= high:
