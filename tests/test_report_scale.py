@@ -105,3 +105,18 @@ def test_column_correlations_equal_pandas_corrwith_with_gaps_and_constants():
     got = analysis.pearson_by_column(frame.to_numpy(), other.to_numpy())
     np.testing.assert_allclose(got, expected.to_numpy(), rtol=0, atol=1e-12)
     assert np.isnan(got[2:5]).all() and not np.isnan(got[[0, 1, 5]]).any()
+
+
+def test_total_float_by_successor_lists_equals_the_pairwise_definition(synthetic):
+    from transition_sim import health
+    from transition_sim.programme import compile_network
+    net = compile_network(synthetic.scenario)
+    rng = np.random.default_rng(2)
+    start = rng.uniform(0, 300, len(net.task_ids))
+    finish = start + rng.uniform(0, 40, len(start))
+    pairwise = np.full(len(start), 900.0)
+    for k in reversed(range(len(start))):
+        for s in range(k + 1, len(start)):
+            if k in net.predecessors[s]:
+                pairwise[k] = min(pairwise[k], pairwise[s] - (finish[s] - start[s]))
+    np.testing.assert_array_equal(health.total_float(net, start, finish, 900.0), pairwise - finish)
