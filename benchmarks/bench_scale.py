@@ -8,7 +8,7 @@ run on the same machine, so figures from different machines can be compared:
   no risks): each task a process that waits for its predecessors and then for its duration;
 - the reference for whole-process times is `python -c "import simpy"` (the interpreter's start).
 Whole-process figures run the CLI in a subprocess, as a user would. Synthetic plans come from
-`benchmarks/synthetic_plan.py`. `--quick` uses a tenth of the replications, for a smoke run.
+`benchmarks/synthetic_plan.py`. `--quick` uses a tenth of the replications (a twentieth on the large plans), for a smoke run.
 `--engine` is passed to `transition-sim run --engine` (and to the engine-speed row) when the CLI
 has that option, and the table then has an engine column; otherwise it is ignored, with a note.
 Peak memory is the largest resident set of the run's process tree (`RUSAGE_CHILDREN` of a fresh
@@ -73,16 +73,17 @@ def cli_has_engine_option(cli: list[str], env: dict) -> bool:
 
 
 def engine_rate(scenario_path: Path | None, runs: int, workers: int, engine: str | None) -> float:
-    import inspect
+    import contextlib
 
-    from transition_sim.montecarlo import simulate
+    from transition_sim import montecarlo
     from transition_sim.scenario import load
     scenario = load(scenario_path).scenario
-    options = {"engine": engine} if engine and "engine" in inspect.signature(simulate).parameters else {}
-    simulate(scenario, runs=min(runs, 50), workers=1, **options)  # warm up (and compile, for a compiled engine)
-    began = time.perf_counter()
-    simulate(scenario, runs=runs, workers=workers, **options)
-    return runs / (time.perf_counter() - began)
+    chosen = getattr(montecarlo, "using_engine", None)  # absent before the compiled executor landed
+    with chosen(engine) if chosen and engine else contextlib.nullcontext():
+        montecarlo.simulate(scenario, runs=min(runs, 50), workers=1)  # warm up (and compile, for a compiled engine)
+        began = time.perf_counter()
+        montecarlo.simulate(scenario, runs=runs, workers=workers)
+        return runs / (time.perf_counter() - began)
 
 
 def command_seconds(args: list[str], env: dict) -> float:
@@ -208,7 +209,7 @@ def main() -> None:
     rate = engine_rate(None, 2000 // scale, 1, ENGINE or None)
     row("engine on the baseline, 1 worker", f"{rate:,.0f} rep/s", ">= 5x", f"{rate / anchor:.2f}x the SimPy anchor")
 
-    iterations = 1000 // scale
+    iterations = 50 if args.quick else 1000  # the large plans' re-runs for the report dominate a quick run
     for n, name in ((1000, "1,000-task plan"), (3614, "3,614-task plan")):
         seconds = command_seconds(run(plans[n], iterations, f"plan-{n}", report=False), env)
         goal = "<= 3 s" if n == 1000 else "<= 10 s"

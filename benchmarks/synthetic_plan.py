@@ -14,7 +14,7 @@ with a risk calendar; one in four with a cost. Two
 programmes: the service programme that sets go-live and a reorganisation programme that risks do
 not pause. A county becomes one unitary and the service moves to a trust, with a small money
 model (budget lines, staff, finance indices, cost items, a support service, a loss claim,
-transition funding), so a run exercises every step from the timeline to the ledger. Every number
+transition funding, and demand: children in care by placement type where the schema has it), so a run exercises every step from the timeline to the ledger. Every number
 is marked as a benchmark assumption, so the file passes `validate --strict`. The same N and seed
 give the same file.
 """
@@ -151,8 +151,23 @@ def _money(ids: list[str]) -> dict:
             "exceptional_threshold": _q("£2m"),
             "agency_conversion_per_year": _three(0.0, 0.05, 0.1),
             "transition_funding": {"dfe": {"amount": "£1m", "paid_when": last, "assumption": ASSUMPTION}},
+            **_demand(),
         },
     }
+
+
+def _demand() -> dict:
+    """Demand growth in the form the checkout's money schema has: a children-in-care model, or before it a sum."""
+    from transition_sim.schema import Finance
+
+    if "demand" not in Finance.model_fields:
+        return {"demand_growth_per_year": _three("-£1m", "£0", "£2m")}
+    return {"demand": {
+        "service": "care", "children_in_care": _q(300), "counted_on": _q("2025-03-31"),
+        "growth_per_year": _three(0.0, 0.03, 0.07), "prices_in": "2025/26", "assumption": ASSUMPTION,
+        "placements": {"fostering": {"share": _q(0.75), "weekly_cost": _q("£600")},
+                       "residential": {"share": _q(0.25), "weekly_cost": _q("£5000")}},
+        "price_growth": _indices(0.02, 0.04, 0.07)}}
 
 
 def plan(n_tasks: int, seed: int = 1) -> dict:

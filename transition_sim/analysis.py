@@ -29,6 +29,11 @@ def _as_numbers(values: pd.Series) -> tuple[np.ndarray, bool]:
     return values.to_numpy(dtype=float), False
 
 
+def order_statistic(ordered: np.ndarray, p: float):
+    """The p-th percentile of sorted numbers by the inverted CDF: an observed value, not interpolated."""
+    return ordered[max(int(np.ceil(p / 100 * len(ordered))) - 1, 0)]
+
+
 def percentile_table(values: pd.Series, percentiles=PERCENTILES, confidence: float = 0.95) -> pd.DataFrame:
     """Each percentile with a distribution-free confidence interval from the order statistics.
 
@@ -42,7 +47,7 @@ def percentile_table(values: pd.Series, percentiles=PERCENTILES, confidence: flo
     rows = []
     for p in percentiles:
         q = p / 100
-        estimate = ordered[max(int(np.ceil(q * n)) - 1, 0)]  # inverted CDF: an observed value
+        estimate = order_statistic(ordered, p)
         low = binomial_quantile((1 - confidence) / 2, n, q)
         high = binomial_quantile((1 + confidence) / 2, n, q) + 1
         rows.append((f"P{p}", estimate, ordered[max(low - 1, 0)], ordered[min(high - 1, n - 1)]))
@@ -79,10 +84,25 @@ def task_drivers(results: Results) -> pd.DataFrame:
     table = task_criticality(results).set_index("task_id")
     durations = results.tasks.pivot(index="replication", columns="task_id", values="duration_days")
     go_live = results.replications.set_index("replication")["go_live_date"].astype("int64")
-    ranks = durations.rank()
-    correlation = ranks.corrwith(go_live.rank()).rename("spearman_with_go_live")
+    correlation = pd.Series(pearson_by_column(durations.rank().to_numpy(),
+                                              go_live.rank().reindex(durations.index).to_numpy()),
+                            index=durations.columns, name="spearman_with_go_live")
     table = table.join(correlation)
     return table.sort_values(["criticality", "spearman_with_go_live"], ascending=False).reset_index()
+
+
+def pearson_by_column(columns: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """The Pearson correlation of each column with `other` over the rows where both are known
+    (nan where fewer than two are, or either is constant there): `DataFrame.corrwith`, vectorised."""
+    known = ~np.isnan(columns) & ~np.isnan(other)[:, None]
+    count = known.sum(axis=0)
+    x = np.where(known, columns, 0.0)
+    y = np.where(known, other[:, None], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dx = np.where(known, x - x.sum(axis=0) / count, 0.0)
+        dy = np.where(known, y - y.sum(axis=0) / count, 0.0)
+        r = (dx * dy).sum(axis=0) / np.sqrt((dx * dx).sum(axis=0) * (dy * dy).sum(axis=0))
+    return np.where(count >= 2, np.clip(r, -1.0, 1.0), np.nan)
 
 
 def without_risk(scenario, risk_id: str):
@@ -100,8 +120,9 @@ def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
     replications in which it was effective (struck and changed a date: it delayed a task or paused
     work under way) are re-simulated, in one call per risk; the others keep their go-live date.
     """
-    go_live = results.replications["go_live_date"]
-    base = percentile_table(go_live, (50, 80))["value"]
+    go_live, _ = _as_numbers(results.replications["go_live_date"])  # days since 1970
+    ordered = np.sort(go_live)
+    base = {p: order_statistic(ordered, p) for p in (50, 80)}
     risks = results.risks
     by_risk = risks.groupby("risk_id", observed=True)
     struck = by_risk["struck"].mean()
@@ -115,15 +136,16 @@ def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
         without = go_live.copy()
         hit = hits.get(risk_id, np.empty(0, dtype=np.int64))
         if len(hit):
-            without.iloc[position.loc[hit].to_numpy()] = rerun(without_risk(results.scenario, risk_id), hit)
-        removed = percentile_table(without, (50, 80))["value"]
+            again = np.asarray(rerun(without_risk(results.scenario, risk_id), hit), dtype="datetime64[D]")
+            without[position.loc[hit].to_numpy()] = again.astype(np.int64)
+        removed = np.sort(without)
         rows.append({"risk_id": risk_id, "name": risk.name, "probability": risk.probability,
                      "struck_share": float(struck.get(risk_id, 0.0)),
                      "effective_share": float(effective.get(risk_id, 0.0)),
-                     "p50_shift_days": (base["P50"] - removed["P50"]).days,
-                     "p80_shift_days": (base["P80"] - removed["P80"]).days,
+                     "p50_shift_days": int(base[50] - order_statistic(removed, 50)),
+                     "p80_shift_days": int(base[80] - order_statistic(removed, 80)),
                      # replication by replication: the streams are shared, so this is the risk's own effect
-                     "mean_shift_days": float((go_live - without).dt.days.mean())})
+                     "mean_shift_days": float((go_live - without).mean())})
     columns = ["risk_id", "name", "probability", "struck_share", "effective_share", "p50_shift_days", "p80_shift_days",
                "mean_shift_days"]
     return pd.DataFrame(rows, columns=columns).sort_values(["p80_shift_days", "p50_shift_days", "mean_shift_days"],

@@ -55,11 +55,15 @@ def most_likely_schedule(net: Network) -> tuple[np.ndarray, np.ndarray]:
 def total_float(net: Network, start: np.ndarray, finish: np.ndarray, deadline: float) -> np.ndarray:
     """Days each task of the most-likely schedule can slip before readiness misses `deadline`."""
     n = len(net.task_ids)
+    successors: list[list[int]] = [[] for _ in range(n)]
+    for s in range(n):
+        for p in set(net.predecessors[s]):
+            if p < s:  # successors come later in topological order
+                successors[p].append(s)
     late_finish = np.full(n, deadline)
-    for k in reversed(range(n)):  # successors come later in topological order
-        for s in range(k + 1, n):
-            if k in net.predecessors[s]:
-                late_finish[k] = min(late_finish[k], late_finish[s] - (finish[s] - start[s]))
+    for k in reversed(range(n)):
+        for s in successors[k]:
+            late_finish[k] = min(late_finish[k], late_finish[s] - (finish[s] - start[s]))
     return late_finish - finish
 
 

@@ -128,26 +128,31 @@ def _bands(rows: pd.DataFrame, band: str) -> tuple[np.ndarray, np.ndarray]:
 
 def gantt(results: Results) -> Chart:
     table, left_out = gantt_rows(results)
-    fig = go.Figure()
-    for i, (workstream, rows) in enumerate(table.groupby("workstream", sort=False)):
-        colour = PALETTE[i % len(PALETTE)]
+    traces = []  # one figure built from all traces at once: add_trace one by one copies the figure each time
+    summary = table["task_id"] == ""  # the rows standing for a workstream's other tasks: one grey group
+    groups = [(text(w), rows, PALETTE[i % len(PALETTE)])
+              for i, (w, rows) in enumerate(table[~summary].groupby("workstream", sort=False))]
+    if summary.any():
+        groups.append(("other tasks, by workstream", table[summary], "#9a9a9a"))
+    for workstream, rows, colour in groups:
         for band, width in (("start", 5), ("finish", 11)):
             xs, ys = _bands(rows, band)
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=width),
-                                     opacity=0.45 if band == "start" else 0.8, name=f"{text(workstream)} ({band})",
-                                     legendgroup=text(workstream), showlegend=band == "finish", hoverinfo="skip"))
-        fig.add_trace(go.Scatter(
+            traces.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=width),
+                                     opacity=0.45 if band == "start" else 0.8, name=f"{workstream} ({band})",
+                                     legendgroup=workstream, showlegend=band == "finish", hoverinfo="skip"))
+        traces.append(go.Scatter(
             x=rows["finish_p50"], y=rows["label"], mode="markers", marker=dict(color=colour, size=9, symbol="diamond"),
-            legendgroup=text(workstream), showlegend=False, name=text(workstream),
+            legendgroup=workstream, showlegend=False, name=workstream,
             customdata=np.stack([100 * rows["criticality"], rows["start_p50"].dt.strftime("%d %b %Y"),
                                  rows["finish_p10"].dt.strftime("%d %b %Y"),
                                  rows["finish_p90"].dt.strftime("%d %b %Y")], axis=1),
             hovertemplate="%{y}<br>median start %{customdata[1]}, median finish %{x|%d %b %Y}<br>"
                           "finish P10-P90 %{customdata[2]} to %{customdata[3]}<br>"
                           "criticality %{customdata[0]:.0f}%<extra></extra>"))
-        fig.add_trace(go.Scatter(x=rows["start_p50"], y=rows["label"], mode="markers",
-                                 marker=dict(color=colour, size=7, symbol="line-ns-open"), legendgroup=text(workstream),
+        traces.append(go.Scatter(x=rows["start_p50"], y=rows["label"], mode="markers",
+                                 marker=dict(color=colour, size=7, symbol="line-ns-open"), legendgroup=workstream,
                                  showlegend=False, hovertemplate="%{y}<br>median start %{x|%d %b %Y}<extra></extra>"))
+    fig = go.Figure(traces)
     _vline(fig, results.scenario.vesting_day.value, "vesting day", "#9467bd")
     _vline(fig, results.scenario.planned_go_live.value, "planned go-live", "#d62728")
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(table["label"]))
