@@ -33,3 +33,14 @@ def test_importing_the_api_does_not_import_scipy_stats():
     code = "import sys, transition_sim.api; print('scipy.stats' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() \
         == "False"
+
+
+def test_a_run_with_its_report_does_not_import_scipy_stats(tmp_path):
+    import subprocess
+    import sys
+    code = ("import sys\nfrom transition_sim import api\n"
+            f"api.run(runs=30, workers=1, out={str(tmp_path)!r}, name='r')\n"
+            "print('scipy.stats' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "False"

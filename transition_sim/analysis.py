@@ -178,7 +178,8 @@ def correlation_check(scenario, seed: int, runs: int) -> pd.DataFrame:
     values = [sampled[kind][:, c] for kind, c in plan.items]
     rows = []
     for group, a, b, target, used in plan.pairs():
-        achieved = float(pd.Series(values[a]).corr(pd.Series(values[b]), method="spearman")) if runs > 2 else np.nan
+        achieved = float(pearson_by_column(pd.Series(values[a]).rank().to_numpy()[:, None],
+                                           pd.Series(values[b]).rank().to_numpy())[0]) if runs > 2 else np.nan
         rows.append((group, plan.labels[a], plan.labels[b], target, used, achieved, plan.repaired))
     return pd.DataFrame(rows, columns=columns)
 
