@@ -252,13 +252,26 @@ def yearly_cost_by_council(results: Results) -> pd.DataFrame:
     return total / max(len(years), 1)
 
 
+_figures_of: list[tuple[Results, pd.DataFrame]] = []  # the last few, by identity: summary, report and board pack
+
+
 def figures(results: Results) -> pd.DataFrame:
     """The headline figures of one run, one row per named key: label, value, 95% interval and unit.
 
     The one definition of the headline: the CLI summary, summary.json, the report, sweep rows,
     drivers and compare all read it. Percentiles are observed values (the inverted CDF). With money,
-    each successor council's yearly cost follows, keyed `yearly_cost_<council>_p<n>`.
+    each successor council's yearly cost follows, keyed `yearly_cost_<council>_p<n>`. Results are
+    frozen, so the table of one is worked out once (a copy is returned).
     """
+    for known, table in _figures_of:
+        if known is results:
+            return table.copy()
+    table = _figures(results)
+    _figures_of[:] = [(results, table)] + _figures_of[:3]
+    return table.copy()
+
+
+def _figures(results: Results) -> pd.DataFrame:
     reps = results.replications
     rows = []
 
