@@ -9,13 +9,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from transition_sim.backtest import EPOCH, column_of
-from transition_sim.report import Chart, page, text
+from transition_sim.report import Chart, in_report_style, page, text
 
 YEAR_MEASURE = re.compile(r"^(?P<family>[a-z_]+)\.(?P<year>\d{4}/\d{2})(?:\.(?P<payer>\w+))?$")
 
 
 def _styled(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
-    fig.update_layout(title=title, height=420, template="plotly_white", legend=dict(orientation="h", y=-0.2),
+    fig.update_layout(title=title, height=420, legend=dict(orientation="h", y=-0.2),
                       margin=dict(l=70, r=30, t=60, b=60))
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y)
@@ -74,6 +74,7 @@ def single_chart(replications: pd.DataFrame, row: pd.Series) -> Chart:
     return Chart(fig, f"Simulated futures and the actual (percentile {row['percentile']:.1f}).")
 
 
+@in_report_style
 def backtest_page(name: str, replications: pd.DataFrame, table: pd.DataFrame, summary: str) -> str:
     charts = [pit_histogram(table)]
     families = []

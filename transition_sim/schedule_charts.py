@@ -17,8 +17,7 @@ Figure = tuple[go.Figure, str]
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
-    fig.update_layout(title=title, height=460, margin=dict(l=70, r=30, t=60, b=60), template="plotly_white",
-                      xaxis_title=x, yaxis_title=y)
+    fig.update_layout(title=title, height=460, margin=dict(l=70, r=30, t=60, b=60), xaxis_title=x, yaxis_title=y)
     return fig
 
 
