@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -185,13 +185,30 @@ _compiled: list[tuple[Scenario, "Network"]] = []  # the last few, by identity: a
 
 
 def compile_network(scenario: Scenario) -> Network:
-    """The scenario's network (scenarios are frozen, so one compiled is reused while it is among the last few)."""
+    """The scenario's network (scenarios are frozen, so one compiled is reused while it is among the last few).
+
+    A scenario that differs from one of those only in its risks' probabilities (a risk's effect is
+    measured with it set to 0) reuses that network with the probabilities replaced: nothing else in a
+    network depends on them.
+    """
     for known, net in _compiled:
         if known is scenario:
             return net
-    net = _compile(scenario)
+    for known, net in _compiled:
+        if _only_risk_probabilities_differ(known, scenario):
+            net = replace(net, risk_probability=np.array([scenario.risks[k].probability for k in net.risk_ids],
+                                                         dtype=float))
+            break
+    else:
+        net = _compile(scenario)
     _compiled[:] = [(scenario, net)] + _compiled[:3]
     return net
+
+
+def _only_risk_probabilities_differ(a: Scenario, b: Scenario) -> bool:
+    if a.risks.keys() != b.risks.keys() or a.model_copy(update={"risks": b.risks}) != b:
+        return False
+    return all(a.risks[k].model_copy(update={"probability": b.risks[k].probability}) == b.risks[k] for k in a.risks)
 
 
 def _compile(scenario: Scenario) -> Network:
