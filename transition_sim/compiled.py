@@ -214,55 +214,54 @@ def _overlap(s_start, s_end, i_start, i_end):
     return total
 
 
-# --- SimPy's event queue: a binary heap of (time, priority, sequence number, payload) -------------
+# --- SimPy's event queue: a binary heap ordered by (time, priority, sequence number) --------------
+# An entry is its time and one integer key: priority, sequence number and payload packed so that the
+# key's order is (priority, sequence number): sequence numbers are unique, so the payload never decides.
+
+PAYLOAD_BITS = 24
+SEQUENCE_BITS = 34
+
 
 @njit(cache=True)
-def _before(times, prios, seqs, a, b):
+def _before(times, keys, a, b):
     if times[a] != times[b]:
         return times[a] < times[b]
-    if prios[a] != prios[b]:
-        return prios[a] < prios[b]
-    return seqs[a] < seqs[b]
+    return keys[a] < keys[b]
 
 
 @njit(cache=True)
-def _swap(times, prios, seqs, payloads, a, b):
-    times[a], times[b] = times[b], times[a]
-    prios[a], prios[b] = prios[b], prios[a]
-    seqs[a], seqs[b] = seqs[b], seqs[a]
-    payloads[a], payloads[b] = payloads[b], payloads[a]
-
-
-@njit(cache=True)
-def _push(times, prios, seqs, payloads, size, t, prio, seq, payload):
-    times[size], prios[size], seqs[size], payloads[size] = t, prio, seq, payload
+def _push(times, keys, size, t, prio, seq, payload):
+    times[size] = t
+    keys[size] = (prio << (SEQUENCE_BITS + PAYLOAD_BITS)) | (seq << PAYLOAD_BITS) | payload
     i = size
     while i > 0:
         parent = (i - 1) // 2
-        if not _before(times, prios, seqs, i, parent):
+        if not _before(times, keys, i, parent):
             break
-        _swap(times, prios, seqs, payloads, i, parent)
+        times[i], times[parent] = times[parent], times[i]
+        keys[i], keys[parent] = keys[parent], keys[i]
         i = parent
     return size + 1
 
 
 @njit(cache=True)
-def _pop(times, prios, seqs, payloads, size):
+def _pop(times, keys, size):
     """Moves the first entry to index `size - 1` (read it there) and restores the heap below it."""
     size -= 1
-    _swap(times, prios, seqs, payloads, 0, size)
+    times[0], times[size] = times[size], times[0]
+    keys[0], keys[size] = keys[size], keys[0]
     i = 0
     while True:
         left, right, best = 2 * i + 1, 2 * i + 2, i
-        if left < size and _before(times, prios, seqs, left, best):
+        if left < size and _before(times, keys, left, best):
             best = left
-        if right < size and _before(times, prios, seqs, right, best):
+        if right < size and _before(times, keys, right, best):
             best = right
         if best == i:
             return size
-        _swap(times, prios, seqs, payloads, i, best)
+        times[i], times[best] = times[best], times[i]
+        keys[i], keys[best] = keys[best], keys[i]
         i = best
-
 
 
 @njit(cache=True)
@@ -340,8 +339,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
     drawn = strike_day.copy()  # the delays' order uses the days drawn (a windowless risk's is nan: first)
 
     cap = 3 * n + 8
-    times, prios = np.empty(cap), np.empty(cap, np.int64)
-    seqs, payloads = np.empty(cap, np.int64), np.empty(cap, np.int64)
+    times, keys = np.empty(cap), np.empty(cap, np.int64)
     size = 0
     seq = 0
     now = status_day
@@ -366,14 +364,15 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
     d_r = np.empty(n_delays, np.int64)
 
     for k in process_order:
-        size = _push(times, prios, seqs, payloads, size, now, URGENT, seq, INIT * n + k)
+        size = _push(times, keys, size, now, URGENT, seq, INIT * n + k)
         seq += 1
         pc[k] = AT_INIT
 
     while size > 0:
-        size = _pop(times, prios, seqs, payloads, size)
+        size = _pop(times, keys, size)
         now = times[size]
-        kind, task = payloads[size] // n, payloads[size] % n
+        payload = keys[size] & ((1 << PAYLOAD_BITS) - 1)
+        kind, task = payload // n, payload % n
         n_todo = 0
         if kind == DISPATCH:
             dispatch_pending = False
@@ -398,7 +397,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         free[need_pool[q]] -= need_amount[q]
                         if free[need_pool[q]] == 0:
                             open_pools -= 1
-                    size = _push(times, prios, seqs, payloads, size, now, NORMAL, seq, GRANTED * n + k)
+                    size = _push(times, keys, size, now, NORMAL, seq, GRANTED * n + k)
                     seq += 1
                 else:
                     waiting[kept] = k
@@ -432,7 +431,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     f = fallback_of[k]
                     if f >= 0 and active[k]:
                         if now < fallback_day[f]:
-                            size = _push(times, prios, seqs, payloads, size, now + (fallback_day[f] - now), NORMAL,
+                            size = _push(times, keys, size, now + (fallback_day[f] - now), NORMAL,
                                          seq, TIMEOUT * n + k)
                             seq += 1
                             state = AT_FALLBACK
@@ -492,7 +491,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         driver[k] = -1
                     earliest[k] = e
                     if now < e:
-                        size = _push(times, prios, seqs, payloads, size, now + (e - now), NORMAL, seq, TIMEOUT * n + k)
+                        size = _push(times, keys, size, now + (e - now), NORMAL, seq, TIMEOUT * n + k)
                         seq += 1
                         state = AT_EARLIEST
                         break
@@ -504,10 +503,10 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         start[k] = now
                         finish[k] = now
                         if watched[k]:
-                            size = _push(times, prios, seqs, payloads, size, now, NORMAL, seq, STARTED * n + k)
+                            size = _push(times, keys, size, now, NORMAL, seq, STARTED * n + k)
                             seq += 1
                             started_state[k] = TRIGGERED
-                        size = _push(times, prios, seqs, payloads, size, now, NORMAL, seq, DONE * n + k)
+                        size = _push(times, keys, size, now, NORMAL, seq, DONE * n + k)
                         seq += 1
                         done_state[k] = TRIGGERED
                         state = ENDED
@@ -521,7 +520,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         n_waiting += 1
                         if not dispatch_pending:
                             dispatch_pending = True
-                            size = _push(times, prios, seqs, payloads, size, now, LATE, seq, DISPATCH * n)
+                            size = _push(times, keys, size, now, LATE, seq, DISPATCH * n)
                             seq += 1
                         state = AT_GRANT
                         break
@@ -541,7 +540,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     begin = now if (in_progress[k] or needs_capacity) else earliest[k]
                     start[k] = started_day[k] if in_progress[k] else begin
                     if watched[k]:
-                        size = _push(times, prios, seqs, payloads, size, now, NORMAL, seq, STARTED * n + k)
+                        size = _push(times, keys, size, now, NORMAL, seq, STARTED * n + k)
                         seq += 1
                         started_state[k] = TRIGGERED
                     work_begin[k] = begin
@@ -557,7 +556,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     for w in range(n_taken):
                         applied[d_r[w]] += d_key[w]
                     end_of[k] = end
-                    size = _push(times, prios, seqs, payloads, size, now + _max(end - now, 0.0), NORMAL, seq,
+                    size = _push(times, keys, size, now + _max(end - now, 0.0), NORMAL, seq,
                                  TIMEOUT * n + k)
                     seq += 1
                     state = AT_WORK
@@ -570,10 +569,10 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                             released_by[c], released_at[c] = k, now
                         if not dispatch_pending:
                             dispatch_pending = True
-                            size = _push(times, prios, seqs, payloads, size, now, LATE, seq, DISPATCH * n)
+                            size = _push(times, keys, size, now, LATE, seq, DISPATCH * n)
                             seq += 1
                     finish[k] = end_of[k]
-                    size = _push(times, prios, seqs, payloads, size, now, NORMAL, seq, DONE * n + k)
+                    size = _push(times, keys, size, now, NORMAL, seq, DONE * n + k)
                     seq += 1
                     done_state[k] = TRIGGERED
                     state = ENDED
@@ -647,6 +646,10 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, h
                 reorg = fin[k] if not any_reorg else max(reorg, fin[k])
                 any_reorg = True
         reorganisation_day[row] = reorg
+        if ps.shape[0] == 0:  # no pause in this replication: none delayed work
+            effective_pause[row] = 0.0
+            paused_days[row] = 0.0
+            continue
         w_s = np.empty(n)
         w_e = np.empty(n)
         m = 0
@@ -666,12 +669,14 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, h
         paused_days[row] = _overlap(ps, pe, w_s, w_e)
 
 
-_last_arrays: list = []  # [(network, its Arrays)]: the chunks of a run share one network
+_last_arrays: list = []  # [(network's links, its Arrays)]: a run's chunks share a network
 
 
 def arrays_of(net: Network) -> Arrays:
-    if not _last_arrays or _last_arrays[0][0] is not net:
-        _last_arrays[:] = [(net, Arrays.of(net))]
+    """The network's arrays, kept for the next chunk. Keyed by its links: a network whose risks'
+    probabilities were replaced (programme.compile_network) shares them, and probabilities are not here."""
+    if not _last_arrays or _last_arrays[0][0] is not net.links:
+        _last_arrays[:] = [(net.links, Arrays.of(net))]
     return _last_arrays[0][1]
 
 
