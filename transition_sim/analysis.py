@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from transition_sim import organisations, sampling
-from transition_sim.intervals import binomial_quantile
 from transition_sim.costs import CONTRACT, CostModel
-from transition_sim.results import BRANCH, SLIP
+from transition_sim.intervals import binomial_quantile
 from transition_sim.programme import compile_network
-from transition_sim.results import Results
+from transition_sim.recent import Recent
+from transition_sim.results import BRANCH, SLIP, Results
 from transition_sim.workforce import fte_agency_share, staff_groups
 
 PERCENTILES = (10, 50, 80, 90)
@@ -252,7 +252,7 @@ def yearly_cost_by_council(results: Results) -> pd.DataFrame:
     return total / max(len(years), 1)
 
 
-_figures_of: list[tuple[Results, pd.DataFrame]] = []  # the last few, by identity: summary, report and board pack
+_figures_of = Recent()  # summary, report and board pack read one run's figures
 
 
 def figures(results: Results) -> pd.DataFrame:
@@ -263,12 +263,7 @@ def figures(results: Results) -> pd.DataFrame:
     each successor council's yearly cost follows, keyed `yearly_cost_<council>_p<n>`. Results are
     frozen, so the table of one is worked out once (a copy is returned).
     """
-    for known, table in _figures_of:
-        if known is results:
-            return table.copy()
-    table = _figures(results)
-    _figures_of[:] = [(results, table)] + _figures_of[:3]
-    return table.copy()
+    return _figures_of.get(results, lambda: _figures(results)).copy()
 
 
 def _figures(results: Results) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from numba import njit
 from transition_sim import attribution
 from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import FROM_START, TO_FINISH, Network
+from transition_sim.recent import Recent
 from transition_sim.sampling import Draws
 
 # event kinds; an event's payload is kind * n_tasks + task
@@ -669,15 +670,13 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, h
         paused_days[row] = _overlap(ps, pe, w_s, w_e)
 
 
-_last_arrays: list = []  # [(network's links, its Arrays)]: a run's chunks share a network
+_arrays = Recent(size=1)  # a run's chunks share a network
 
 
 def arrays_of(net: Network) -> Arrays:
     """The network's arrays, kept for the next chunk. Keyed by its links: a network whose risks'
     probabilities were replaced (programme.compile_network) shares them, and probabilities are not here."""
-    if not _last_arrays or _last_arrays[0][0] is not net.links:
-        _last_arrays[:] = [(net.links, Arrays.of(net))]
-    return _last_arrays[0][1]
+    return _arrays.get(net.links, lambda: Arrays.of(net))
 
 
 def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: Draws) -> dict:

@@ -9,6 +9,7 @@ import numpy as np
 
 from transition_sim.calendars import WorkCalendar
 from transition_sim.correlation import CorrelationPlan
+from transition_sim.recent import Recent
 from transition_sim.schema import Scenario, ThreePoint
 
 DISTRIBUTIONS = ("triangular", "pert")
@@ -181,7 +182,7 @@ def risk_weight(window: tuple[float, float], periods: list[tuple[float, float, f
     return np.array(cuts), np.array(weights) / max(hi - lo, 1e-12)
 
 
-_compiled: list[tuple[Scenario, "Network"]] = []  # the last few, by identity: a run compiles its scenario once
+_compiled = Recent()  # a run compiles its scenario once
 
 
 def compile_network(scenario: Scenario) -> Network:
@@ -191,18 +192,15 @@ def compile_network(scenario: Scenario) -> Network:
     measured with it set to 0) reuses that network with the probabilities replaced: nothing else in a
     network depends on them.
     """
-    for known, net in _compiled:
-        if known is scenario:
-            return net
+    return _compiled.get(scenario, lambda: _reused_or_compiled(scenario))
+
+
+def _reused_or_compiled(scenario: Scenario) -> Network:
     for known, net in _compiled:
         if _only_risk_probabilities_differ(known, scenario):
-            net = replace(net, risk_probability=np.array([scenario.risks[k].probability for k in net.risk_ids],
-                                                         dtype=float))
-            break
-    else:
-        net = _compile(scenario)
-    _compiled[:] = [(scenario, net)] + _compiled[:3]
-    return net
+            return replace(net, risk_probability=np.array([scenario.risks[k].probability for k in net.risk_ids],
+                                                          dtype=float))
+    return _compile(scenario)
 
 
 def _only_risk_probabilities_differ(a: Scenario, b: Scenario) -> bool:
