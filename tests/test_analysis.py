@@ -8,7 +8,7 @@ import transition_sim
 from transition_sim import analysis
 from transition_sim.cli import main
 from transition_sim.api import simulate
-from transition_sim.montecarlo import simulate_replications
+from transition_sim.montecarlo import go_live_without
 from transition_sim.scenario import load
 
 
@@ -69,7 +69,7 @@ def test_removing_a_risk_that_cannot_strike_changes_nothing_exactly():
     removed = simulate(analysis.without_risk(scenario, "union_dispute"), runs=150, workers=1)
     pd.testing.assert_frame_equal(base.replications, removed.replications)
     pd.testing.assert_frame_equal(base.tasks, removed.tasks)
-    table = analysis.risk_drivers(base, lambda s, reps: simulate_replications(s, base.seed, reps, 1)["go_live"]).set_index("risk_id")
+    table = analysis.risk_drivers(base, lambda removals: go_live_without(scenario, base.seed, removals, 1)).set_index("risk_id")
     assert table.at["union_dispute", "struck_share"] == 0.0
     assert table.at["union_dispute", "mean_shift_days"] == 0.0
     assert table.at["programme_pause", "mean_shift_days"] > 0

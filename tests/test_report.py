@@ -11,7 +11,7 @@ import pytest
 from transition_sim import report
 from transition_sim.api import run_report
 from transition_sim.api import simulate
-from transition_sim.montecarlo import simulate_replications
+from transition_sim.montecarlo import go_live_without
 from transition_sim.scenario import load
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -70,7 +70,8 @@ def test_why_charts(small):
     for chart in (report.criticality_chart(small), report.correlation_tornado(small)):
         fig = check(chart, traces=1)
         assert all(axis_titles(fig))
-    risks = report.analysis.risk_drivers(small.head(20), lambda s, reps: simulate_replications(s, small.seed, reps, 1)["go_live"])
+    risks = report.analysis.risk_drivers(small.head(20), lambda removals: go_live_without(
+        small.scenario, small.seed, removals, 1))
     fig = check(report.risk_tornado(risks, 20), traces=1)
     assert len(fig.data[0].y) == len(small.scenario.risks)
 

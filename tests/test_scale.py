@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from transition_sim import analysis
-from transition_sim.montecarlo import simulate, simulate_replications
+from transition_sim.montecarlo import go_live_without, simulate, simulate_replications
 from transition_sim.scenario import load
 
 RUNS = 120
@@ -43,11 +43,12 @@ def test_a_risk_effect_re_simulating_only_where_it_struck_equals_the_full_re_run
             "go_live"]
         pd.testing.assert_series_equal(spliced, full.replications["go_live_date"])
 
-    def full_rerun(s, replications):
-        return simulate(s, runs=RUNS, seed=baseline.seed, workers=1).replications[
-            "go_live_date"].to_numpy()[replications]
+    def full_rerun(removals):
+        return {risk_id: simulate(analysis.without_risk(scenario, risk_id), runs=RUNS, seed=baseline.seed,
+                                  workers=1).replications["go_live_date"].to_numpy()[replications]
+                for risk_id, replications in removals.items()}
 
-    fast = analysis.risk_drivers(baseline, lambda s, reps: simulate_replications(s, baseline.seed, reps, 1)["go_live"])
+    fast = analysis.risk_drivers(baseline, lambda removals: go_live_without(scenario, baseline.seed, removals, 1))
     pd.testing.assert_frame_equal(fast, analysis.risk_drivers(baseline, full_rerun))
 
 

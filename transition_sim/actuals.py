@@ -20,10 +20,16 @@ def fix_timeline(scenario: Scenario, net: Network, calendar: GoLiveCalendar, arr
         return arrays
     day = float((actual.value - calendar.start).days)
     out = dict(arrays)
-    out["go_live"] = np.full(len(arrays["go_live"]), np.datetime64(actual.value, "D"))
+    out["go_live"] = fixed_go_live(scenario, arrays["go_live"])
     trust = np.asarray(net.readiness, bool)  # the go-live programme's tasks
     for key in ("task_start_day", "task_finish_day"):
         out[key] = np.where(trust[None, :], np.minimum(arrays[key], day), arrays[key])
     out["readiness_day"] = np.minimum(arrays["readiness_day"], day)
     out["consultation_end_day"] = np.minimum(arrays["consultation_end_day"], day)
     return out
+
+
+def fixed_go_live(scenario: Scenario, go_live: np.ndarray) -> np.ndarray:
+    """The go-live dates with `actuals.go_live`: that date in every replication."""
+    actual = scenario.actuals.go_live if scenario.actuals is not None else None
+    return go_live if actual is None else np.full(len(go_live), np.datetime64(actual.value, "D"))

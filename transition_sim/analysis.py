@@ -115,10 +115,11 @@ def without_risk(scenario, risk_id: str):
 def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
     """Per risk: how often it struck, and how far P50/P80 go-live move back when it is removed.
 
-    `rerun(scenario, replications)` gives the go-live dates of those replications of a scenario with
-    the run's seed. With common random numbers the removed risk is the only change, so only the
-    replications in which it was effective (struck and changed a date: it delayed a task or paused
-    work under way) are re-simulated, in one call per risk; the others keep their go-live date.
+    `rerun({risk: replications})` gives, per risk, the go-live dates of those replications (ascending) of
+    the scenario without that risk (`without_risk`), with the run's seed (`montecarlo.go_live_without`).
+    With common random numbers the removed risk is the only change, so only the replications in which
+    it was effective (struck and changed a date: it delayed a task or paused work under way) are
+    re-simulated, all risks in one call; the others keep their go-live date.
     """
     go_live, _ = _as_numbers(results.replications["go_live_date"])  # days since 1970
     ordered = np.sort(go_live)
@@ -131,13 +132,13 @@ def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
     rerun_at = risks.loc[risks[changed]].groupby("risk_id", observed=True)["replication"]
     hits = {risk_id: np.sort(reps.to_numpy()) for risk_id, reps in rerun_at}
     position = pd.Series(np.arange(len(go_live)), index=results.replications["replication"].to_numpy())
+    again = rerun({risk_id: hit for risk_id, hit in hits.items() if len(hit)}) if hits else {}
     rows = []
     for risk_id, risk in results.scenario.risks.items():
         without = go_live.copy()
-        hit = hits.get(risk_id, np.empty(0, dtype=np.int64))
-        if len(hit):
-            again = np.asarray(rerun(without_risk(results.scenario, risk_id), hit), dtype="datetime64[D]")
-            without[position.loc[hit].to_numpy()] = again.astype(np.int64)
+        if risk_id in again:
+            dates = np.asarray(again[risk_id], dtype="datetime64[D]")
+            without[position.loc[hits[risk_id]].to_numpy()] = dates.astype(np.int64)
         removed = np.sort(without)
         rows.append({"risk_id": risk_id, "name": risk.name, "probability": risk.probability,
                      "struck_share": float(struck.get(risk_id, 0.0)),

@@ -59,11 +59,12 @@ def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int |
     return blocks[0] if len(blocks) == 1 else Results.joined(blocks)
 
 
-def timeline_only(results: Results, workers: int | None, client=None):
-    """What `analysis.risk_drivers` re-runs: the go-live dates of some replications of another scenario,
-    with `results`' seed and without money (only those in which the removed risk struck can differ)."""
-    return lambda scenario, replications: montecarlo.simulate_replications(
-        scenario, results.seed, replications, workers, client)["go_live"]
+def without_each_risk(results: Results, workers: int | None, client=None, progress: bool = False,
+                      desc: str = "risk re-runs"):
+    """What `analysis.risk_drivers` re-runs: per risk, the go-live dates of some replications of the scenario
+    without it, with `results`' seed and without money (only those in which the risk changed a date can differ)."""
+    return lambda removals: montecarlo.go_live_without(results.scenario, results.seed, removals, workers, client,
+                                                       progress_bars.on(progress), desc)
 
 
 def timestamped(stem: str) -> str:
@@ -174,9 +175,8 @@ def report_risks(results: Results, workers: int | None = None,
                  progress: bool = False, client=None) -> tuple[pd.DataFrame, int]:
     """Each risk's effect for the report, and the number of replications it was measured on."""
     sample = results.head(REPORT_RISK_REPLICATIONS)
-    rerun = progress_bars.counted(timeline_only(sample, workers, client), len(results.scenario.risks),
-                                  "report: risk re-runs", progress)
-    return analysis.risk_drivers(sample, rerun), sample.runs
+    return analysis.risk_drivers(sample, without_each_risk(sample, workers, client, progress,
+                                                           "report: risk re-runs")), sample.runs
 
 
 def rebuild_report(folder: str | Path, force: bool = False, workers: int | None = None,
@@ -363,9 +363,7 @@ def drivers(source: str | Path | Results, workers: int | None = None, write: boo
     if folder is not None:
         runstore.check_free(folder / "drivers.xlsx", force, hint="pass --force to replace it")
     with connect(cluster, workers) as client:
-        rerun = progress_bars.counted(timeline_only(results, workers, client), len(results.scenario.risks),
-                                      "risk re-runs", progress)
-        risks = analysis.risk_drivers(results, rerun)
+        risks = analysis.risk_drivers(results, without_each_risk(results, workers, client, progress))
     out = {"figures": analysis.figures(results), "tasks": analysis.task_drivers(results), "risks": risks,
            "slip": analysis.slip_drivers(results)}
     if results.scenario.correlations:

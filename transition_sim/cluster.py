@@ -1,7 +1,7 @@
 """Chunks of replications as Dask tasks: a LocalCluster on this machine, or a running scheduler.
 
-A chunk is `montecarlo.simulate_rows` on a slice of replication indices, a pure function of
-(network, seed, indices), so the run's results are the same whatever the number of Dask workers,
+A chunk is a pure function of (network, seed, replication indices): `montecarlo.rows_piece` or
+`montecarlo.without_risks_piece`, so the run's results are the same whatever the number of Dask workers,
 and a chunk whose worker is lost is simply computed again elsewhere (Dask reschedules it).
 """
 
@@ -43,15 +43,14 @@ def connect(address: str | None, workers: int | None = None) -> Iterator[object 
         yield client
 
 
-def play(client, net, calendar, seed: int, pieces: list, engine: str) -> Iterator[tuple[int, dict]]:
-    """(position, arrays) of each piece of replication indices, as the cluster finishes them."""
+def play(client, function, net, calendar, engine: str, pieces: list) -> Iterator[tuple[int, object]]:
+    """(position, function(net, calendar, engine, piece)) of each piece (see `montecarlo.run_pieces`),
+    as the cluster finishes them."""
     from dask.distributed import as_completed
-
-    from transition_sim.montecarlo import simulate_rows
 
     # unique keys: a second run of the same network must not share futures that the first releases
     net_f, calendar_f = client.scatter([net, calendar], broadcast=True, hash=False)
-    futures = {client.submit(simulate_rows, net_f, calendar_f, seed, piece, engine, pure=False): k
+    futures = {client.submit(function, net_f, calendar_f, engine, piece, pure=False): k
                for k, piece in enumerate(pieces)}
     try:
         for future in as_completed(futures):

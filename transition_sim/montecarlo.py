@@ -6,6 +6,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextvars import ContextVar
 
@@ -57,7 +58,11 @@ def using_engine(name: str | None):
 
 def simulate_rows(net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray, engine: str = "simpy") -> dict:
     """The replications numbered `indices` (ascending), exactly as a full run would play them, on `engine`."""
-    draws = sampling.draw_at(net, seed, indices)
+    return play_draws(net, calendar, indices, sampling.draw_at(net, seed, indices), engine)
+
+
+def play_draws(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: sampling.Draws,
+               engine: str) -> dict:
     if engine == "compiled":
         from transition_sim import compiled  # numba: imported only when a run plays on it
         return compiled.play_rows(net, calendar, indices, draws)
@@ -101,6 +106,26 @@ def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws
     return out
 
 
+def rows_piece(net: Network, calendar: GoLiveCalendar, engine: str, piece: tuple) -> dict:
+    """A chunk of a run: piece is (seed, replication indices)."""
+    seed, indices = piece
+    return simulate_rows(net, calendar, seed, indices, engine)
+
+
+def without_risks_piece(net: Network, calendar: GoLiveCalendar, engine: str, piece: tuple) -> dict[int, np.ndarray]:
+    """A chunk of risk re-runs: piece is (seed, replication indices, ((risk, rows), ...)); per risk, the go-live
+    dates of those rows with the risk removed. The chunk's draws are drawn once for all its risks."""
+    seed, indices, removals = piece
+    draws = sampling.draw_at(net, seed, indices)
+    out = {}
+    for r, rows in removals:
+        probability = net.risk_probability.copy()
+        probability[r] = 0.0
+        without = replace(net, risk_probability=probability)  # as programme.compile_network makes it
+        out[r] = play_draws(without, calendar, indices[rows], draws.rows(rows).without_risk(net, r), engine)["go_live"]
+    return out
+
+
 _worker_state: tuple | None = None
 
 
@@ -110,13 +135,13 @@ def _init_worker(net: Network, calendar: GoLiveCalendar, engine: str) -> None:
     _worker_state = (net, calendar, engine)
 
 
-def _worker_rows(seed: int, indices: np.ndarray) -> dict:
+def _in_worker(function, piece: tuple):
     net, calendar, engine = _worker_state
-    return simulate_rows(net, calendar, seed, indices, engine)
+    return function(net, calendar, engine, piece)
 
 
 # Rough costs measured on the baseline (2 cores, 2026): a task's share of a replication, and starting a
-# pool of worker processes. A re-run worth less than the pool's start runs in this process; the results
+# pool of worker processes. Work worth less than the pool's start runs in this process; the results
 # are the same either way (replication i depends only on the seed and i).
 SECONDS_PER_TASK = {"compiled": 1.5e-6, "simpy": 40e-6}
 POOL_START_SECONDS = 0.5
@@ -147,58 +172,125 @@ def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, work
 def simulate_replications(scenario: Scenario, seed: int, indices, workers: int | None = None, cluster=None) -> dict:
     """Only the replications numbered `indices`, as arrays with a row per index in ascending order.
 
-    Row j equals row indices[j] of a full run with the same seed: what a risk's effect needs when
-    only the replications in which it struck can differ.
+    Row j equals row indices[j] of a full run with the same seed.
     """
     indices = np.unique(np.asarray(indices, dtype=np.int64))
     net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
-    if len(indices) * len(net.task_ids) * SECONDS_PER_TASK[current_engine()] < POOL_START_SECONDS:
-        workers = 1  # quicker here than in worker processes, which take longer to start
+    workers = _worth_a_pool(workers, len(indices), net)
     return actuals.fix_timeline(scenario, net, calendar, play_in_chunks(net, calendar, seed, indices, workers,
                                                                         cluster=cluster))
+
+
+def go_live_without(scenario: Scenario, seed: int, removals: dict[str, np.ndarray], workers: int | None = None,
+                    cluster=None, progress: bool = False, desc: str = "risk re-runs") -> dict[str, np.ndarray]:
+    """Per risk, the go-live dates of the replications `removals[risk]` (in ascending order) of the scenario
+    with that risk removed (`analysis.without_risk`), with the run's `seed`.
+
+    Every risk's re-runs go through one set of chunks: a chunk is consecutive replications, drawn once,
+    with each risk that needs some of them played on those rows without it.
+    """
+    net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
+    position = {key: r for r, key in enumerate(net.risk_ids)}
+    wanted = {key: np.unique(np.asarray(reps, dtype=np.int64)) for key, reps in removals.items()}
+    pairs = sorted((int(i), position[key]) for key, reps in wanted.items() for i in reps)
+    if not pairs:
+        return {key: np.empty(0, dtype="datetime64[D]") for key in wanted}
+    workers = _worth_a_pool(workers, len(pairs), net)
+    pieces, sizes = [], []
+    for first, count in chunks(len(pairs), resolve_workers(workers, len(pairs))):
+        part = pairs[first:first + count]
+        indices = np.unique([i for i, _ in part])
+        where = {int(i): j for j, i in enumerate(indices)}
+        by_risk: dict[int, list[int]] = {}
+        for i, r in part:
+            by_risk.setdefault(r, []).append(where[i])
+        pieces.append((seed, indices, tuple((r, np.array(rows)) for r, rows in sorted(by_risk.items()))))
+        sizes.append(count)
+    played = run_pieces(without_risks_piece, net, calendar, pieces, sizes, workers, progress, cluster, desc)
+    gathered: dict[int, list] = {}
+    for (_, indices, removed), part in zip(pieces, played):
+        for r, rows in removed:
+            gathered.setdefault(r, []).append((indices[rows], part[r]))
+    out = {}
+    for key, reps in wanted.items():
+        got = gathered.get(position[key], [])
+        if not got:
+            out[key] = np.empty(0, dtype="datetime64[D]")
+            continue
+        at = np.concatenate([i for i, _ in got])
+        dates = np.concatenate([d for _, d in got])[np.argsort(at, kind="stable")]
+        out[key] = actuals.fixed_go_live(scenario, dates)
+    return out
+
+
+def _worth_a_pool(workers: int | None, replications: int, net: Network) -> int | None:
+    """`workers`, or 1 when the work is quicker here than in worker processes, which take longer to start."""
+    if replications * len(net.task_ids) * SECONDS_PER_TASK[current_engine()] < POOL_START_SECONDS:
+        return 1
+    return workers
 
 
 def play_in_chunks(net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray,
                    workers: int | None, progress: bool = False, cluster=None) -> dict:
     """The replications `indices` (ascending), in chunks: on a Dask cluster, or in worker processes if more than one."""
     total = len(indices)
-    if cluster is not None:
-        workers = max(1, min(len(cluster.scheduler_info()["workers"]), total or 1))
-    engine = current_engine()
+    if total == 0:
+        return simulate_rows(net, calendar, seed, indices, current_engine())
     if cluster is None:
-        workers = resolve_workers(workers, total or 1)
-    pieces = [indices[first:first + count] for first, count in chunks(total, workers)]
+        workers = resolve_workers(workers, total)
+    else:
+        workers = max(1, min(len(cluster.scheduler_info()["workers"]), total))
+    spans = chunks(total, workers)
+    pieces = [(seed, indices[first:first + count]) for first, count in spans]
+    parts = run_pieces(rows_piece, net, calendar, pieces, [count for _, count in spans], workers, progress, cluster,
+                       "simulating")
+    return {f: np.concatenate([part[f] for part in parts]) for f in parts[0]}
+
+
+def run_pieces(function, net: Network, calendar: GoLiveCalendar, pieces: list, sizes: list[int],
+               workers: int | None, progress: bool, cluster, desc: str) -> list:
+    """[function(net, calendar, engine, piece) for piece in pieces]: on a Dask cluster, in worker processes
+    if more than one, or here; a progress bar advances by each piece's size as it is done."""
+    engine = current_engine()
+    workers = resolve_workers(workers, len(pieces)) if cluster is None else workers
     parts: list = [None] * len(pieces)
-    if engine == "compiled" and workers > 1 and cluster is None and total:
-        simulate_rows(net, calendar, seed, indices[:1], engine)  # compiled (or loaded) once, before the fork
-    bar = tqdm(total=total, unit="rep", desc="simulating", disable=not progress, leave=False)
+    if engine == "compiled" and cluster is None and workers > 1:
+        function(net, calendar, engine, _first_only(pieces[0]))  # compiled (or loaded) once, before the fork
+    bar = tqdm(total=sum(sizes), unit="rep", desc=desc, disable=not progress, leave=False)
     try:
         if cluster is not None:
             from transition_sim import cluster as dask_cluster
-            for k, part in dask_cluster.play(cluster, net, calendar, seed, pieces, engine):
+            for k, part in dask_cluster.play(cluster, function, net, calendar, engine, pieces):
                 parts[k] = part
-                bar.update(len(pieces[k]))
+                bar.update(sizes[k])
         elif workers == 1:
             for k, piece in enumerate(pieces):
-                parts[k] = simulate_rows(net, calendar, seed, piece, engine)
-                bar.update(len(piece))
+                parts[k] = function(net, calendar, engine, piece)
+                bar.update(sizes[k])
         else:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                                      initargs=(net, calendar, engine)) as pool:
-                futures = {pool.submit(_worker_rows, seed, piece): k for k, piece in enumerate(pieces)}
+                futures = {pool.submit(_in_worker, function, piece): k for k, piece in enumerate(pieces)}
                 try:
                     for future in as_completed(futures):
                         parts[futures[future]] = future.result()
-                        bar.update(len(pieces[futures[future]]))
+                        bar.update(sizes[futures[future]])
                 except BaseException:
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
     finally:
         bar.close()
-    if not parts:
-        return simulate_rows(net, calendar, seed, indices, engine)
-    return {f: np.concatenate([part[f] for part in parts]) for f in parts[0]}
+    return parts
+
+
+def _first_only(piece: tuple) -> tuple:
+    """The piece cut to its first replication: enough to compile the engine."""
+    seed, indices, *removals = piece
+    if not removals:
+        return seed, indices[:1]
+    r, rows = removals[0][0]
+    return seed, indices[rows[:1]], ((r, np.array([0])),)
 
 
 def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray,

@@ -9,7 +9,7 @@ which replications are drawn, or which other tasks and risks a what-if adds or r
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
 import numpy as np
@@ -109,6 +109,19 @@ class Draws:
     delay_days: np.ndarray  # (n, delays)
     occurrence_uniform: np.ndarray  # (n, risks): a risk strikes when this is below its probability
     branch_in: np.ndarray  # (n, branches) bool: the scope decision came out `in`
+
+    def rows(self, rows: np.ndarray) -> Draws:
+        """These draws' rows `rows`."""
+        return Draws(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+    def without_risk(self, net: Network, r: int) -> Draws:
+        """The draws with risk r unable to strike: exactly `draw_at` of the network with its probability 0
+        (its occurrence is decided by comparing its own uniform with the probability; nothing else reads it)."""
+        struck, strike_day, pause = self.struck.copy(), self.strike_day.copy(), self.pause_days.copy()
+        struck[:, r], strike_day[:, r], pause[:, r] = False, np.nan, 0.0
+        delay = self.delay_days.copy()
+        delay[:, [d for d, (risk, _) in enumerate(net.risk_delays) if risk == r]] = 0.0
+        return replace(self, struck=struck, strike_day=strike_day, pause_days=pause, delay_days=delay)
 
     def active(self, net: Network) -> np.ndarray:
         """(n, tasks) bool: the task is in the scope its replication's branches drew (fallbacks aside)."""

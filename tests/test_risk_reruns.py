@@ -1,0 +1,80 @@
+"""Every risk's re-runs in one set of chunks: the same dates as re-running each risk's scenario on its own."""
+
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from transition_sim import analysis, montecarlo, sampling
+from transition_sim.montecarlo import go_live_without, simulate_replications, using_engine
+from transition_sim.programme import compile_network
+from transition_sim.scenario import load
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from synthetic_plan import plan  # noqa: E402
+
+SEED = 11
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    path = tmp_path_factory.mktemp("reruns") / "plan.yaml"
+    path.write_text(yaml.safe_dump(plan(150, seed=3), sort_keys=False), encoding="utf-8")
+    return load(path).scenario
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load().scenario
+
+
+def removals_of(scenario, count: int = 30) -> dict[str, np.ndarray]:
+    """Uneven sets of replications per risk, some shared between risks, one risk with none."""
+    rng = np.random.default_rng(4)
+    keys = list(scenario.risks)
+    out = {key: np.sort(rng.choice(60, size=int(rng.integers(1, count)), replace=False)) for key in keys[1:]}
+    out[keys[0]] = np.empty(0, dtype=np.int64)
+    return out
+
+
+@pytest.mark.parametrize("name", ["baseline", "synthetic"])
+def test_draws_without_a_risk_equal_the_draws_of_the_scenario_without_it(name, request):
+    scenario = request.getfixturevalue(name)
+    net = compile_network(scenario)
+    indices = np.arange(40, 90)
+    base = sampling.draw_at(net, SEED, indices)
+    for r, key in enumerate(net.risk_ids):
+        expected = sampling.draw_at(compile_network(analysis.without_risk(scenario, key)), SEED, indices)
+        derived = base.without_risk(net, r)
+        for field in fields(sampling.Draws):
+            np.testing.assert_array_equal(getattr(derived, field.name), getattr(expected, field.name), err_msg=key)
+    rows = np.array([0, 3, 7])
+    np.testing.assert_array_equal(base.rows(rows).work_days, base.work_days[rows])
+
+
+@pytest.mark.parametrize("engine", montecarlo.ENGINES)
+@pytest.mark.parametrize("name", ["baseline", "synthetic"])
+def test_all_risks_at_once_equal_each_risk_re_run_alone(name, engine, request):
+    scenario = request.getfixturevalue(name)
+    removals = removals_of(scenario)
+    with using_engine(engine):
+        together = go_live_without(scenario, SEED, removals, workers=1)
+        assert go_live_without(scenario, SEED, removals, workers=2).keys() == together.keys()
+        for key, reps in removals.items():
+            alone = simulate_replications(analysis.without_risk(scenario, key), SEED, reps, 1)["go_live"] \
+                if len(reps) else np.empty(0, dtype="datetime64[D]")
+            np.testing.assert_array_equal(together[key], alone, err_msg=key)
+
+
+def test_the_workers_and_the_chunks_do_not_change_the_dates(baseline, monkeypatch):
+    removals = removals_of(baseline)
+    with using_engine("compiled"):
+        monkeypatch.setattr(montecarlo, "POOL_START_SECONDS", 0.0)  # a pool even for this little work
+        pooled = go_live_without(baseline, SEED, removals, workers=2)
+        monkeypatch.setattr(montecarlo, "chunks", lambda runs, workers: [(i, 1) for i in range(runs)])
+        one_by_one = go_live_without(baseline, SEED, removals, workers=1)
+    for key in removals:
+        np.testing.assert_array_equal(pooled[key], one_by_one[key], err_msg=key)
