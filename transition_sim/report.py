@@ -69,19 +69,30 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go
 
 def _mark_calendar(fig: go.Figure, results: Results) -> None:
     s = results.scenario
+    marks = []
     for i, window in enumerate(sorted(s.closed_windows.values(), key=lambda w: w.start)):
-        fig.add_vrect(x0=window.start, x1=window.end, fillcolor="grey", opacity=0.15, line_width=0,
-                      annotation_text=f"closed: {text(window.name)}",  # alternate so neighbours do not overlap
-                      annotation_position="top left" if i % 2 == 0 else "bottom left")
-    _vline(fig, s.planned_go_live.value, "planned go-live", "#d62728")
-    _vline(fig, s.vesting_day.value, "vesting day", "#9467bd")
+        top = i % 2 == 0  # alternate so neighbours do not overlap
+        marks.append((dict(type="rect", x0=window.start, x1=window.end, xref="x", y0=0, y1=1, yref="y domain",
+                           fillcolor="grey", opacity=0.15, line=dict(width=0)),
+                      dict(x=window.start, xref="x", y=1 if top else 0, yref="y domain", showarrow=False,
+                           text=f"closed: {text(window.name)}", xanchor="left", yanchor="top" if top else "bottom")))
+    marks += [_vline(s.planned_go_live.value, "planned go-live", "#d62728"),
+              _vline(s.vesting_day.value, "vesting day", "#9467bd")]
+    _add_marks(fig, marks)
 
 
-def _vline(fig: go.Figure, day, label: str, colour: str) -> None:
-    # add_vline's annotation needs numbers on a date axis: draw the line and its label separately
-    fig.add_shape(type="line", x0=day, x1=day, y0=0, y1=1, yref="paper", line=dict(color=colour, dash="dash"))
-    fig.add_annotation(x=day, y=1, yref="paper", text=label, showarrow=False, yanchor="bottom",
-                       font=dict(color=colour))
+def _vline(day, label: str, colour: str) -> tuple[dict, dict]:
+    """A dashed line across the plot at `day`, and its label (add_vline's annotation needs numbers on a
+    date axis)."""
+    return (dict(type="line", x0=day, x1=day, y0=0, y1=1, yref="paper", line=dict(color=colour, dash="dash")),
+            dict(x=day, y=1, yref="paper", text=label, showarrow=False, yanchor="bottom", font=dict(color=colour)))
+
+
+def _add_marks(fig: go.Figure, marks: list[tuple[dict, dict]]) -> None:
+    """(shape, annotation) pairs, set in one layout update: plotly's add_shape and add_vrect validate the
+    figure's whole list at each call."""
+    fig.layout.shapes = fig.layout.shapes + tuple(shape for shape, _ in marks)
+    fig.layout.annotations = fig.layout.annotations + tuple(note for _, note in marks)
 
 
 # --- when -------------------------------------------------------------------------------------
@@ -105,7 +116,10 @@ def _s_curve_trace(name: str, results: Results) -> go.Scatter:
 def go_live_s_curve(named: list[tuple[str, Results]]) -> Chart:
     fig = go.Figure([_s_curve_trace(name, results) for name, results in named])
     _mark_calendar(fig, named[0][1])
-    fig.add_hline(y=80, line=dict(color="black", dash="dot"), annotation_text="P80")
+    _add_marks(fig, [(dict(type="line", x0=0, x1=1, xref="x domain", y0=80, y1=80, yref="y",
+                           line=dict(color="black", dash="dot")),
+                      dict(x=1, xref="x domain", y=80, yref="y", text="P80", showarrow=False, xanchor="right",
+                           yanchor="bottom"))])
     _layout(fig, "Confidence of going live by each date (S-curve)", "go-live date",
             "share of replications live by then (%)")
     return Chart(fig, "Read across from a confidence level to the date by which the service is live in that "
@@ -175,8 +189,8 @@ def gantt(results: Results) -> Chart:
                                  marker=dict(color=colour, size=7, symbol="line-ns-open"), legendgroup=workstream,
                                  showlegend=False, hovertemplate="%{y}<br>median start %{x|%d %b %Y}<extra></extra>"))
     fig = go.Figure(traces)
-    _vline(fig, results.scenario.vesting_day.value, "vesting day", "#9467bd")
-    _vline(fig, results.scenario.planned_go_live.value, "planned go-live", "#d62728")
+    _add_marks(fig, [_vline(results.scenario.vesting_day.value, "vesting day", "#9467bd"),
+                     _vline(results.scenario.planned_go_live.value, "planned go-live", "#d62728")])
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(table["label"]))
     title = "Risk-adjusted Gantt: each task's start and finish, P10 to P90"
     if left_out:
@@ -245,7 +259,7 @@ def cumulative_cost_fan(results: Results) -> Chart:
                                                                                      "<extra></extra>"),
         go.Scatter(x=months, y=bands.loc[0.5], mode="lines", line=dict(color="#1f77b4"), name="median",
                    hovertemplate="%{x|%b %Y}: median £%{y:.1f}m<extra></extra>")])
-    _vline(fig, results.scenario.vesting_day.value, "vesting day", "#9467bd")
+    _add_marks(fig, [_vline(results.scenario.vesting_day.value, "vesting day", "#9467bd")])
     _layout(fig, "Cumulative transition cost", "month", "cumulative transition cost (£m)")
     return Chart(fig, "Programme burn, set-up, risk costs and dual running added up month by month: the band "
                       "holds 80% of simulated futures, the line is the median.")

@@ -58,11 +58,11 @@ def correlation_table(results: Results) -> Figure:
 
 
 def running_percentiles(results: Results, points: int = 30) -> Figure:
-    go_live = results.replications["go_live_date"]
+    days = results.replications["go_live_date"].to_numpy(dtype="datetime64[D]")
     sizes = np.unique(np.linspace(min(50, results.runs), results.runs, points).astype(int))
-    rows = [analysis.percentile_table(go_live.iloc[:n], (50, 80))["value"] for n in sizes]
-    fig = go.Figure([go.Scatter(x=sizes, y=[r[p] for r in rows], mode="lines+markers", name=p)
-                     for p in ("P50", "P80")])
+    ordered = [np.sort(days[:n]) for n in sizes]
+    fig = go.Figure([go.Scatter(x=sizes, y=[analysis.order_statistic(o, p) for o in ordered],
+                                mode="lines+markers", name=f"P{p}") for p in (50, 80)])
     return (_layout(fig, "Go-live P50 and P80 against replications", "replications", "go-live"),
             "The percentiles of the first n replications: once the lines are flat, more replications would not "
             "change the answer (`run --runs auto` stops when the P80 interval is narrow enough).")
