@@ -298,9 +298,17 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
     """The tidy tables of the replications numbered `indices` (consecutive)."""
     runs = len(indices)
     start = pd.Timestamp(calendar.start)
+    # the type pandas gives a date plus days (its resolution differs between pandas versions)
+    resolution = (start + pd.to_timedelta(np.zeros(1), unit="D")).to_numpy().dtype
+    first_day, step = start.to_datetime64().astype(resolution), np.timedelta64(1, "D").astype(
+        resolution.str.replace("M8", "m8"))
 
-    def dates(days: np.ndarray) -> pd.Series | np.ndarray:
-        return (start + pd.to_timedelta(np.floor(days), unit="D")).to_numpy()
+    def dates(days: np.ndarray) -> np.ndarray:
+        """The calendar dates of day numbers (NaT where there is none), as pandas would add them up."""
+        out = np.full(len(days), np.datetime64("NaT"), dtype=resolution)
+        known = ~np.isnan(days)
+        out[known] = first_day + np.floor(days[known]).astype(np.int64) * step
+        return out
 
     go_live = pd.to_datetime(arrays["go_live"])
     planned = pd.Timestamp(scenario.planned_go_live.value)
