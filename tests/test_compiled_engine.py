@@ -56,7 +56,8 @@ def test_every_bundled_model_plays_the_same_on_both_engines(path):
     assert_identical(*both_engines(load(path).scenario, runs=150))
 
 
-def test_a_run_is_the_same_on_both_engines_whatever_the_workers():
+def test_a_run_is_the_same_on_both_engines_whatever_the_workers(monkeypatch):
+    monkeypatch.setattr(montecarlo, "POOL_START_SECONDS", 0.0)  # worker processes even for this little work
     scenario = load().scenario
     with montecarlo.using_engine("simpy"):
         expected = montecarlo.simulate(scenario, runs=120, workers=1)

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from transition_sim import sampling
+from transition_sim import montecarlo, sampling
 from transition_sim.montecarlo import chunks, simulate
 from transition_sim.programme import compile_network
 from transition_sim.scenario import load
@@ -12,14 +12,20 @@ def baseline():
     return load().scenario
 
 
-def test_same_results_whatever_the_worker_count(baseline):
+@pytest.fixture
+def pools(monkeypatch):
+    """Worker processes even for runs too small to be worth them, so the worker count is tested."""
+    monkeypatch.setattr(montecarlo, "POOL_START_SECONDS", 0.0)
+
+
+def test_same_results_whatever_the_worker_count(baseline, pools):
     one = simulate(baseline, runs=300, workers=1)
     two = simulate(baseline, runs=300, workers=2)
     for table in ("replications", "tasks", "risks"):
         pd.testing.assert_frame_equal(getattr(one, table), getattr(two, table))
 
 
-def test_replication_depends_only_on_seed_and_index(baseline):
+def test_replication_depends_only_on_seed_and_index(baseline, pools):
     short = simulate(baseline, runs=40, workers=1)
     long = simulate(baseline, runs=100, workers=2)
     pd.testing.assert_frame_equal(short.replications, long.replications.iloc[:40])

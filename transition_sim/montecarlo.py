@@ -165,7 +165,7 @@ def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, work
     seed = scenario.seed if seed is None else seed
     net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
     indices = np.arange(first, first + runs)
-    arrays = play_in_chunks(net, calendar, seed, indices, workers, progress, cluster)
+    arrays = play_in_chunks(net, calendar, seed, indices, _worth_a_pool(workers, runs, net), progress, cluster)
     return tabulate(scenario, net, calendar, seed, indices, actuals.fix_timeline(scenario, net, calendar, arrays))
 
 
