@@ -166,8 +166,11 @@ def gantt(results: Results) -> Chart:
     table, left_out = gantt_rows(results)
     traces = []  # one figure built from all traces at once: add_trace one by one copies the figure each time
     summary = table["task_id"] == ""  # the rows standing for a workstream's other tasks: one grey group
+    # a colour per workstream; a large plan's shown tasks span more workstreams than there are colours
+    # (and four traces each would take seconds to build), so there a colour per programme
+    by = "programme" if left_out else "workstream"
     groups = [(text(w), rows, PALETTE[i % len(PALETTE)])
-              for i, (w, rows) in enumerate(table[~summary].groupby("workstream", sort=False))]
+              for i, (w, rows) in enumerate(table[~summary].groupby(by, sort=False))]
     if summary.any():
         groups.append(("other tasks, by workstream", table[summary], "#9a9a9a"))
     for workstream, rows, colour in groups:
@@ -199,7 +202,8 @@ def gantt(results: Results) -> Chart:
     caption = ("Thin bars span the P10-P90 start dates, thick bars the P10-P90 finish dates; diamonds mark "
                "the median finish. Hover a diamond for the task's criticality.")
     if left_out:
-        caption += (f" The plan has {len(results.task_info):,} tasks: a row '… other tasks' stands for the "
+        caption += (f" The plan has {len(results.task_info):,} tasks, coloured by programme: a row '… other tasks' "
+                    "stands for the "
                     f"{left_out:,} not shown, from the earliest start to the latest finish of that workstream's "
                     "others, with the highest criticality among them; every task is in the board pack "
                     "(board-pack.xlsx, sheet Drivers).")
