@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from transition_sim import analysis, organisations
 from transition_sim.costs import CONTRACT
+from transition_sim.gcpause import without_gc
 from transition_sim.results import Results
 from transition_sim.status import statement
 from transition_sim.workforce import staff_groups
@@ -136,6 +137,7 @@ def staff(book: Workbook, results: Results) -> None:
     _sheet(book, "Staff", columns, rows, "" if rows else "This scenario has no services or staff groups.")
 
 
+@without_gc
 def workbook(results: Results) -> bytes:
     """The board pack of a run as .xlsx bytes."""
     book = Workbook()

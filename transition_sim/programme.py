@@ -9,6 +9,7 @@ import numpy as np
 
 from transition_sim.calendars import WorkCalendar
 from transition_sim.correlation import CorrelationPlan
+from transition_sim.gcpause import without_gc
 from transition_sim.recent import Recent
 from transition_sim.schema import Scenario, ThreePoint
 
@@ -251,6 +252,7 @@ def _only_risk_probabilities_differ(a: Scenario, b: Scenario) -> bool:
     return all(a.risks[k].model_copy(update={"probability": b.risks[k].probability}) == b.risks[k] for k in a.risks)
 
 
+@without_gc
 def _compile(scenario: Scenario) -> Network:
     start = scenario.start.value
     graph = active_graph(scenario)

@@ -14,6 +14,7 @@ import yaml
 
 from transition_sim import programme, schemapaths
 from transition_sim.errors import Problem, ScenarioError, dotted
+from transition_sim.gcpause import without_gc
 from transition_sim.lookahead import lookahead_problems
 from transition_sim.schema import Scenario
 from transition_sim.schemapaths import did_you_mean
@@ -68,6 +69,7 @@ def bundled_what_ifs() -> list[tuple[Path, str]]:
     return out
 
 
+@without_gc
 def load(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = (),
          strict: bool = False, origin: str = SET_ORIGIN) -> LoadedScenario:
     """The validated scenario at `path` (the bundled baseline if None) with `overrides` applied.
@@ -680,5 +682,6 @@ def _check_demand(scenario: Scenario, add) -> None:
 FAST_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the same text, many times faster
 
 
+@without_gc
 def resolved_yaml(loaded: LoadedScenario) -> str:
     return yaml.dump(loaded.resolved, Dumper=FAST_DUMPER, sort_keys=False, allow_unicode=True)

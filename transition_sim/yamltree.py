@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from transition_sim.errors import Problem, ScenarioError, dotted
+from transition_sim.gcpause import without_gc
 
 Lines = dict[tuple, tuple[str, int]]
 
@@ -21,6 +22,7 @@ Lines = dict[tuple, tuple[str, int]]
 FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 MAX_DEPTH = 100  # a scenario nests about 6 deep
 MAX_ALIAS_VALUES = 10_000  # values reached through aliases; merge keys (<<: *base) need far fewer
+STR_TAG = "tag:yaml.org,2002:str"
 
 
 def load(path: Path) -> tuple[Any, Lines]:
@@ -42,6 +44,7 @@ def decode(data: bytes, file: str) -> str:
                                      "save the file as UTF-8")]) from None
 
 
+@without_gc
 def parse(text: str, file: str, as_text: bool = False) -> tuple[Any, Lines]:
     """`text` as values; with `as_text`, every scalar stays the string it was written as.
 
@@ -118,7 +121,7 @@ class _Builder:
             self.open.discard(key)
 
     def scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
-        if self.as_text:
+        if self.as_text or node.tag == STR_TAG:  # what construct_object would return, without its bookkeeping
             return node.value
         try:
             return self.loader.construct_object(node)

@@ -1,0 +1,129 @@
+"""The fixed costs of a run (imports, loading, the board pack) cut without changing a result."""
+
+import gc
+import subprocess
+import sys
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from transition_sim import analysis, yamltree
+from transition_sim.errors import ScenarioError
+from transition_sim.programme import Dependencies
+from transition_sim.scenario import load
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_average_ranks_are_pandas_ranks(seed):
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, rng.integers(1, 9), size=(rng.integers(1, 7), rng.integers(1, 60))) * 0.1
+    rows[rng.random(rows.shape) < 0.2] = np.nan  # tasks out of scope in some replications
+    expected = pd.DataFrame(rows.T).rank().to_numpy().T
+    np.testing.assert_array_equal(analysis.average_ranks(rows), expected)
+
+
+@pytest.mark.parametrize("values", [[], [7], [3, 3, 9, 5, 9, 3], list(range(10_000, 10_020))[::-1]])
+def test_numbered_is_numpy_unique(values):
+    values = np.array(values, dtype=np.int64)
+    distinct, position = analysis._numbered(values)
+    expected_distinct, expected_position = np.unique(values, return_inverse=True)
+    np.testing.assert_array_equal(distinct, expected_distinct)
+    np.testing.assert_array_equal(position, expected_position)
+
+
+def random_graph(seed: int) -> tuple[list[str], list[tuple[str, str]]]:
+    """30 nodes listed in a random order, edges from earlier to later in a hidden order."""
+    rng = np.random.default_rng(seed)
+    hidden = [f"t{i}" for i in range(30)]
+    edges = [(hidden[a], hidden[b]) for a in range(30) for b in range(a + 1, 30) if rng.random() < 0.1]
+    return [hidden[i] for i in rng.permutation(30)], edges
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_topological_order_is_networkx_lexicographical_order(seed):
+    nodes, edges = random_graph(seed)
+    graph = Dependencies({k: {} for k in nodes}, {k: {} for k in nodes})
+    for a, b in edges:
+        graph.add_link(a, b, ("FS", 0.0))
+    reference = nx.DiGraph()
+    reference.add_nodes_from(nodes)
+    reference.add_edges_from(edges)
+    written = {k: i for i, k in enumerate(nodes)}
+    assert graph.topological_order(written.get) == list(nx.lexicographical_topological_sort(reference,
+                                                                                            key=written.get))
+    if edges:
+        graph.add_link(*edges[-1][::-1], ("FS", 0.0))
+        assert graph.topological_order(written.get) is None
+
+
+def test_removing_a_task_leaves_no_trace_of_it():
+    graph = Dependencies({k: {} for k in "abc"}, {k: {} for k in "abc"})
+    graph.add_link("a", "b", ("FS", 0.0))
+    graph.add_link("b", "c", ("SS", 1.0))
+    graph.remove("b")
+    assert graph.links == {"a": {}, "c": {}} and graph.preds == {"a": {}, "c": {}}
+
+
+def test_a_cycle_is_named_as_networkx_finds_it(write, scenario_dict):
+    task = scenario_dict()["tasks"]
+    task = next(iter(task.values()))
+    links = {"a": [], "b": ["a", "d"], "c": ["b"], "d": ["c"], "e": ["d"]}
+    data = scenario_dict(tasks={k: {**task, "predecessors": p} for k, p in links.items()})
+    reference = nx.DiGraph()
+    reference.add_nodes_from(links)
+    reference.add_edges_from((p, k) for k, ps in links.items() for p in ps)
+    cycle = [edge[0] for edge in nx.find_cycle(reference)]
+    with pytest.raises(ScenarioError) as caught:
+        load(write(data))
+    assert "dependency cycle: " + " -> ".join(cycle + cycle[:1]) in str(caught.value)
+
+
+DOCUMENT = """\
+plain: text
+quoted: '12'
+explicit: !!str 2020-01-01
+number: 12
+real: 1.5
+yes_word: yes
+nothing: null
+tilde: ~
+day: 2020-02-29
+when: 2020-02-29 10:00:00
+base: &base {a: 1, b: [x, 'y', 3]}
+merged: {<<: *base, c: 4}
+again: *base
+empty: ''
+"""
+
+
+def test_parsed_values_are_pyyaml_safe_load():
+    value, lines = yamltree.parse(DOCUMENT, "doc.yaml")
+    assert value == yaml.safe_load(DOCUMENT)
+    assert [type(value[k]) for k in ("quoted", "explicit", "number", "real")] == [str, str, int, float]
+    assert lines[("merged", "c")] == ("doc.yaml", 12)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loading_leaves_the_garbage_collector_as_it_was(enabled):
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        load(None)
+        assert gc.isenabled() is enabled
+        with pytest.raises(Exception):
+            yamltree.parse("a: [", "bad.yaml")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def test_a_run_without_its_report_executes_neither_networkx_nor_plotly(tmp_path):
+    probe = ("import sys\nfrom transition_sim import api\n"
+             f"api.run(runs=20, workers=1, out={str(tmp_path)!r}, with_report=False)\n"
+             "print(sorted(m for m in ('networkx', 'plotly', 'transition_sim.report') "
+             "if type(sys.modules.get(m)) is type(sys)))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
