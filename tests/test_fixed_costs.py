@@ -127,3 +127,25 @@ def test_a_run_without_its_report_executes_neither_networkx_nor_plotly(tmp_path)
              "if type(sys.modules.get(m)) is type(sys)))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_board_pack_cells_keep_their_types_and_formats():
+    import datetime as dt
+    import io
+
+    import openpyxl
+
+    from transition_sim import boardpack
+
+    book = boardpack.Book()
+    boardpack._sheet(book, "Cells", [("text", "text"), ("share", "%"), ("any", "")],
+                     [["=1+1", 0.25, dt.date(2021, 4, 1)], ["", None, True], [("x", "text"), float("nan"), 3]],
+                     "a note")
+    sheet = openpyxl.load_workbook(io.BytesIO(book.saved()))["Cells"]
+    assert [c.value for c in sheet[1]] == ["text", "share", "any"] and sheet["A1"].font.b
+    assert sheet["A2"].value == "=1+1" and sheet["A2"].data_type == "s"  # a name is never a formula
+    assert (sheet["B2"].value, sheet["B2"].number_format) == (0.25, "0.0%")
+    assert sheet["C2"].value == dt.datetime(2021, 4, 1) and sheet["C2"].number_format == "yyyy-mm-dd"
+    assert sheet["A3"].value is None and sheet["B3"].value is None and sheet["B3"].number_format == "0.0%"
+    assert sheet["C3"].value is True and sheet["C4"].value == 3
+    assert sheet["A6"].value == "a note" and sheet.freeze_panes == "A2"
