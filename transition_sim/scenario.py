@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -110,7 +109,7 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Lines
         raise ScenarioError([Problem(str(path), "", 1, "a scenario must be a mapping of keys to values")])
     files = [(str(path), hashlib.sha256(path.read_bytes()).hexdigest())]
     originals = [(document, lines)]
-    document = copy.deepcopy(document)
+    document = _copied(document)
     parents = document.pop("extends", None)
     if parents is None:
         return document, dict(lines), files, originals
@@ -147,6 +146,16 @@ def _merge(base: Any, change: Any) -> Any:
         else:
             merged[key] = _merge(merged[key], value) if key in merged else value
     return merged
+
+
+def _copied(value: Any) -> Any:
+    """A copy of a document as yamltree builds it (dicts and lists, none shared, of immutable scalars):
+    what copy.deepcopy gives, several times faster."""
+    if type(value) is dict:
+        return {k: _copied(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copied(v) for v in value]
+    return value
 
 
 def expand_per_successor(document: dict, lines: Lines) -> None:
