@@ -1,19 +1,22 @@
 """The fixed costs of a run (imports, loading, the board pack) cut without changing a result."""
 
+import datetime as dt
 import gc
+import io
 import subprocess
 import sys
 
 import networkx as nx
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
 
-from transition_sim import analysis, yamltree
+from transition_sim import analysis, boardpack, yamltree
 from transition_sim.errors import ScenarioError
 from transition_sim.programme import Dependencies
-from transition_sim.scenario import load
+from transition_sim.scenario import load, resolved_yaml
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -130,13 +133,6 @@ def test_a_run_without_its_report_executes_neither_networkx_nor_plotly(tmp_path)
 
 
 def test_board_pack_cells_keep_their_types_and_formats():
-    import datetime as dt
-    import io
-
-    import openpyxl
-
-    from transition_sim import boardpack
-
     book = boardpack.Book()
     boardpack._sheet(book, "Cells", [("text", "text"), ("share", "%"), ("any", "")],
                      [["=1+1", 0.25, dt.date(2021, 4, 1)], ["", None, True], [("x", "text"), float("nan"), 3]],
@@ -149,3 +145,23 @@ def test_board_pack_cells_keep_their_types_and_formats():
     assert sheet["A3"].value is None and sheet["B3"].value is None and sheet["B3"].number_format == "0.0%"
     assert sheet["C3"].value is True and sheet["C4"].value == 3
     assert sheet["A6"].value == "a note" and sheet.freeze_panes == "A2"
+
+
+SHARED = {"a": 1}
+DAY = dt.date(2020, 1, 1)
+
+
+@pytest.mark.parametrize("document", [
+    {"x": SHARED, "y": SHARED},  # one dict twice: PyYAML writes an anchor and an alias
+    {"x": DAY, "y": DAY, "z": [DAY]},  # one date object twice: the same
+    {"u": "ü £", "n": None, "b": True, "f": 1.5, "big": 1e17, "i": 3, "e": {}, "l": [], "s": "yes", "t": "2020-01-01",
+     "q": "'", "m": "a: b", "multi": "two\nlines", "num": "12", "list": [{"task": "a", "lag": -2.5}]},
+])
+def test_dumped_yaml_is_pyyamls_text(document):
+    assert yamltree.dump(document) == yaml.dump(document, Dumper=yamltree.FAST_DUMPER, sort_keys=False,
+                                                allow_unicode=True)
+
+
+def test_the_resolved_scenario_reads_back_as_itself():
+    loaded = load(None)
+    assert yamltree.parse(resolved_yaml(loaded), "resolved.yaml")[0] == loaded.resolved

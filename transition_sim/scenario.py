@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-import yaml
 
 from transition_sim import programme, schemapaths
 from transition_sim.errors import Problem, ScenarioError, dotted
@@ -18,7 +17,7 @@ from transition_sim.lookahead import lookahead_problems
 from transition_sim.schema import Scenario
 from transition_sim.schemapaths import did_you_mean
 from transition_sim.units import DAYS_PER_UNIT, LATEST_DATE, financial_year, fy_start_year, fy_start_year_of, is_duration
-from transition_sim.yamltree import Lines, load as load_yaml, parse as parse_yaml
+from transition_sim.yamltree import Lines, dump as dump_yaml, load as load_yaml, parse as parse_yaml
 
 BASELINE = "northamptonshire.yaml"
 SET_ORIGIN = "--set"  # stands for the file in problems with a command-line override
@@ -688,9 +687,6 @@ def _check_demand(scenario: Scenario, add) -> None:
             f"({demand.prices_in}) up to the horizon needs one")
 
 
-FAST_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the same text, many times faster
-
-
 @without_gc
 def resolved_yaml(loaded: LoadedScenario) -> str:
-    return yaml.dump(loaded.resolved, Dumper=FAST_DUMPER, sort_keys=False, allow_unicode=True)
+    return dump_yaml(loaded.resolved)
