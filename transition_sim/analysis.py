@@ -66,7 +66,12 @@ def proportion(flags: pd.Series) -> dict[str, float]:
 
 def task_criticality(results: Results) -> pd.DataFrame:
     """Per task: the share of replications in which it is on the chain that sets readiness."""
-    share = results.tasks.groupby("task_id", observed=True)["critical"].mean().rename("criticality")
+    ids = results.tasks["task_id"].cat  # a groupby's mean of the flags, by counting: exact for 0/1
+    codes = ids.codes.to_numpy()
+    count = np.bincount(codes, minlength=len(ids.categories))
+    hits = np.bincount(codes, weights=results.tasks["critical"].to_numpy(dtype=float), minlength=len(count))
+    seen = count > 0
+    share = pd.Series(hits[seen] / count[seen], index=ids.categories[seen], name="criticality")
     table = results.task_info.set_index("task_id").join(share)
     return table.sort_values("criticality", ascending=False).reset_index()
 
@@ -82,13 +87,45 @@ def workstream_criticality(results: Results) -> pd.DataFrame:
 def task_drivers(results: Results) -> pd.DataFrame:
     """Per task: criticality and the Spearman correlation of its duration with the go-live date."""
     table = task_criticality(results).set_index("task_id")
-    durations = results.tasks.pivot(index="replication", columns="task_id", values="duration_days")
+    tasks = results.tasks
+    replications, row = _numbered(tasks["replication"].to_numpy())
+    ids = tasks["task_id"].cat
+    durations = np.full((len(ids.categories), len(replications)), np.nan)  # a column per task, as a pivot's
+    durations[ids.codes.to_numpy(), row] = tasks["duration_days"].to_numpy()
     go_live = results.replications.set_index("replication")["go_live_date"].astype("int64")
-    correlation = pd.Series(pearson_by_column(durations.rank().to_numpy(),
-                                              go_live.rank().reindex(durations.index).to_numpy()),
-                            index=durations.columns, name="spearman_with_go_live")
+    correlation = pd.Series(pearson_by_column(average_ranks(durations).T,
+                                              go_live.rank().reindex(replications).to_numpy()),
+                            index=ids.categories, name="spearman_with_go_live")
     table = table.join(correlation)
     return table.sort_values(["criticality", "spearman_with_go_live"], ascending=False).reset_index()
+
+
+def _numbered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct whole numbers in `values`, ascending, and each value's position among them
+    (`np.unique(values, return_inverse=True)` without sorting: replications are a short range)."""
+    if not values.size:
+        return values.copy(), np.zeros(0, dtype=int)
+    low = values.min()
+    present = np.zeros(values.max() - low + 1, dtype=bool)
+    present[values - low] = True
+    return np.flatnonzero(present) + low, (np.cumsum(present) - 1)[values - low]
+
+
+def average_ranks(rows: np.ndarray) -> np.ndarray:
+    """The ranks (1 up) within each row, ties given their average and nan kept: `DataFrame.rank(axis=1)`, vectorised."""
+    order = np.argsort(rows, axis=1)  # nan last; the order among ties does not matter
+    ordered = np.take_along_axis(rows, order, axis=1).ravel()
+    n = rows.shape[1]
+    starts = np.ones(ordered.shape, dtype=bool)  # where a run of equal values in a row begins
+    starts[1:] = ordered[1:] != ordered[:-1]
+    starts[::n] = True
+    begin = np.flatnonzero(starts)
+    group = np.cumsum(starts) - 1
+    first, last = begin[group], np.append(begin[1:], ordered.size)[group] - 1
+    ranks = np.empty(rows.shape)
+    average = (first % n + last % n) / 2 + 1  # from positions within the row
+    np.put_along_axis(ranks, order, np.where(np.isnan(ordered), np.nan, average).reshape(rows.shape), axis=1)
+    return ranks
 
 
 def pearson_by_column(columns: np.ndarray, other: np.ndarray) -> np.ndarray:

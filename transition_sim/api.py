@@ -15,15 +15,17 @@ import pandas as pd
 import yaml
 
 from transition_sim import (__version__, analysis, boardpack, convergence, costs, explain, health,
-                            importers, montecarlo, outside_view, plausibility, report, runstore, scenario_schema,
-                            slides, status, tables)
+                            importers, montecarlo, outside_view, plausibility, runstore, scenario_schema, status, tables)
 from transition_sim import progress as progress_bars
 from transition_sim.cluster import connect
 from transition_sim.errors import Problem, ScenarioError
+from transition_sim.lazy import lazy_import
 from transition_sim.montecarlo import available_workers, current_engine, resolve_workers, task_table, using_engine
 from transition_sim.programme import compile_network
 from transition_sim.results import Results
 from transition_sim.scenario import LoadedScenario, load, parse_override, resolve_path, resolved_yaml
+
+report, slides = lazy_import("transition_sim.report"), lazy_import("transition_sim.slides")  # plotly: only for pages
 
 
 @dataclass(frozen=True)

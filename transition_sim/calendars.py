@@ -15,10 +15,12 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-import holidays
 import numpy as np
 
+from transition_sim.lazy import lazy_import
 from transition_sim.schema import WorkCalendarSpec
+
+holidays = lazy_import("holidays")  # only a calendar with bank holidays reads them
 
 # The `holidays` package's subdivisions of the United Kingdom, by the names bank holidays go by.
 BANK_HOLIDAY_REGIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}

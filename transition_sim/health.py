@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from transition_sim.gcpause import without_gc
 from transition_sim.golive import first_of_month_on_or_after, is_closed
 from transition_sim.programme import Network, active_graph, compile_network
 from transition_sim.schema import Scenario
@@ -67,6 +68,7 @@ def total_float(net: Network, start: np.ndarray, finish: np.ndarray, deadline: f
     return late_finish - finish
 
 
+@without_gc
 def check(scenario: Scenario) -> list[Finding]:
     net = compile_network(scenario)
     start_date = scenario.start.value

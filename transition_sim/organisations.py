@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
+from transition_sim.lazy import lazy_import
 from transition_sim.schema import Scenario, Split
+
+nx = lazy_import("networkx")  # only the report's phases draw graphs
 
 SERVICE = "the service"
 

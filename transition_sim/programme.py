@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, replace
 
-import networkx as nx
 import numpy as np
 
 from transition_sim.calendars import WorkCalendar
 from transition_sim.correlation import CorrelationPlan
+from transition_sim.gcpause import without_gc
 from transition_sim.recent import Recent
 from transition_sim.schema import Scenario, ThreePoint
 
@@ -19,25 +20,63 @@ FROM_START = ("SS", "SF")  # link types that wait for the predecessor's start ra
 TO_FINISH = ("FF", "SF")  # link types that bound the successor's finish rather than its start
 
 
-def dependency_graph(scenario: Scenario) -> nx.DiGraph:
+Link = tuple[str, float]  # (type, lag in days)
+
+
+@dataclass
+class Dependencies:
+    """Tasks and their dependencies: `links[pred][succ]` is the set of links from pred to succ.
+
+    A plain graph (dicts of dicts, as networkx keeps one) because a run needs only its edges and a
+    topological order, and importing and building networkx cost more than the run's other fixed work.
+    """
+
+    links: dict[str, dict[str, set[Link]]]
+    preds: dict[str, dict[str, None]]  # succ -> its predecessors, in insertion order
+
+    def successors(self, key: str):
+        return iter(self.links[key])
+
+    def predecessors(self, key: str):
+        return iter(self.preds[key])
+
+    def add_link(self, pred: str, succ: str, link: Link) -> None:
+        self.links[pred].setdefault(succ, set()).add(link)
+        self.preds[succ][pred] = None
+
+    def remove(self, key: str) -> None:
+        for s in self.links.pop(key):
+            del self.preds[s][key]
+        for p in self.preds.pop(key):
+            del self.links[p][key]
+
+    def topological_order(self, key) -> list[str] | None:
+        """The tasks in topological order, ties taken smallest `key` first, or None if there is a cycle."""
+        waiting = {k: len(p) for k, p in self.preds.items()}
+        ready = [(key(k), k) for k, n in waiting.items() if n == 0]
+        heapq.heapify(ready)
+        order = []
+        while ready:
+            _, k = heapq.heappop(ready)
+            order.append(k)
+            for s in self.links[k]:
+                waiting[s] -= 1
+                if waiting[s] == 0:
+                    heapq.heappush(ready, (key(s), s))
+        return order if len(order) == len(waiting) else None
+
+
+def dependency_graph(scenario: Scenario) -> Dependencies:
     """Tasks and their dependencies; each edge holds its links as a set of (type, lag in days)."""
-    graph = nx.DiGraph()
-    graph.add_nodes_from(scenario.tasks)
+    graph = Dependencies({k: {} for k in scenario.tasks}, {k: {} for k in scenario.tasks})
     for key, task in scenario.tasks.items():
         for link in task.predecessors:
             if link.task in scenario.tasks:
-                _add_link(graph, link.task, key, (link.type, link.lag))
+                graph.add_link(link.task, key, (link.type, link.lag))
     return graph
 
 
-def _add_link(graph: nx.DiGraph, pred: str, succ: str, link: tuple[str, float]) -> None:
-    if graph.has_edge(pred, succ):
-        graph[pred][succ]["links"].add(link)
-    else:
-        graph.add_edge(pred, succ, links={link})
-
-
-def through(first: tuple[str, float], second: tuple[str, float]) -> tuple[str, float]:
+def through(first: Link, second: Link) -> Link:
     """The link A -> C that stands for A -first-> B -second-> C when B is dropped (B takes no time).
 
     A type names the predecessor's event (S or F) then the successor's, so the pair composes
@@ -48,9 +87,13 @@ def through(first: tuple[str, float], second: tuple[str, float]) -> tuple[str, f
 
 def find_cycle(scenario: Scenario) -> list[str]:
     """The tasks of one dependency cycle, in order, or [] if there is none."""
-    graph = dependency_graph(scenario)
-    if nx.is_directed_acyclic_graph(graph):  # linear time; find_cycle on a large acyclic plan is not
+    if dependency_graph(scenario).topological_order(str) is not None:
         return []
+    import networkx as nx  # only for a plan with a cycle: the cycle its messages have always named
+    graph = nx.DiGraph()
+    graph.add_nodes_from(scenario.tasks)
+    graph.add_edges_from((link.task, key) for key, task in scenario.tasks.items()
+                         for link in task.predecessors if link.task in scenario.tasks)
     return [edge[0] for edge in nx.find_cycle(graph)]
 
 
@@ -61,16 +104,16 @@ def in_scope(scenario: Scenario, task_id: str) -> bool:
                for item, outcome in task.requires_scope.items())
 
 
-def active_graph(scenario: Scenario) -> nx.DiGraph:
+def active_graph(scenario: Scenario) -> Dependencies:
     """The dependency graph of the tasks in scope; a task dropped by scope passes on its predecessors."""
     graph = dependency_graph(scenario)
     for key in [k for k in scenario.tasks if not in_scope(scenario, k)]:
         for p in graph.predecessors(key):
             for s in graph.successors(key):
-                for a in graph[p][key]["links"]:
-                    for b in graph[key][s]["links"]:
-                        _add_link(graph, p, s, through(a, b))
-        graph.remove_node(key)
+                for a in graph.links[p][key]:
+                    for b in graph.links[key][s]:
+                        graph.add_link(p, s, through(a, b))
+        graph.remove(key)
     return graph
 
 
@@ -132,7 +175,7 @@ class Network:
     correlation: CorrelationPlan | None
 
 
-def longest_remaining_path(graph: nx.DiGraph, order: list[str], days: dict[str, float]) -> dict[str, float]:
+def longest_remaining_path(graph: Dependencies, order: list[str], days: dict[str, float]) -> dict[str, float]:
     """Per task: its own most-likely days plus the longest most-likely chain of successors after it."""
     out: dict[str, float] = {}
     for key in reversed(order):
@@ -140,7 +183,7 @@ def longest_remaining_path(graph: nx.DiGraph, order: list[str], days: dict[str, 
     return out
 
 
-def dispatch_order(scenario: Scenario, graph: nx.DiGraph, order: list[str], likely: dict[str, float]) -> list[str]:
+def dispatch_order(scenario: Scenario, graph: Dependencies, order: list[str], likely: dict[str, float]) -> list[str]:
     """Who gets free capacity first among tasks waiting for it, a fixed order of the tasks.
 
     Tasks in progress at the status date first (they hold their capacity already), then higher
@@ -209,11 +252,14 @@ def _only_risk_probabilities_differ(a: Scenario, b: Scenario) -> bool:
     return all(a.risks[k].model_copy(update={"probability": b.risks[k].probability}) == b.risks[k] for k in a.risks)
 
 
+@without_gc
 def _compile(scenario: Scenario) -> Network:
     start = scenario.start.value
     graph = active_graph(scenario)
     written = {key: i for i, key in enumerate(scenario.tasks)}
-    order = list(nx.lexicographical_topological_sort(graph, key=written.get))  # ties: as the file lists them
+    order = graph.topological_order(written.get)  # ties: as the file lists them
+    if order is None:
+        raise ValueError("the plan has a dependency cycle (scenario.load reports it)")
     index = {key: i for i, key in enumerate(order)}
     tasks = [scenario.tasks[k] for k in order]
     capacity_names = tuple(scenario.capacities)
@@ -224,7 +270,7 @@ def _compile(scenario: Scenario) -> Network:
         return float((d - start).days) if d is not None else np.nan
 
     links = tuple(tuple(sorted((index[p], kind, lag) for p in graph.predecessors(k)
-                               for kind, lag in graph[p][k]["links"])) for k in order)
+                               for kind, lag in graph.links[p][k])) for k in order)
     watched = {p for task_links in links for p, kind, _ in task_links if kind in FROM_START}
     zero = ThreePoint(low="0d", likely="0d", high="0d")
     work = [t.remaining if t.remaining is not None else (zero if t.done_on else t.duration) for t in tasks]

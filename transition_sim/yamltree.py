@@ -1,4 +1,4 @@
-"""Read YAML into plain Python values while remembering the line of every key.
+"""Read YAML into plain Python values while remembering the line of every key, and write plain values as YAML.
 
 Hostile documents are refused with a clear problem rather than a traceback or a hang: text that is
 not UTF-8, scalars PyYAML cannot construct (a date such as 2020-13-45), aliases that refer to
@@ -8,12 +8,14 @@ themselves or expand beyond `MAX_ALIAS_VALUES` values ("billion laughs"), and ne
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from transition_sim.errors import Problem, ScenarioError, dotted
+from transition_sim.gcpause import without_gc
 
 Lines = dict[tuple, tuple[str, int]]
 
@@ -21,6 +23,8 @@ Lines = dict[tuple, tuple[str, int]]
 FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 MAX_DEPTH = 100  # a scenario nests about 6 deep
 MAX_ALIAS_VALUES = 10_000  # values reached through aliases; merge keys (<<: *base) need far fewer
+STR_TAG, MAP_TAG, SEQ_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+FAST_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the same text, many times faster
 
 
 def load(path: Path) -> tuple[Any, Lines]:
@@ -42,6 +46,7 @@ def decode(data: bytes, file: str) -> str:
                                      "save the file as UTF-8")]) from None
 
 
+@without_gc
 def parse(text: str, file: str, as_text: bool = False) -> tuple[Any, Lines]:
     """`text` as values; with `as_text`, every scalar stays the string it was written as.
 
@@ -118,7 +123,7 @@ class _Builder:
             self.open.discard(key)
 
     def scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
-        if self.as_text:
+        if self.as_text or node.tag == STR_TAG:  # what construct_object would return, without its bookkeeping
             return node.value
         try:
             return self.loader.construct_object(node)
@@ -144,3 +149,59 @@ class _Builder:
             out[key] = self.build(value_node, path + (key,), via_alias)
             self.lines[path + (key,)] = (self.file, key_node.start_mark.line + 1)
         return out
+
+
+def dump(value: Any) -> str:
+    """`yaml.dump(value, Dumper=FAST_DUMPER, sort_keys=False, allow_unicode=True)`, the same text faster.
+
+    Dicts, lists and strings become nodes directly (PyYAML's representer keeps every object for
+    aliases); other scalars go through the representer as before. A document in which one dict or
+    list appears twice (PyYAML writes it once, with an alias) is left to yaml.dump.
+    """
+    stream = io.StringIO()
+    dumper = _Dumper(stream, default_flow_style=False, allow_unicode=True, sort_keys=False)
+    try:
+        dumper.open()
+        dumper.serialize(_node(dumper, value, set()))
+        dumper.close()
+    except _Shared:
+        return yaml.dump(value, Dumper=FAST_DUMPER, sort_keys=False, allow_unicode=True)
+    finally:
+        dumper.dispose()
+    return stream.getvalue()
+
+
+class _Shared(Exception):
+    pass
+
+
+def _node(dumper, value: Any, seen: set[int]) -> yaml.Node:
+    kind = type(value)
+    if kind is str:
+        return yaml.ScalarNode(STR_TAG, value)
+    if kind is dict or kind is list:
+        if id(value) in seen:
+            raise _Shared
+        seen.add(id(value))
+        if kind is dict:
+            return yaml.MappingNode(MAP_TAG, [(_node(dumper, k, seen), _node(dumper, v, seen)) for k, v in value.items()],
+                                    flow_style=False)
+        return yaml.SequenceNode(SEQ_TAG, [_node(dumper, v, seen) for v in value], flow_style=False)
+    return dumper.represent_data(value)
+
+
+class _Dumper(FAST_DUMPER):
+    """A scalar's implicit tag worked out once per distinct text (the resolver is Python regular expressions)."""
+
+    def open(self) -> None:
+        self.tags: dict = {}
+        super().open()
+
+    def resolve(self, kind, value, implicit):
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self.tags.get(key)
+        if tag is None:
+            tag = self.tags[key] = super().resolve(kind, value, implicit)
+        return tag

@@ -6,8 +6,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from transition_sim.errors import Problem, ScenarioError
 
 
@@ -85,6 +83,7 @@ class Plan:
                      for r in self.risks for k in r.tasks if k not in keys]
         if problems:
             raise ScenarioError(problems)
+        import networkx as nx  # only when a plan is imported
         graph = nx.DiGraph()
         graph.add_edges_from((link.task, t.key) for t in self.tasks for link in t.links)
         try:
