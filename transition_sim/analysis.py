@@ -243,13 +243,13 @@ def yearly_cost_by_council(results: Results) -> pd.DataFrame:
     """
     scenario = results.scenario
     first_year = scenario.vesting_day.value.year - (scenario.vesting_day.value.month < 4)
-    ledger = results.ledger[results.ledger["payer"].isin(list(scenario.successors))]
-    years = sorted(y for y in ledger["financial_year"].astype(str).unique() if int(y[:4]) >= first_year)
-    ledger = ledger[ledger["financial_year"].astype(str).isin(years)]
-    total = ledger.pivot_table(index="replication", columns="payer", values="amount_gbp", aggfunc="sum",
-                               observed=True, fill_value=0.0)
-    total = total.reindex(index=range(results.runs), columns=list(scenario.successors), fill_value=0.0)
-    return total / max(len(years), 1)
+    sums = results.ledger_sums(("financial_year", "payer"))
+    councils = list(scenario.successors)
+    years = sorted({year for year, payer in sums.cells if payer in councils and int(year[:4]) >= first_year})
+    total = pd.DataFrame({council: sums.values[:, [i for i, (year, payer) in enumerate(sums.cells)
+                                                   if payer == council and year in years]].sum(axis=1)
+                          for council in councils}, index=pd.RangeIndex(results.runs, name="replication"))
+    return total.rename_axis(columns="payer") / max(len(years), 1)
 
 
 _figures_of = Recent()  # summary, report and board pack read one run's figures
@@ -349,13 +349,15 @@ def comparison(named: list[tuple[str, Results]], alpha: float = 0.05) -> pd.Data
 
 
 def money_by_year_and_payer(results: Results, categories: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Mean £ over replications, by financial year (rows) and payer (columns)."""
-    ledger = results.ledger
-    if categories is not None:
-        ledger = ledger[ledger["category"].isin(categories)]
-    table = ledger.pivot_table(index="financial_year", columns="payer", values="amount_gbp", aggfunc="sum",
-                               observed=False, fill_value=0.0) / results.runs
-    return table.reindex(columns=organisations.payers(results.scenario), fill_value=0.0)
+    """Mean £ over replications, by financial year (rows: every year in the ledger) and payer (columns)."""
+    years = sorted({year for year, _ in results.ledger_sums(("financial_year", "payer")).cells})
+    sums = results.ledger_sums(("financial_year", "payer"), categories)
+    table = pd.DataFrame(0.0, index=pd.CategoricalIndex(years, categories=years, name="financial_year"),
+                         columns=pd.Index(organisations.payers(results.scenario), name="payer"))
+    for (year, payer), total in zip(sums.cells, sums.values.sum(axis=0)):
+        if payer in table.columns:
+            table.loc[year, payer] = total / results.runs
+    return table
 
 
 def plain(value):
@@ -420,9 +422,8 @@ def go_live_shares(results: Results) -> pd.Series:
 
 def cumulative_cost_bands(results: Results, categories: tuple[str, ...]) -> pd.DataFrame:
     """P10, P50 and P90 (rows 0.1, 0.5, 0.9) of the money of `categories` added up month by month (columns)."""
-    ledger = results.ledger[results.ledger["category"].isin(categories)]
-    monthly = ledger.pivot_table(index="replication", columns="month", values="amount_gbp", aggfunc="sum",
-                                 fill_value=0.0).reindex(range(results.runs), fill_value=0.0)
+    sums = results.ledger_sums(("month",), categories)
+    monthly = pd.DataFrame(sums.values, columns=pd.DatetimeIndex([month for month, in sums.cells], name="month"))
     return monthly.cumsum(axis=1).quantile([0.1, 0.5, 0.9])
 
 

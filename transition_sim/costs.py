@@ -10,7 +10,7 @@ import pandas as pd
 
 from transition_sim import money_paths, organisations
 from transition_sim.programme import ThreePointArrays
-from transition_sim.results import BRANCH, Results
+from transition_sim.results import BRANCH, Results, with_categories_joined
 from transition_sim.sampling import stream, three_point
 from transition_sim.schema import Estimate, Quantity, Scenario
 from transition_sim.units import financial_year, fy_start_year, fy_start_year_of
@@ -470,10 +470,8 @@ def costs_by_branch(scenario: Scenario, seed: int, replications: pd.DataFrame, t
         mine = replications[BRANCH].to_numpy() == label
         ledgers.append(ledger[mine[ledger["replication"].to_numpy() - int(replications["replication"].iloc[0])]])
         totals.append(total[mine])
-    for column in ("financial_year", "payer", "category"):  # the names that occur in any branch, sorted
-        names = sorted(set().union(*(part[column].cat.categories for part in ledgers)))
-        ledgers = [part.assign(**{column: part[column].cat.set_categories(names)}) for part in ledgers]
-    ledger = pd.concat(ledgers).sort_values(["replication", "month", "category", "payer"], ignore_index=True)
+    ledger = pd.concat(with_categories_joined(ledgers)).sort_values(  # the names that occur in any branch, sorted
+        ["replication", "month", "category", "payer"], ignore_index=True)
     return ledger, pd.concat(totals).sort_index()
 
 
