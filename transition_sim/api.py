@@ -229,7 +229,7 @@ def check(scenario: str | Path | None = None, overrides: tuple[str, ...] | list[
 
 
 def load_run(folder: str | Path) -> Results:
-    """The results of a run folder written by `run`."""
+    """The results of a run folder written by `run`; its ledger is left in its file (`Results.ledger_table` reads it)."""
     folder = Path(folder)
     if not (folder / "manifest.json").is_file():
         raise ScenarioError([Problem(str(folder), "", None, "not a run folder (no manifest.json)")])
@@ -238,7 +238,7 @@ def load_run(folder: str | Path) -> Results:
                for k in ("seed", "runs")):
         raise ScenarioError([Problem(str(folder / "manifest.json"), "", None, "seed and runs must be whole numbers")])
     scenario = load(folder / "scenario.resolved.yaml").scenario
-    ledger = runstore.read_table(folder, "ledger") if (folder / "ledger.parquet").exists() else None
+    ledger = runstore.stored_table(folder, "ledger", LEDGER_COLUMNS) if (folder / "ledger.parquet").exists() else None
     tables_read = {name: runstore.read_table(folder, name) for name in ("replications", "tasks", "risks")}
     for name, columns in RUN_COLUMNS.items():
         missing = [c for c in columns if c not in tables_read[name]]
@@ -258,6 +258,7 @@ RUN_COLUMNS = {"replications": ("replication", "go_live_date", "readiness_date",
                                 "live_before_vesting"),
                "tasks": ("replication", "task_id", "start_date", "finish_date", "duration_days", "critical"),
                "risks": ("replication", "risk_id", "struck")}
+LEDGER_COLUMNS = ("replication", "month", "financial_year", "payer", "category", "amount_gbp")  # left in its file
 
 
 def results_of(source: str | Path, runs: int, seed: int | None, workers: int | None,

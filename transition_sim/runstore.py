@@ -21,6 +21,7 @@ import pyarrow
 import pyarrow.parquet as pq
 
 from transition_sim.errors import Problem, ScenarioError
+from transition_sim.ledger import StoredTable
 from transition_sim.results import joined_categories
 
 TABLES = ("replications", "tasks", "risks")
@@ -244,6 +245,19 @@ def read_table(folder: Path, name: str) -> pd.DataFrame:
         if pd.api.types.is_datetime64_dtype(table[column]):
             table[column] = table[column].astype("datetime64[s]")
     return table
+
+
+def stored_table(folder: Path, name: str, columns: tuple[str, ...]) -> StoredTable:
+    """A table of a run folder left in its file (read a few columns or a chunk at a time), with `columns`."""
+    path = Path(folder) / f"{name}.parquet"
+    try:
+        names = pq.read_schema(path).names
+    except (OSError, pyarrow.ArrowException, ValueError) as err:
+        raise _unreadable(folder, path.name, str(err).splitlines()[0] if str(err) else type(err).__name__)
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise ScenarioError([Problem(str(path), "", None, f"not a table of this run: missing {', '.join(missing)}")])
+    return StoredTable(path)
 
 
 def read_json(folder: Path, name: str, required: tuple[str, ...] = ()) -> dict:
