@@ -92,3 +92,19 @@ def test_blocks_with_different_ledger_names_are_written_with_the_names_of_one_ta
     assert pq.read_schema(tmp_path / "run" / "ledger.parquet").equals(pq.read_schema(tmp_path / "whole.parquet"),
                                                                        check_metadata=True)
     assert list(pd.read_parquet(tmp_path / "run" / "ledger.parquet")["payer"].cat.categories) == ["a", "b", "c"]
+
+
+def test_a_stored_ledger_read_in_small_chunks_gives_the_sums_of_the_ledger_in_memory(folders, monkeypatch):
+    """Chunks end on whole replications, so each replication's sums are pandas' over its rows, to the last bit."""
+    from transition_sim import analysis, ledger
+    whole, _ = folders
+    monkeypatch.setattr(ledger, "CHUNK_ROWS", 1000)  # about 3 replications, cut anywhere
+    stored = api.load_run(whole.folder)
+    assert isinstance(stored.ledger, StoredTable)
+    pd.testing.assert_frame_equal(analysis.yearly_cost_by_council(stored), analysis.yearly_cost_by_council(whole.results),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(analysis.cumulative_cost_bands(stored, costs.TRANSITION),
+                                  analysis.cumulative_cost_bands(whole.results, costs.TRANSITION), check_exact=True)
+    for categories in (None, costs.CONTRACT):
+        pd.testing.assert_frame_equal(analysis.money_by_year_and_payer(stored, categories),
+                                      analysis.money_by_year_and_payer(whole.results, categories), check_exact=True)

@@ -243,13 +243,20 @@ def yearly_cost_by_council(results: Results) -> pd.DataFrame:
     """
     scenario = results.scenario
     first_year = scenario.vesting_day.value.year - (scenario.vesting_day.value.month < 4)
-    sums = results.ledger_sums(("financial_year", "payer"))
     councils = list(scenario.successors)
-    years = sorted({year for year, payer in sums.cells if payer in councils and int(year[:4]) >= first_year})
-    total = pd.DataFrame({council: sums.values[:, [i for i, (year, payer) in enumerate(sums.cells)
-                                                   if payer == council and year in years]].sum(axis=1)
-                          for council in councils}, index=pd.RangeIndex(results.runs, name="replication"))
+    years = sorted({year for year, payer in _money_by_cell(results).cells
+                    if payer in councils and int(year[:4]) >= first_year})
+    sums = results.ledger_sums(("payer",), where=(("payer", frozenset(councils)), ("financial_year", frozenset(years))))
+    total = pd.DataFrame({council: sums.values[:, sums.cells.index((council,))] if (council,) in sums.cells
+                          else np.zeros(results.runs) for council in councils},
+                         index=pd.RangeIndex(results.runs, name="replication"))
     return total.rename_axis(columns="payer") / max(len(years), 1)
+
+
+def _money_by_cell(results: Results, categories: tuple[str, ...] | None = None):
+    """Each replication's money of `categories` (all if None) by financial year and payer."""
+    where = () if categories is None else (("category", frozenset(categories)),)
+    return results.ledger_sums(("financial_year", "payer"), where)
 
 
 _figures_of = Recent()  # summary, report and board pack read one run's figures
@@ -350,11 +357,11 @@ def comparison(named: list[tuple[str, Results]], alpha: float = 0.05) -> pd.Data
 
 def money_by_year_and_payer(results: Results, categories: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Mean £ over replications, by financial year (rows: every year in the ledger) and payer (columns)."""
-    years = sorted({year for year, _ in results.ledger_sums(("financial_year", "payer")).cells})
-    sums = results.ledger_sums(("financial_year", "payer"), categories)
+    years = sorted({year for year, _ in _money_by_cell(results).cells})
+    sums = _money_by_cell(results, categories)
     table = pd.DataFrame(0.0, index=pd.CategoricalIndex(years, categories=years, name="financial_year"),
                          columns=pd.Index(organisations.payers(results.scenario), name="payer"))
-    for (year, payer), total in zip(sums.cells, sums.values.sum(axis=0)):
+    for (year, payer), total in zip(sums.cells, sums.values.sum(axis=0)):  # over replications
         if payer in table.columns:
             table.loc[year, payer] = total / results.runs
     return table
@@ -422,7 +429,7 @@ def go_live_shares(results: Results) -> pd.Series:
 
 def cumulative_cost_bands(results: Results, categories: tuple[str, ...]) -> pd.DataFrame:
     """P10, P50 and P90 (rows 0.1, 0.5, 0.9) of the money of `categories` added up month by month (columns)."""
-    sums = results.ledger_sums(("month",), categories)
+    sums = results.ledger_sums(("month",), where=(("category", frozenset(categories)),))
     monthly = pd.DataFrame(sums.values, columns=pd.DatetimeIndex([month for month, in sums.cells], name="month"))
     return monthly.cumsum(axis=1).quantile([0.1, 0.5, 0.9])
 

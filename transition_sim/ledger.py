@@ -2,8 +2,8 @@
 
 The outputs need per-replication sums (by financial year and payer, or by month), never the monthly
 rows themselves. A run longer than one block keeps its ledger only in the run folder (`StoredTable`),
-read here a chunk of rows at a time. Each cell adds its rows in ledger order (`np.add.at`), so the
-sums are the same whether the rows come from memory or from the file, and in however many chunks.
+read here a chunk of rows at a time. Each cell adds its rows as pandas does, over chunks of whole
+replications, so a replication's sums are the same whether its rows come from memory or the file.
 """
 
 from __future__ import annotations
@@ -49,61 +49,61 @@ def frame_of(table: pd.DataFrame | StoredTable) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Sums:
-    """Per replication (rows, the run's first replication in the first) and cell (a combination of the `by` columns' values,
-    sorted), the money of the ledger rows in the cell; `rows` counts those rows per cell."""
+    """Per replication (rows, the run's first replication in the first) and cell (a combination of the `by` columns' values, sorted), the money of the ledger rows in the
+    cell; `rows` counts those rows per cell."""
 
     values: np.ndarray  # (replications, cells)
     cells: list[tuple]
     rows: np.ndarray  # (cells,)
 
-    def column(self, cell: tuple) -> np.ndarray:
-        return self.values[:, self.cells.index(cell)]
-
 
 def sums(ledger: pd.DataFrame | StoredTable, first: int, runs: int, by: tuple[str, ...],
-         categories: tuple[str, ...] | None = None) -> Sums:
-    """The money of replications first..first+runs-1 summed by the columns `by`, over the rows of
-    `categories` (all if None)."""
-    columns = ["replication", *by, "amount_gbp"] + (["category"] if categories is not None else [])
-    chunks = ledger.chunks(columns) if isinstance(ledger, StoredTable) else [ledger[columns]]
+         where: tuple[tuple[str, frozenset], ...] = ()) -> Sums:
+    """The money of each of replications first..first+runs-1 summed by the columns `by`, over the rows
+    whose `where` columns hold one of the names given.
+
+    The sums are pandas' (`groupby(...).sum()`, as `pivot_table` makes them) over chunks of whole
+    replications, so they are those of the whole table in memory to the last bit.
+    """
+    columns = list(dict.fromkeys(["replication", *by, *(c for c, _ in where), "amount_gbp"]))
+    chunks = _whole_replications(ledger.chunks(columns)) if isinstance(ledger, StoredTable) else [ledger[columns]]
+    keys = ["replication", *by]
     index: dict[tuple, int] = {}
-    values = np.zeros((runs, 8))
-    rows = np.zeros(8, dtype=np.int64)
+    width = 8
+    total = np.zeros((runs, width))
+    rows = np.zeros(width, dtype=np.int64)
     for chunk in chunks:
-        if categories is not None:
-            chunk = chunk[chunk["category"].isin(categories).to_numpy()]
+        for column, names in where:
+            chunk = chunk[chunk[column].isin(list(names)).to_numpy()]
         if not len(chunk):
             continue
-        codes, labels = zip(*(_factorized(chunk[column]) for column in by))
-        cell = np.zeros(len(chunk), dtype=np.int64)
-        for code, label in zip(codes, labels):
-            cell = cell * len(label) + code
-        seen, local = np.unique(cell, return_inverse=True)
-        keys = [_key(int(value), labels) for value in seen]
-        for key in keys:
-            index.setdefault(key, len(index))
-        if len(index) > values.shape[1]:
-            values = np.concatenate([values, np.zeros((runs, len(index) + values.shape[1]))], axis=1)
-            rows = np.concatenate([rows, np.zeros(len(index) + len(rows), dtype=np.int64)])
-        target = np.array([index[key] for key in keys])[local.ravel()]
-        np.add.at(values, (chunk["replication"].to_numpy() - first, target), chunk["amount_gbp"].to_numpy(float))
-        rows += np.bincount(target, minlength=len(rows))
+        grouped = chunk.groupby(keys, observed=True, sort=False)["amount_gbp"].agg(["sum", "size"])
+        labels = grouped.index.to_frame(index=False)
+        cells = list(zip(*(labels[c].tolist() for c in by))) if by else [()] * len(labels)
+        for cell in dict.fromkeys(cells):
+            index.setdefault(cell, len(index))
+        if len(index) > width:
+            width = 2 * len(index)
+            total = np.pad(total, ((0, 0), (0, width - total.shape[1])))
+            rows = np.pad(rows, (0, width - len(rows)))
+        column = np.array([index[cell] for cell in cells], dtype=np.int64)
+        total[labels["replication"].to_numpy(np.int64) - first, column] = grouped["sum"].to_numpy()
+        np.add.at(rows, column, grouped["size"].to_numpy())
     cells = sorted(index)
     order = [index[c] for c in cells]
-    return Sums(values[:, order], cells, rows[order])
+    return Sums(total[:, order], cells, rows[order])
 
 
-def _key(value: int, labels: tuple) -> tuple:
-    key = []
-    for label in reversed(labels):
-        value, code = divmod(value, len(label))
-        key.append(label[code])
-    return tuple(reversed(key))
-
-
-def _factorized(values: pd.Series) -> tuple[np.ndarray, list]:
-    """Codes and the labels they stand for (a category's name, a month as a Timestamp)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(np.int64), [str(c) for c in values.cat.categories]
-    codes, uniques = pd.factorize(values, sort=False)
-    return codes.astype(np.int64), list(uniques)
+def _whole_replications(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The chunks of a table in replication order, each ending with a whole replication."""
+    carried = None
+    for chunk in chunks:
+        if carried is not None:
+            chunk = pd.concat([carried, chunk], ignore_index=True)
+        replication = chunk["replication"].to_numpy()
+        cut = int(np.searchsorted(replication, replication[-1])) if len(chunk) else 0
+        carried = chunk.iloc[cut:]
+        if cut:
+            yield chunk.iloc[:cut]
+    if carried is not None and len(carried):
+        yield carried

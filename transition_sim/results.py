@@ -46,11 +46,12 @@ class Results:
         """The ledger in memory (read from the run folder if it is kept there)."""
         return None if self.ledger is None else ledgers.frame_of(self.ledger)
 
-    def ledger_sums(self, by: tuple[str, ...], categories: tuple[str, ...] | None = None) -> ledgers.Sums:
-        """Each replication's money summed by the ledger columns `by` (see `ledger.sums`), worked out once."""
-        key = (by, categories)
+    def ledger_sums(self, by: tuple[str, ...], where: tuple[tuple[str, frozenset], ...] = ()) -> ledgers.Sums:
+        """Each replication's money summed by the ledger columns `by` over some rows (see `ledger.sums`),
+        worked out once."""
+        key = (by, where)
         if key not in self._sums:
-            self._sums[key] = ledgers.sums(self.ledger, self.first, self.runs, by, categories)
+            self._sums[key] = ledgers.sums(self.ledger, self.first, self.runs, by, where)
         return self._sums[key]
 
     @property

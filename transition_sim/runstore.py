@@ -111,6 +111,16 @@ def remove_stale(out: Path) -> list[Path]:
     return removed
 
 
+def parquet_options(table: pd.DataFrame) -> dict:
+    """How a run's table is written: what a reader gets is pyarrow's default, but dictionary encoding is
+    tried only for the categorical columns and statistics kept only for `replication` (the others'
+    cost about half of writing a task table of millions of rows, and no reader filters on them)."""
+    return {"use_dictionary": [c for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)],
+            "write_statistics": [c for c in ("replication",) if c in table.columns]}
+
+
+
+
 def write_run(folder: Path, files: dict[str, str | bytes], tables: dict[str, pd.DataFrame], force: bool) -> Path:
     """Write `files` (name -> text or bytes) and `tables` (name -> DataFrame, as parquet) into `folder`."""
     with RunWriter(folder, force) as writer:
@@ -154,7 +164,7 @@ class RunWriter:
         """Add a block's rows to table `name`, as the next row groups of its file."""
         arrow = pyarrow.Table.from_pandas(table, preserve_index=False)
         if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(self.path(name), arrow.schema)
+            self.writers[name] = pq.ParquetWriter(self.path(name), arrow.schema, **parquet_options(table))
             self.categories[name] = []
         writer = self.writers[name]
         if not arrow.schema.equals(writer.schema, check_metadata=False):
@@ -184,7 +194,7 @@ class RunWriter:
                 frame = frame.assign(**{c: frame[c].cat.set_categories(n) for c, n in names.items()})
                 arrow = pyarrow.Table.from_pandas(frame, preserve_index=False)
                 if writer is None:
-                    writer = pq.ParquetWriter(rewritten, arrow.schema)
+                    writer = pq.ParquetWriter(rewritten, arrow.schema, **parquet_options(frame))
                 writer.write_table(arrow)
         finally:
             if writer is not None:
@@ -212,7 +222,7 @@ class RunWriter:
             (self.partial / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         for name, table in tables.items():
             if name not in streamed:
-                table.to_parquet(self.path(name), index=False)
+                table.to_parquet(self.path(name), index=False, **parquet_options(table))
         folder = self.folder
         with _locked(folder.parent):
             if folder.exists() and not self.force:
