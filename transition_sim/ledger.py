@@ -67,7 +67,6 @@ def sums(ledger: pd.DataFrame | StoredTable, first: int, runs: int, by: tuple[st
     """
     columns = list(dict.fromkeys(["replication", *by, *(c for c, _ in where), "amount_gbp"]))
     chunks = _whole_replications(ledger.chunks(columns)) if isinstance(ledger, StoredTable) else [ledger[columns]]
-    keys = ["replication", *by]
     index: dict[tuple, int] = {}
     width = 8
     total = np.zeros((runs, width))
@@ -77,18 +76,26 @@ def sums(ledger: pd.DataFrame | StoredTable, first: int, runs: int, by: tuple[st
             chunk = chunk[chunk[column].isin(list(names)).to_numpy()]
         if not len(chunk):
             continue
-        grouped = chunk.groupby(keys, observed=True, sort=False)["amount_gbp"].agg(["sum", "size"])
-        labels = grouped.index.to_frame(index=False)
-        cells = list(zip(*(labels[c].tolist() for c in by))) if by else [()] * len(labels)
-        for cell in dict.fromkeys(cells):
-            index.setdefault(cell, len(index))
+        codes, labels = zip(*(_factorized(chunk[column]) for column in by)) if by else ((), ())
+        cell = np.zeros(len(chunk), dtype=np.int64)
+        for code, label in zip(codes, labels):
+            cell = cell * len(label) + code
+        seen = np.flatnonzero(np.bincount(cell))
+        local = np.zeros(int(seen[-1]) + 1, dtype=np.int64)
+        local[seen] = np.arange(len(seen))
+        for value in seen:
+            index.setdefault(_key(int(value), labels), len(index))
         if len(index) > width:
             width = 2 * len(index)
             total = np.pad(total, ((0, 0), (0, width - total.shape[1])))
             rows = np.pad(rows, (0, width - len(rows)))
-        column = np.array([index[cell] for cell in cells], dtype=np.int64)
-        total[labels["replication"].to_numpy(np.int64) - first, column] = grouped["sum"].to_numpy()
-        np.add.at(rows, column, grouped["size"].to_numpy())
+        target = np.array([index[_key(int(value), labels)] for value in seen], dtype=np.int64)
+        # one group per (replication, cell), summed by pandas as `pivot_table` sums it
+        group = (chunk["replication"].to_numpy(np.int64) - first) * len(seen) + local[cell]
+        summed = pd.Series(chunk["amount_gbp"].to_numpy(float)).groupby(group, sort=False).sum()
+        at = summed.index.to_numpy()
+        total[at // len(seen), target[at % len(seen)]] = summed.to_numpy()
+        rows += np.bincount(target[local[cell]], minlength=len(rows))
     cells = sorted(index)
     order = [index[c] for c in cells]
     return Sums(total[:, order], cells, rows[order])
@@ -107,3 +114,20 @@ def _whole_replications(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame
             yield chunk.iloc[:cut]
     if carried is not None and len(carried):
         yield carried
+
+
+def _key(value: int, labels: tuple) -> tuple:
+    """The labels a combined code stands for (codes combined in mixed radix, the first column first)."""
+    key = []
+    for label in reversed(labels):
+        value, code = divmod(value, len(label))
+        key.append(label[code])
+    return tuple(reversed(key))
+
+
+def _factorized(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes and the labels they stand for (a category's name, a month as a Timestamp)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(np.int64), [str(c) for c in values.cat.categories]
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.int64), list(uniques)
