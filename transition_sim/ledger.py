@@ -14,7 +14,6 @@ from typing import Iterator
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 CHUNK_ROWS = 1 << 20
 
@@ -28,10 +27,12 @@ class StoredTable:
 
     def read(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The table (or some of its columns) in memory."""
+        import pyarrow.parquet as pq  # only when a stored table is read
         filters = None if self.below is None else [("replication", "<", self.below)]
         return pq.read_table(self.path, columns=columns, filters=filters).to_pandas()
 
     def chunks(self, columns: list[str]) -> Iterator[pd.DataFrame]:
+        import pyarrow.parquet as pq
         for batch in pq.ParquetFile(self.path).iter_batches(batch_size=CHUNK_ROWS, columns=columns):
             frame = batch.to_pandas()
             if self.below is not None:
