@@ -281,13 +281,20 @@ def yearly_cost_by_council(results: Results) -> pd.DataFrame:
     """
     scenario = results.scenario
     first_year = scenario.vesting_day.value.year - (scenario.vesting_day.value.month < 4)
-    ledger = results.ledger[results.ledger["payer"].isin(list(scenario.successors))]
-    years = sorted(y for y in ledger["financial_year"].astype(str).unique() if int(y[:4]) >= first_year)
-    ledger = ledger[ledger["financial_year"].astype(str).isin(years)]
-    total = ledger.pivot_table(index="replication", columns="payer", values="amount_gbp", aggfunc="sum",
-                               observed=True, fill_value=0.0)
-    total = total.reindex(index=range(results.runs), columns=list(scenario.successors), fill_value=0.0)
-    return total / max(len(years), 1)
+    councils = list(scenario.successors)
+    years = sorted({year for year, payer in _money_by_cell(results).cells
+                    if payer in councils and int(year[:4]) >= first_year})
+    sums = results.ledger_sums(("payer",), where=(("payer", frozenset(councils)), ("financial_year", frozenset(years))))
+    total = pd.DataFrame({council: sums.values[:, sums.cells.index((council,))] if (council,) in sums.cells
+                          else np.zeros(results.runs) for council in councils},
+                         index=pd.RangeIndex(results.runs, name="replication"))
+    return total.rename_axis(columns="payer") / max(len(years), 1)
+
+
+def _money_by_cell(results: Results, categories: tuple[str, ...] | None = None):
+    """Each replication's money of `categories` (all if None) by financial year and payer."""
+    where = () if categories is None else (("category", frozenset(categories)),)
+    return results.ledger_sums(("financial_year", "payer"), where)
 
 
 _figures_of = Recent()  # summary, report and board pack read one run's figures
@@ -387,13 +394,15 @@ def comparison(named: list[tuple[str, Results]], alpha: float = 0.05) -> pd.Data
 
 
 def money_by_year_and_payer(results: Results, categories: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Mean £ over replications, by financial year (rows) and payer (columns)."""
-    ledger = results.ledger
-    if categories is not None:
-        ledger = ledger[ledger["category"].isin(categories)]
-    table = ledger.pivot_table(index="financial_year", columns="payer", values="amount_gbp", aggfunc="sum",
-                               observed=False, fill_value=0.0) / results.runs
-    return table.reindex(columns=organisations.payers(results.scenario), fill_value=0.0)
+    """Mean £ over replications, by financial year (rows: every year in the ledger) and payer (columns)."""
+    years = sorted({year for year, _ in _money_by_cell(results).cells})
+    sums = _money_by_cell(results, categories)
+    table = pd.DataFrame(0.0, index=pd.CategoricalIndex(years, categories=years, name="financial_year"),
+                         columns=pd.Index(organisations.payers(results.scenario), name="payer"))
+    for (year, payer), total in zip(sums.cells, sums.values.sum(axis=0)):  # over replications
+        if payer in table.columns:
+            table.loc[year, payer] = total / results.runs
+    return table
 
 
 def plain(value):
@@ -458,9 +467,8 @@ def go_live_shares(results: Results) -> pd.Series:
 
 def cumulative_cost_bands(results: Results, categories: tuple[str, ...]) -> pd.DataFrame:
     """P10, P50 and P90 (rows 0.1, 0.5, 0.9) of the money of `categories` added up month by month (columns)."""
-    ledger = results.ledger[results.ledger["category"].isin(categories)]
-    monthly = ledger.pivot_table(index="replication", columns="month", values="amount_gbp", aggfunc="sum",
-                                 fill_value=0.0).reindex(range(results.runs), fill_value=0.0)
+    sums = results.ledger_sums(("month",), where=(("category", frozenset(categories)),))
+    monthly = pd.DataFrame(sums.values, columns=pd.DatetimeIndex([month for month, in sums.cells], name="month"))
     return monthly.cumsum(axis=1).quantile([0.1, 0.5, 0.9])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -20,6 +22,7 @@ from transition_sim import progress as progress_bars
 from transition_sim.cluster import connect
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.lazy import lazy_import
+from transition_sim.ledger import StoredTable
 from transition_sim.montecarlo import available_workers, current_engine, resolve_workers, task_table, using_engine
 from transition_sim.programme import compile_network
 from transition_sim.results import Results
@@ -43,22 +46,41 @@ class Run:
 
 
 BLOCK_REPLICATIONS = 10_000  # replications taken through timeline and money at once: bounds the money's working memory
+STREAMED = ("tasks", "risks", "ledger")  # the tables a run longer than one block writes as its blocks complete
 
 
 def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
-             progress: bool = False, cluster=None) -> Results:
+             progress: bool = False, cluster=None, into: runstore.RunWriter | None = None) -> Results:
     """The timeline of `runs` replications, then their money (if the scenario has a finance: section).
 
     In blocks of BLOCK_REPLICATIONS, each block's arrays freed before the next: replication i depends
-    only on (seed, i), so the blocks joined are the rows of one run.
+    only on (seed, i), so the blocks joined are the rows of one run. With `into`, a run folder being
+    written, a run of several blocks streams each block's tasks, risks and ledger into it: the tasks
+    and risks are read back once the money's arrays are gone and the ledger stays in its file
+    (`ledger.StoredTable`), so memory does not grow with the ledger. Without `into`, every table is
+    kept in memory.
     `cluster`, a dask.distributed Client (see `cluster.connect`), plays the chunks on its workers.
     """
     blocks = []
+    streamed = into is not None and runs > BLOCK_REPLICATIONS
     for first in range(0, runs, BLOCK_REPLICATIONS):
         timeline = montecarlo.simulate(scenario, runs=min(BLOCK_REPLICATIONS, runs - first), seed=seed,
                                        workers=workers, progress=progress, cluster=cluster, first=first)
-        blocks.append(costs.with_money(outside_view.adjusted(timeline)))
-    return blocks[0] if len(blocks) == 1 else Results.joined(blocks)
+        block = costs.with_money(outside_view.adjusted(timeline))
+        if streamed:
+            for name in STREAMED:
+                if getattr(block, name) is not None:
+                    into.append(name, getattr(block, name))
+            block = dataclasses.replace(block, tasks=None, risks=None, ledger=None)
+        blocks.append(block)
+    if len(blocks) == 1:
+        return blocks[0]
+    joined = Results.joined(blocks)
+    if not streamed:
+        return joined
+    ledger = into.stored("ledger")
+    return dataclasses.replace(joined, tasks=into.read("tasks"), risks=into.read("risks"),
+                               ledger=None if ledger is None else StoredTable(ledger))
 
 
 def without_each_risk(results: Results, workers: int | None, client=None, progress: bool = False,
@@ -99,62 +121,60 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
     check_seed(seed)
     loaded = load(scenario, overrides)
     folder = runstore.run_folder(out, default_name(loaded) if name is None else name) if write else None
-    if folder is not None:
-        runstore.check_free(folder, force)
     workers = resolve_workers(workers, max_runs if runs == "auto" else runs)
-    with connect(cluster, workers) as client:
-        began = time.perf_counter()
-        converged = None
-        if runs == "auto":
-            results, state = convergence.until_converged(
-                lambda n: simulate(loaded.scenario, runs=n, seed=seed, workers=workers,
-                                   progress=progress_bars.on(progress), cluster=client),
-                tolerance_days, tolerance_gbp, max_runs)
-            runs, converged = results.runs, state.as_dict()
-        else:
-            results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers,
-                               progress=progress_bars.on(progress), cluster=client)
-        seconds = time.perf_counter() - began
-        page, report_seconds = None, None
-        if folder is not None and with_report:
-            began_report = time.perf_counter()
-            page = run_report(results, workers, progress, client)
-            report_seconds = round(time.perf_counter() - began_report, 3)
-    warnings = warnings_of(results)
-    summary = {**analysis.headline(results), "warnings": warnings}
-    view = outside_view.compare(results)
-    if view is not None:
-        summary["outside_view"] = view
-    if folder is not None:
-        manifest = {
-            "scenario": str(loaded.path),
-            "files": [{"path": p, "sha256": h} for p, h in loaded.files],
-            "overrides": list(loaded.overrides),
-            "seed": results.seed,
-            "runs": runs,
-            "workers": workers,
-            "engine": current_engine(),
-            "package_version": __version__,
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "timings": {"simulate_seconds": round(seconds, 3),
-                        "replications_per_second": round((converged or {}).get("simulated", runs) / seconds, 1)},
-            "precision": convergence.precision(results),
-            **({"convergence": converged} if converged is not None else {}),
-        }
-        files = {"scenario.resolved.yaml": resolved_yaml(loaded),
-                 "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
-        if page is not None:
-            files["report.html"] = page
-            manifest["timings"]["report_seconds"] = report_seconds
-        files["board-pack.xlsx"] = boardpack.workbook(results)
-        manifest["timings"]["total_seconds"] = round(time.perf_counter() - called, 3)
-        files["manifest.json"] = json.dumps(manifest, indent=2) + "\n"
-        runstore.write_run(
-            folder,
-            files=files,
-            tables={"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
-                    **({"ledger": results.ledger} if results.ledger is not None else {})},
-            force=force)
+    # a run folder is written as the blocks complete, and removed if anything fails before it is whole
+    with runstore.RunWriter(folder, force) if folder is not None else contextlib.nullcontext() as into:
+        with connect(cluster, workers) as client:
+            began = time.perf_counter()
+            converged = None
+            if runs == "auto":
+                results, state = convergence.until_converged(
+                    lambda n: simulate(loaded.scenario, runs=n, seed=seed, workers=workers,
+                                       progress=progress_bars.on(progress), cluster=client),
+                    tolerance_days, tolerance_gbp, max_runs)
+                runs, converged = results.runs, state.as_dict()
+            else:
+                results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers,
+                                   progress=progress_bars.on(progress), cluster=client, into=into)
+            seconds = time.perf_counter() - began
+            page, report_seconds = None, None
+            if folder is not None and with_report:
+                began_report = time.perf_counter()
+                page = run_report(results, workers, progress, client)
+                report_seconds = round(time.perf_counter() - began_report, 3)
+        warnings = warnings_of(results)
+        summary = {**analysis.headline(results), "warnings": warnings}
+        view = outside_view.compare(results)
+        if view is not None:
+            summary["outside_view"] = view
+        if folder is not None:
+            manifest = {
+                "scenario": str(loaded.path),
+                "files": [{"path": p, "sha256": h} for p, h in loaded.files],
+                "overrides": list(loaded.overrides),
+                "seed": results.seed,
+                "runs": runs,
+                "workers": workers,
+                "engine": current_engine(),
+                "package_version": __version__,
+                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "timings": {"simulate_seconds": round(seconds, 3),
+                            "replications_per_second": round((converged or {}).get("simulated", runs) / seconds, 1)},
+                "precision": convergence.precision(results),
+                **({"convergence": converged} if converged is not None else {}),
+            }
+            files = {"scenario.resolved.yaml": resolved_yaml(loaded),
+                     "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
+            if page is not None:
+                files["report.html"] = page
+                manifest["timings"]["report_seconds"] = report_seconds
+            files["board-pack.xlsx"] = boardpack.workbook(results)
+            manifest["timings"]["total_seconds"] = round(time.perf_counter() - called, 3)
+            files["manifest.json"] = json.dumps(manifest, indent=2) + "\n"
+            into.finish(files, {"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
+                                **({"ledger": results.ledger} if results.ledger is not None else {})})
+            if isinstance(results.ledger, StoredTable):  # the folder has its final name now
+                results = dataclasses.replace(results, ledger=StoredTable(folder / "ledger.parquet"))
     return Run(results, summary, folder, loaded, workers, seconds, time.perf_counter() - called, tuple(warnings),
                tuple(health.check(loaded.scenario)), converged)
 
@@ -211,7 +231,7 @@ def check(scenario: str | Path | None = None, overrides: tuple[str, ...] | list[
 
 
 def load_run(folder: str | Path) -> Results:
-    """The results of a run folder written by `run`."""
+    """The results of a run folder written by `run`; its ledger is left in its file (`Results.ledger_table` reads it)."""
     folder = Path(folder)
     if not (folder / "manifest.json").is_file():
         raise ScenarioError([Problem(str(folder), "", None, "not a run folder (no manifest.json)")])
@@ -220,7 +240,7 @@ def load_run(folder: str | Path) -> Results:
                for k in ("seed", "runs")):
         raise ScenarioError([Problem(str(folder / "manifest.json"), "", None, "seed and runs must be whole numbers")])
     scenario = load(folder / "scenario.resolved.yaml").scenario
-    ledger = runstore.read_table(folder, "ledger") if (folder / "ledger.parquet").exists() else None
+    ledger = runstore.stored_table(folder, "ledger", LEDGER_COLUMNS) if (folder / "ledger.parquet").exists() else None
     tables_read = {name: runstore.read_table(folder, name) for name in ("replications", "tasks", "risks")}
     for name, columns in RUN_COLUMNS.items():
         missing = [c for c in columns if c not in tables_read[name]]
@@ -240,6 +260,7 @@ RUN_COLUMNS = {"replications": ("replication", "go_live_date", "readiness_date",
                                 "live_before_vesting"),
                "tasks": ("replication", "task_id", "start_date", "finish_date", "duration_days", "critical"),
                "risks": ("replication", "risk_id", "struck")}
+LEDGER_COLUMNS = ("replication", "month", "financial_year", "payer", "category", "amount_gbp")  # left in its file
 
 
 def results_of(source: str | Path, runs: int, seed: int | None, workers: int | None,

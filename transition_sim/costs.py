@@ -11,12 +11,13 @@ import pandas as pd
 from transition_sim import money_paths, organisations
 from transition_sim.programme import ThreePointArrays
 from transition_sim.results import BRANCH, Results
-from transition_sim.sampling import stream, three_point
+from transition_sim.sampling import three_point, uniforms
 from transition_sim.schema import Estimate, Quantity, Scenario
 from transition_sim.units import financial_year, fy_start_year, fy_start_year_of
 from transition_sim.workforce import after_conversion, fte_agency_share, service_scope, staff_groups
 
 DAYS_PER_MONTH = 365.25 / 12
+LEDGER_CHUNK = 1000  # replications whose (months × flows) money is stacked at once to read the ledger's rows
 FUNDING = "transition funding"
 TRANSITION = ("programme", "set-up", "risk", "shadow running", "stranded overheads", "loss claims")
 DUAL_RUNNING = ("shadow running", "stranded overheads")
@@ -42,34 +43,65 @@ class Timeline:
 
     @classmethod
     def of(cls, replications: pd.DataFrame, tasks: pd.DataFrame, risks: pd.DataFrame) -> "Timeline":
-        finish = tasks.pivot(index="replication", columns="task_id", values="finish_date")
         struck = risks.pivot(index="replication", columns="risk_id", values="struck")
         strike = risks.pivot(index="replication", columns="risk_id", values="strike_date")
-        return cls(pd.DatetimeIndex(replications["go_live_date"]), ColumnsAsDates(finish),
+        return cls(pd.DatetimeIndex(replications["go_live_date"]), FinishDates(tasks),
                    {str(k): struck[k].to_numpy(bool) for k in struck.columns},
                    {str(k): pd.DatetimeIndex(strike[k]) for k in strike.columns})
 
+    def rows(self, rows: np.ndarray) -> "Timeline":
+        """The timeline of some replications (positions in this one)."""
+        return Timeline(self.go_live[rows], self.task_finish.of_rows(rows),
+                        {k: v[rows] for k, v in self.risk_struck.items()},
+                        {k: v[rows] for k, v in self.risk_strike.items()})
 
-class ColumnsAsDates(dict):
-    """A table's columns as DatetimeIndex, each made when first asked for (money reads a few of many tasks)."""
 
-    def __init__(self, table: pd.DataFrame):
+class FinishDates(dict):
+    """Each task's finish date per replication (in replication order), made when first asked for: money
+    reads a few of many tasks, so the task table is not pivoted."""
+
+    def __init__(self, tasks: pd.DataFrame):
         super().__init__()
-        self.table = table
+        self.tasks = tasks
+        self.ids, self.codes = _codes(tasks["task_id"])
+        replication = tasks["replication"].to_numpy()
+        # the table's rows in replication order (None: they are already)
+        self.order = None if (np.diff(replication) >= 0).all() else np.argsort(replication, kind="stable")
+        self.rows = np.arange(len(np.unique(replication)))
 
     def __missing__(self, key: str) -> pd.DatetimeIndex:
-        self[key] = pd.DatetimeIndex(self.table[key])
+        code = self.ids.get_loc(key)
+        mine = np.flatnonzero(self.codes == code) if self.order is None else self.order[self.codes[self.order] == code]
+        self[key] = pd.DatetimeIndex(self.tasks["finish_date"].to_numpy()[mine][self.rows])
         return self[key]
+
+    def of_rows(self, rows: np.ndarray) -> "FinishDates":
+        """The same for some replications (positions among these)."""
+        out = FinishDates.__new__(FinishDates)
+        dict.__init__(out, {key: dates[rows] for key, dates in self.items()})
+        out.tasks, out.ids, out.codes, out.order, out.rows = self.tasks, self.ids, self.codes, self.order, self.rows[rows]
+        return out
+
+
+def _codes(values: pd.Series) -> tuple[pd.Index, np.ndarray]:
+    """A column's distinct values and each row's position among them."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.categories, values.cat.codes.to_numpy()
+    codes, uniques = pd.factorize(values)
+    return pd.Index(uniques), codes
 
 
 class CostModel:
     """The monthly money of every replication of one scenario, as (replications × months) arrays."""
 
-    def __init__(self, scenario: Scenario, seed: int, runs: int, first: int = 0):
-        """For the `runs` replications numbered from `first` (a later block of a run starts after 0)."""
+    def __init__(self, scenario: Scenario, seed: int, runs: int, first: int = 0, rows: np.ndarray | None = None):
+        """For the `runs` replications numbered from `first` (a later block of a run starts after 0), or
+        only those at positions `rows` among them (`self.runs` is then their number)."""
         if scenario.finance is None:
             raise ValueError("the scenario has no finance: section")
-        self.scenario, self.fin, self.seed, self.runs, self.first = scenario, scenario.finance, seed, runs, first
+        self.scenario, self.fin, self.seed, self.first = scenario, scenario.finance, seed, first
+        self.replications = first + (np.arange(runs) if rows is None else np.asarray(rows))
+        self.runs = len(self.replications)
         start = pd.Timestamp(scenario.start.value)
         self.months = pd.date_range(start.to_period("M").to_timestamp(), pd.Timestamp(self.fin.horizon.value),
                                     freq="MS")
@@ -88,7 +120,7 @@ class CostModel:
         return np.clip(idx, 0, len(self.months)).astype(int)
 
     def sample(self, key: str, estimate: Estimate, width: int = 1) -> np.ndarray:
-        u = stream(self.seed, f"cost:{key}", self.first, self.runs, width)
+        u = uniforms(self.seed, (f"cost:{key}",), self.replications, width)[:, 0, :]
         arrays = ThreePointArrays.of([estimate] * width, [self.scenario.default_distribution] * width)
         out = three_point(u, arrays)
         return out[:, 0] if width == 1 else out
@@ -380,36 +412,38 @@ class CostModel:
         return pd.DataFrame(table)
 
     def ledger(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
-        """A row per replication × month × category × payer with money, in that order (built from codes:
+        """A row per replication × month × category × payer with money, in that order: the flows stacked
+        in (category, payer) order, a chunk of replications at a time, are read in it (built from codes:
         string columns for millions of rows are what made this slow)."""
-        labels = np.array([financial_year(int(y)) for y in self.fy_year])
-        categories = sorted({category for category, _ in flows})
-        payers = sorted({payer for _, payer in flows})
-        columns: dict[str, list[np.ndarray]] = {"rep": [], "month": [], "category": [], "payer": [], "amount": []}
-        for (category, payer), amount in flows.items():
-            rep, month = np.nonzero(amount)
-            columns["rep"].append(rep)
-            columns["month"].append(month)
-            columns["category"].append(np.full(len(rep), categories.index(category)))
-            columns["payer"].append(np.full(len(rep), payers.index(payer)))
-            columns["amount"].append(amount[rep, month])
-        rep, month, category, payer, amount = (np.concatenate(columns[c]) if flows else np.empty(0, int)
-                                               for c in ("rep", "month", "category", "payer", "amount"))
-        order = np.lexsort((payer, category, month, rep))
-        rep, month, category, payer, amount = rep[order], month[order], category[order], payer[order], amount[order]
+        keys = sorted(flows)
+        categories = sorted({category for category, _ in keys})
+        payers = sorted({payer for _, payer in keys})
+        shape = (self.runs, len(self.months))
+        columns: dict[str, list[np.ndarray]] = {"rep": [], "month": [], "key": [], "amount": []}
+        for start in range(0, self.runs if keys else 0, LEDGER_CHUNK):
+            stop = min(start + LEDGER_CHUNK, self.runs)
+            stacked = np.stack([np.broadcast_to(flows[k], shape)[start:stop] for k in keys], axis=2)
+            rep, month, key = np.nonzero(stacked)
+            for name, values in zip(columns, (rep + start, month, key, stacked[rep, month, key])):
+                columns[name].append(values)
+        rep, month, key, amount = (np.concatenate(columns[c]) if columns[c] else np.empty(0, int) for c in columns)
 
         def present(codes: np.ndarray, names: list[str]) -> pd.Categorical:
             """As astype("category") makes it: the names that occur, sorted."""
-            used = np.unique(codes)
+            used = np.flatnonzero(np.bincount(codes, minlength=len(names)))
             renumber = np.zeros(len(names), dtype=int)
             renumber[used] = np.arange(len(used))
             return pd.Categorical.from_codes(renumber[codes], categories=[names[i] for i in used])
 
-        year_names = sorted(set(labels.tolist()))
+        labels = [financial_year(int(y)) for y in self.fy_year]
+        year_names = sorted(set(labels))
         year_code = np.array([year_names.index(label) for label in labels], dtype=int)
+        key_category = np.array([categories.index(c) for c, _ in keys], dtype=int)
+        key_payer = np.array([payers.index(p) for _, p in keys], dtype=int)
         return pd.DataFrame({"replication": rep + self.first, "month": self.months[month],
                              "financial_year": present(year_code[month], year_names),
-                             "payer": present(payer, payers), "category": present(category, categories),
+                             "payer": present(key_payer[key] if keys else key, payers),
+                             "category": present(key_category[key] if keys else key, categories),
                              "amount_gbp": amount.astype(float)})
 
     def totals(self, parts: dict[str, np.ndarray], go: pd.DatetimeIndex) -> pd.DataFrame:
@@ -444,37 +478,50 @@ class CostModel:
 def cost_tables(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks: pd.DataFrame,
                 risks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ledger (a row per replication × month × payer × category) and per-replication totals."""
-    model = CostModel(scenario, seed, len(replications), int(replications["replication"].iloc[0]))
-    timeline = Timeline.of(replications, tasks, risks)
-    parts = model.compute(timeline)
-    flows = model.by_payer(parts)
-    return model.ledger(flows), pd.concat([model.totals(parts, timeline.go_live), model.by_payer_and_year(flows)],
-                                          axis=1)
+    return _money(seed, replications, Timeline.of(replications, tasks, risks), [(scenario, None)])
 
 
 def costs_by_branch(scenario: Scenario, seed: int, replications: pd.DataFrame, tasks: pd.DataFrame,
                     risks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The money of each replication from the scenario of its own branch (scope decisions settled).
 
-    The cost model is run once per branch over all replications (its draws are keyed by
-    replication, so each row is what a run of that branch alone gives) and each replication keeps
-    the rows of its branch. This is the one place where the money model meets branching.
+    The cost model is run once per branch, on the replications of that branch (its draws are keyed
+    by replication, so each row is what a run of that branch alone gives). This is the one place
+    where the money model meets branching.
     """
+    timeline = Timeline.of(replications, tasks, risks)
     if BRANCH not in replications:
-        return cost_tables(scenario, seed, replications, tasks, risks)
-    ledgers, totals = [], []
-    for label in sorted(replications[BRANCH].unique()):
-        outcomes = {b: replications.loc[replications[BRANCH] == label, f"scope_{b}"].iloc[0]
-                    for b in scenario.branches}
-        ledger, total = cost_tables(scenario.with_scope(outcomes), seed, replications, tasks, risks)
-        mine = replications[BRANCH].to_numpy() == label
-        ledgers.append(ledger[mine[ledger["replication"].to_numpy() - int(replications["replication"].iloc[0])]])
-        totals.append(total[mine])
-    for column in ("financial_year", "payer", "category"):  # the names that occur in any branch, sorted
-        names = sorted(set().union(*(part[column].cat.categories for part in ledgers)))
-        ledgers = [part.assign(**{column: part[column].cat.set_categories(names)}) for part in ledgers]
-    ledger = pd.concat(ledgers).sort_values(["replication", "month", "category", "payer"], ignore_index=True)
-    return ledger, pd.concat(totals).sort_index()
+        return _money(seed, replications, timeline, [(scenario, None)])
+    labels = replications[BRANCH].to_numpy()
+    branches = []
+    for label in sorted(set(labels)):
+        mine = np.flatnonzero(labels == label)
+        outcomes = {b: replications[f"scope_{b}"].to_numpy()[mine[0]] for b in scenario.branches}
+        branches.append((scenario.with_scope(outcomes), mine))
+    return _money(seed, replications, timeline, branches)
+
+
+def _money(seed: int, replications: pd.DataFrame, timeline: Timeline,
+           branches: list[tuple[Scenario, np.ndarray | None]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger and per-replication totals of replications whose money each follows the scenario of
+    its branch (`rows`: their positions, None for all)."""
+    runs, first = len(replications), int(replications["replication"].iloc[0])
+    flows: dict[tuple[str, str], np.ndarray] = {}
+    totals = []
+    for scenario, rows in branches:
+        model = CostModel(scenario, seed, runs, first, rows)
+        mine = timeline if rows is None else timeline.rows(rows)
+        parts = model.compute(mine)
+        own = model.by_payer(parts)
+        total = pd.concat([model.totals(parts, mine.go_live), model.by_payer_and_year(own)], axis=1)
+        if rows is None:
+            flows, totals = own, [total]
+            continue
+        totals.append(total.set_axis(rows))
+        for key, amount in own.items():
+            flows.setdefault(key, np.zeros((runs, len(model.months))))[rows] = amount
+    whole = CostModel(branches[0][0], seed, runs, first)  # the months and years are every branch's
+    return whole.ledger(flows), totals[0] if len(totals) == 1 else pd.concat(totals).sort_index()
 
 
 def with_money(results: Results) -> Results:

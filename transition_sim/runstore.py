@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow
+import pyarrow.parquet as pq
 
 from transition_sim.errors import Problem, ScenarioError
+from transition_sim.ledger import StoredTable
+from transition_sim.results import joined_categories
 
 TABLES = ("replications", "tasks", "risks")
 TEMPORARY = re.compile(r"^\..+\.(?:partial|replaced)-(\d+)$")
@@ -108,38 +111,134 @@ def remove_stale(out: Path) -> list[Path]:
     return removed
 
 
+def parquet_options(table: pd.DataFrame) -> dict:
+    """How a run's table is written: what a reader gets is pyarrow's default, but dictionary encoding is
+    tried only for the categorical columns and statistics kept only for `replication` (the others'
+    cost about half of writing a task table of millions of rows, and no reader filters on them)."""
+    return {"use_dictionary": [c for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)],
+            "write_statistics": [c for c in ("replication",) if c in table.columns]}
+
+
+
+
 def write_run(folder: Path, files: dict[str, str | bytes], tables: dict[str, pd.DataFrame], force: bool) -> Path:
     """Write `files` (name -> text or bytes) and `tables` (name -> DataFrame, as parquet) into `folder`."""
-    folder = run_folder(folder.parent, folder.name)
-    check_free(folder, force)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(folder.parent)
-    partial = folder.parent / f".{folder.name}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
-    try:
+    with RunWriter(folder, force) as writer:
+        return writer.finish(files, tables)
+
+
+class RunWriter:
+    """A run folder being written: tables streamed in block by block (`append`), then `finish`.
+
+    Everything goes into a temporary folder beside the run's, renamed into place by `finish`; on any
+    error, Ctrl-C included, leaving the `with` block removes it, so nothing is left half-written.
+    """
+
+    def __init__(self, folder: Path, force: bool):
+        self.folder = run_folder(folder.parent, folder.name)
+        self.force = force
+        check_free(self.folder, force)
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(self.folder.parent)
+        self.partial = self.folder.parent / f".{self.folder.name}.partial-{os.getpid()}"
+        shutil.rmtree(self.partial, ignore_errors=True)
+        self.partial.mkdir()
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.categories: dict[str, list[dict[str, list]]] = {}  # per streamed table, each block's categories
+
+    def __enter__(self) -> "RunWriter":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> bool:
+        for writer in self.writers.values():
+            writer.close()
+        if kind is not None:
+            shutil.rmtree(self.partial, ignore_errors=True)
+        return False
+
+    def path(self, name: str) -> Path:
+        """Where table `name` is being written (until `finish` moves the folder)."""
+        return self.partial / f"{name}.parquet"
+
+    def append(self, name: str, table: pd.DataFrame) -> None:
+        """Add a block's rows to table `name`, as the next row groups of its file."""
+        arrow = pyarrow.Table.from_pandas(table, preserve_index=False)
+        if name not in self.writers:
+            self.writers[name] = pq.ParquetWriter(self.path(name), arrow.schema, **parquet_options(table))
+            self.categories[name] = []
+        writer = self.writers[name]
+        if not arrow.schema.equals(writer.schema, check_metadata=False):
+            arrow = arrow.cast(writer.schema)
+        writer.write_table(arrow)
+        self.categories[name].append({c: list(table[c].cat.categories) for c in table.columns
+                                      if isinstance(table[c].dtype, pd.CategoricalDtype)})
+
+    def close(self, name: str) -> pd.DataFrame | None:
+        """End streaming table `name`; each categorical column then has the categories one write of the
+        whole table would have had (`results.joined_categories`), the file rewritten a row group at a
+        time if the blocks' differed."""
+        writer = self.writers.pop(name, None)
+        if writer is None:
+            return
+        writer.close()
+        blocks = self.categories[name]
+        if all(block == blocks[0] for block in blocks):
+            return
+        names = {c: joined_categories([block[c] for block in blocks]) for c in blocks[0]}
+        source = pq.ParquetFile(self.path(name))
+        rewritten = self.partial / f".{name}.rewritten.parquet"
+        writer = None
+        try:
+            for group in range(source.num_row_groups):
+                frame = source.read_row_group(group).to_pandas()
+                frame = frame.assign(**{c: frame[c].cat.set_categories(n) for c, n in names.items()})
+                arrow = pyarrow.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(rewritten, arrow.schema, **parquet_options(frame))
+                writer.write_table(arrow)
+        finally:
+            if writer is not None:
+                writer.close()
+        rewritten.replace(self.path(name))
+
+    def stored(self, name: str) -> Path | None:
+        """The file of streamed table `name`, finished (None if nothing was streamed under that name)."""
+        if name not in self.categories:
+            return None
+        self.close(name)
+        return self.path(name)
+
+    def read(self, name: str) -> pd.DataFrame:
+        """A streamed table, read back whole."""
+        return pd.read_parquet(self.stored(name))
+
+    def finish(self, files: dict[str, str | bytes], tables: dict[str, pd.DataFrame]) -> Path:
+        """Write `files` (name -> text or bytes) and the `tables` not streamed in, then rename the folder
+        into place (refusing, under the lock, if another run took the name meanwhile and not forced)."""
+        streamed = set(self.categories)
+        for name in list(self.writers):
+            self.close(name)
         for name, text in files.items():
-            (partial / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+            (self.partial / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         for name, table in tables.items():
-            table.to_parquet(partial / f"{name}.parquet", index=False)
+            if name not in streamed:
+                table.to_parquet(self.path(name), index=False, **parquet_options(table))
+        folder = self.folder
         with _locked(folder.parent):
-            if folder.exists() and not force:
+            if folder.exists() and not self.force:
                 raise ScenarioError([Problem(str(folder), "", None, "was written by another run meanwhile; "
                                              "nothing was replaced (choose another --name or pass --force)")])
             if folder.exists() or folder.is_symlink():
                 retired = folder.parent / f".{folder.name}.replaced-{os.getpid()}"
                 folder.rename(retired)
-                partial.rename(folder)
+                self.partial.rename(folder)
                 if retired.is_dir() and not retired.is_symlink():
                     shutil.rmtree(retired)
                 else:
                     retired.unlink()
             else:
-                partial.rename(folder)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return folder
+                self.partial.rename(folder)
+        return folder
 
 
 def _unreadable(folder: Path, name: str, why: str) -> ScenarioError:
@@ -156,6 +255,19 @@ def read_table(folder: Path, name: str) -> pd.DataFrame:
         if pd.api.types.is_datetime64_dtype(table[column]):
             table[column] = table[column].astype("datetime64[s]")
     return table
+
+
+def stored_table(folder: Path, name: str, columns: tuple[str, ...]) -> StoredTable:
+    """A table of a run folder left in its file (read a few columns or a chunk at a time), with `columns`."""
+    path = Path(folder) / f"{name}.parquet"
+    try:
+        names = pq.read_schema(path).names
+    except (OSError, pyarrow.ArrowException, ValueError) as err:
+        raise _unreadable(folder, path.name, str(err).splitlines()[0] if str(err) else type(err).__name__)
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise ScenarioError([Problem(str(path), "", None, f"not a table of this run: missing {', '.join(missing)}")])
+    return StoredTable(path)
 
 
 def read_json(folder: Path, name: str, required: tuple[str, ...] = ()) -> dict:
