@@ -18,6 +18,7 @@ import yaml
 
 from transition_sim import (__version__, analysis, boardpack, convergence, costs, explain, health,
                             importers, montecarlo, outside_view, plausibility, runstore, scenario_schema, status, tables)
+from transition_sim import forked
 from transition_sim import progress as progress_bars
 from transition_sim.cluster import connect
 from transition_sim.errors import Problem, ScenarioError
@@ -137,11 +138,13 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers,
                                    progress=progress_bars.on(progress), cluster=client, into=into)
             seconds = time.perf_counter() - began
-            page, report_seconds = None, None
+            page = None
             if folder is not None and with_report:
                 began_report = time.perf_counter()
-                page = run_report(results, workers, progress, client)
-                report_seconds = round(time.perf_counter() - began_report, 3)
+                risks = report_risks(results, workers, progress, client)
+                # the page is built by a copy of this process while this one writes everything else
+                # (not beside a Dask client, whose threads a fork must not copy)
+                page = forked.start(lambda: report_page(results, risks), alongside=client is None)
         warnings = warnings_of(results)
         summary = {**analysis.headline(results), "warnings": warnings}
         view = outside_view.compare(results)
@@ -165,10 +168,10 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
             }
             files = {"scenario.resolved.yaml": resolved_yaml(loaded),
                      "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
-            if page is not None:
-                files["report.html"] = page
-                manifest["timings"]["report_seconds"] = report_seconds
             files["board-pack.xlsx"] = boardpack.workbook(results)
+            if page is not None:
+                files["report.html"] = page.result()
+                manifest["timings"]["report_seconds"] = round(time.perf_counter() - began_report, 3)
             manifest["timings"]["total_seconds"] = round(time.perf_counter() - called, 3)
             files["manifest.json"] = json.dumps(manifest, indent=2) + "\n"
             into.finish(files, {"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
@@ -189,8 +192,12 @@ REPORT_RISK_REPLICATIONS = 1000
 
 def run_report(results: Results, workers: int | None = None, progress: bool = False, client=None) -> str:
     """The run's HTML page; each risk's effect is measured on the first 1,000 replications."""
-    return report.run_page(results, *report_risks(results, workers, progress, client), warnings_of(results),
-                           outside_view.html(outside_view.compare(results)))
+    return report_page(results, report_risks(results, workers, progress, client))
+
+
+def report_page(results: Results, risks: tuple[pd.DataFrame, int]) -> str:
+    """The run's HTML page, given `report_risks`."""
+    return report.run_page(results, *risks, warnings_of(results), outside_view.html(outside_view.compare(results)))
 
 
 def report_risks(results: Results, workers: int | None = None,

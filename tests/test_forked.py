@@ -1,0 +1,30 @@
+"""The run's page built by a forked copy of the process: the same page, and errors still reach the caller."""
+
+import os
+
+import pytest
+
+from transition_sim import api, forked
+
+
+def test_work_runs_in_a_copy_of_this_process_and_sees_its_memory():
+    here = os.getpid()
+    table = {"answer": 42}  # not pickled on the way in: the copy has it already
+    assert forked.start(lambda: (os.getpid(), table["answer"])).result() != (here, 42)
+    assert forked.start(lambda: (os.getpid(), table["answer"])).result()[1] == 42
+    assert forked.start(lambda: os.getpid(), alongside=False).result() == here
+
+
+def test_an_error_in_the_copy_reaches_the_caller():
+    def broken():
+        raise ValueError("no page")
+    with pytest.raises(ValueError, match="no page"):
+        forked.start(broken).result()
+
+
+def test_the_run_s_page_is_the_page_built_here(tmp_path, monkeypatch):
+    api.run(runs=60, workers=1, out=tmp_path, name="alongside")
+    started = forked.start
+    monkeypatch.setattr(forked, "start", lambda work, alongside=True: started(work, alongside=False))
+    api.run(runs=60, workers=1, out=tmp_path, name="here")
+    assert (tmp_path / "alongside" / "report.html").read_bytes() == (tmp_path / "here" / "report.html").read_bytes()
