@@ -1,4 +1,4 @@
-"""The compiled executor's queues at their fullest: hundreds of events due at one time, in SimPy's order."""
+"""The compiled executor's event queue at its fullest: hundreds of events due at one time, in SimPy's order."""
 
 import numpy as np
 

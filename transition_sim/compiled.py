@@ -265,38 +265,6 @@ def _pop(times, keys, size):
         i = best
 
 
-# Events due now go to a first-in-first-out queue per priority instead of the heap: pushed in sequence
-# order, each queue is already in key order, and all of them come before anything later in time. Most
-# events are due now (a start, an end, a grant, the dispatch); the heap keeps only the future ones.
-
-@njit(cache=True)
-def _schedule(times, keys, size, fifo, fifo_tail, now, t, prio, seq, payload):
-    """Pushes the event (t, prio, seq, payload); returns the heap's size."""
-    if t == now:
-        fifo[prio, fifo_tail[prio]] = (prio << (SEQUENCE_BITS + PAYLOAD_BITS)) | (seq << PAYLOAD_BITS) | payload
-        fifo_tail[prio] += 1
-        return size
-    return _push(times, keys, size, t, prio, seq, payload)
-
-
-@njit(cache=True)
-def _next(times, keys, size, fifo, fifo_head, fifo_tail, now):
-    """The first event in SimPy's order: (heap size, its time, its key); key -1 when there is none."""
-    for prio in range(fifo.shape[0]):
-        if fifo_head[prio] < fifo_tail[prio]:
-            key = fifo[prio, fifo_head[prio]]
-            if size > 0 and times[0] == now and keys[0] < key:
-                break  # due now too, and pushed before
-            fifo_head[prio] += 1
-            if fifo_head[prio] == fifo_tail[prio]:
-                fifo_head[prio], fifo_tail[prio] = 0, 0
-            return size, now, key
-    if size == 0:
-        return size, now, -1
-    size = _pop(times, keys, size)
-    return size, times[size], keys[size]
-
-
 @njit(cache=True)
 def _gather_delays(k, delay_ptr, delay_index, delay_risk, struck, days, delay_days, d_key, d_s, d_x, d_r):
     """simulation.delays_by_task for task k: (strike day, days, risk) of the risks that struck, in
@@ -374,10 +342,6 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
     cap = 3 * n + 8
     times, keys = np.empty(cap), np.empty(cap, np.int64)
     size = 0
-    # by priority (URGENT, NORMAL, LATE); emptied before time moves on. At one time a task pushes at most
-    # four events (granted, started, its work's end, done) and causes at most two dispatches.
-    fifo = np.empty((3, 4 * n + 8), np.int64)
-    fifo_head, fifo_tail = np.zeros(3, np.int64), np.zeros(3, np.int64)
     seq = 0
     now = status_day
     pc = np.full(n, ENDED, np.int64)
@@ -401,15 +365,14 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
     d_r = np.empty(n_delays, np.int64)
 
     for k in process_order:
-        size = _schedule(times, keys, size, fifo, fifo_tail, now, now, URGENT, seq, INIT * n + k)
+        size = _push(times, keys, size, now, URGENT, seq, INIT * n + k)
         seq += 1
         pc[k] = AT_INIT
 
-    while True:
-        size, now, key = _next(times, keys, size, fifo, fifo_head, fifo_tail, now)
-        if key < 0:
-            break
-        payload = key & ((1 << PAYLOAD_BITS) - 1)
+    while size > 0:
+        size = _pop(times, keys, size)
+        now = times[size]
+        payload = keys[size] & ((1 << PAYLOAD_BITS) - 1)
         kind, task = payload // n, payload % n
         n_todo = 0
         if kind == DISPATCH:
@@ -435,7 +398,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         free[need_pool[q]] -= need_amount[q]
                         if free[need_pool[q]] == 0:
                             open_pools -= 1
-                    size = _schedule(times, keys, size, fifo, fifo_tail, now, now, NORMAL, seq, GRANTED * n + k)
+                    size = _push(times, keys, size, now, NORMAL, seq, GRANTED * n + k)
                     seq += 1
                 else:
                     waiting[kept] = k
@@ -469,7 +432,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     f = fallback_of[k]
                     if f >= 0 and active[k]:
                         if now < fallback_day[f]:
-                            size = _schedule(times, keys, size, fifo, fifo_tail, now, now + (fallback_day[f] - now), NORMAL,
+                            size = _push(times, keys, size, now + (fallback_day[f] - now), NORMAL,
                                          seq, TIMEOUT * n + k)
                             seq += 1
                             state = AT_FALLBACK
@@ -529,7 +492,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         driver[k] = -1
                     earliest[k] = e
                     if now < e:
-                        size = _schedule(times, keys, size, fifo, fifo_tail, now, now + (e - now), NORMAL, seq, TIMEOUT * n + k)
+                        size = _push(times, keys, size, now + (e - now), NORMAL, seq, TIMEOUT * n + k)
                         seq += 1
                         state = AT_EARLIEST
                         break
@@ -541,10 +504,10 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         start[k] = now
                         finish[k] = now
                         if watched[k]:
-                            size = _schedule(times, keys, size, fifo, fifo_tail, now, now, NORMAL, seq, STARTED * n + k)
+                            size = _push(times, keys, size, now, NORMAL, seq, STARTED * n + k)
                             seq += 1
                             started_state[k] = TRIGGERED
-                        size = _schedule(times, keys, size, fifo, fifo_tail, now, now, NORMAL, seq, DONE * n + k)
+                        size = _push(times, keys, size, now, NORMAL, seq, DONE * n + k)
                         seq += 1
                         done_state[k] = TRIGGERED
                         state = ENDED
@@ -558,7 +521,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         n_waiting += 1
                         if not dispatch_pending:
                             dispatch_pending = True
-                            size = _schedule(times, keys, size, fifo, fifo_tail, now, now, LATE, seq, DISPATCH * n)
+                            size = _push(times, keys, size, now, LATE, seq, DISPATCH * n)
                             seq += 1
                         state = AT_GRANT
                         break
@@ -578,7 +541,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     begin = now if (in_progress[k] or needs_capacity) else earliest[k]
                     start[k] = started_day[k] if in_progress[k] else begin
                     if watched[k]:
-                        size = _schedule(times, keys, size, fifo, fifo_tail, now, now, NORMAL, seq, STARTED * n + k)
+                        size = _push(times, keys, size, now, NORMAL, seq, STARTED * n + k)
                         seq += 1
                         started_state[k] = TRIGGERED
                     work_begin[k] = begin
@@ -594,7 +557,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     for w in range(n_taken):
                         applied[d_r[w]] += d_key[w]
                     end_of[k] = end
-                    size = _schedule(times, keys, size, fifo, fifo_tail, now, now + _max(end - now, 0.0), NORMAL, seq,
+                    size = _push(times, keys, size, now + _max(end - now, 0.0), NORMAL, seq,
                                  TIMEOUT * n + k)
                     seq += 1
                     state = AT_WORK
@@ -607,10 +570,10 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                             released_by[c], released_at[c] = k, now
                         if not dispatch_pending:
                             dispatch_pending = True
-                            size = _schedule(times, keys, size, fifo, fifo_tail, now, now, LATE, seq, DISPATCH * n)
+                            size = _push(times, keys, size, now, LATE, seq, DISPATCH * n)
                             seq += 1
                     finish[k] = end_of[k]
-                    size = _schedule(times, keys, size, fifo, fifo_tail, now, now, NORMAL, seq, DONE * n + k)
+                    size = _push(times, keys, size, now, NORMAL, seq, DONE * n + k)
                     seq += 1
                     done_state[k] = TRIGGERED
                     state = ENDED
