@@ -6,7 +6,6 @@ import contextlib
 import multiprocessing
 import os
 import signal
-from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextvars import ContextVar
 
@@ -118,11 +117,8 @@ def without_risks_piece(net: Network, calendar: GoLiveCalendar, engine: str, pie
     seed, indices, removals = piece
     draws = sampling.draw_at(net, seed, indices)
     out = {}
-    for r, rows in removals:
-        probability = net.risk_probability.copy()
-        probability[r] = 0.0
-        without = replace(net, risk_probability=probability)  # as programme.compile_network makes it
-        out[r] = play_draws(without, calendar, indices[rows], draws.rows(rows).without_risk(net, r), engine)["go_live"]
+    for r, rows in removals:  # the draws carry the removal: playing them reads no probability
+        out[r] = play_draws(net, calendar, indices[rows], draws.rows(rows).without_risk(net, r), engine)["go_live"]
     return out
 
 
@@ -165,7 +161,7 @@ def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, work
     seed = scenario.seed if seed is None else seed
     net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
     indices = np.arange(first, first + runs)
-    arrays = play_in_chunks(net, calendar, seed, indices, _worth_a_pool(workers, runs, net), progress, cluster)
+    arrays = play_in_chunks(net, calendar, seed, indices, workers, progress, cluster)
     return tabulate(scenario, net, calendar, seed, indices, actuals.fix_timeline(scenario, net, calendar, arrays))
 
 
@@ -176,7 +172,6 @@ def simulate_replications(scenario: Scenario, seed: int, indices, workers: int |
     """
     indices = np.unique(np.asarray(indices, dtype=np.int64))
     net, calendar = compile_network(scenario), GoLiveCalendar.of(scenario)
-    workers = _worth_a_pool(workers, len(indices), net)
     return actuals.fix_timeline(scenario, net, calendar, play_in_chunks(net, calendar, seed, indices, workers,
                                                                         cluster=cluster))
 
@@ -193,9 +188,6 @@ def go_live_without(scenario: Scenario, seed: int, removals: dict[str, np.ndarra
     position = {key: r for r, key in enumerate(net.risk_ids)}
     wanted = {key: np.unique(np.asarray(reps, dtype=np.int64)) for key, reps in removals.items()}
     pairs = sorted((int(i), position[key]) for key, reps in wanted.items() for i in reps)
-    if not pairs:
-        return {key: np.empty(0, dtype="datetime64[D]") for key in wanted}
-    workers = _worth_a_pool(workers, len(pairs), net)
     pieces, sizes = [], []
     for first, count in chunks(len(pairs), resolve_workers(workers, len(pairs))):
         part = pairs[first:first + count]
@@ -207,27 +199,12 @@ def go_live_without(scenario: Scenario, seed: int, removals: dict[str, np.ndarra
         pieces.append((seed, indices, tuple((r, np.array(rows)) for r, rows in sorted(by_risk.items()))))
         sizes.append(count)
     played = run_pieces(without_risks_piece, net, calendar, pieces, sizes, workers, progress, cluster, desc)
-    gathered: dict[int, list] = {}
-    for (_, indices, removed), part in zip(pieces, played):
-        for r, rows in removed:
-            gathered.setdefault(r, []).append((indices[rows], part[r]))
-    out = {}
-    for key, reps in wanted.items():
-        got = gathered.get(position[key], [])
-        if not got:
-            out[key] = np.empty(0, dtype="datetime64[D]")
-            continue
-        at = np.concatenate([i for i, _ in got])
-        dates = np.concatenate([d for _, d in got])[np.argsort(at, kind="stable")]
-        out[key] = actuals.fixed_go_live(scenario, dates)
-    return out
-
-
-def _worth_a_pool(workers: int | None, replications: int, net: Network) -> int | None:
-    """`workers`, or 1 when the work is quicker here than in worker processes, which take longer to start."""
-    if replications * len(net.task_ids) * SECONDS_PER_TASK[current_engine()] < POOL_START_SECONDS:
-        return 1
-    return workers
+    # the pieces follow the pairs in replication order, so each risk's dates come in that order
+    gathered: dict[int, list] = {r: [np.empty(0, dtype="datetime64[D]")] for r in position.values()}
+    for (_, _, removed), part in zip(pieces, played):
+        for r, _ in removed:
+            gathered[r].append(part[r])
+    return {key: actuals.fixed_go_live(scenario, np.concatenate(gathered[position[key]])) for key in wanted}
 
 
 def play_in_chunks(net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray,
@@ -252,10 +229,14 @@ def run_pieces(function, net: Network, calendar: GoLiveCalendar, pieces: list, s
     """[function(net, calendar, engine, piece) for piece in pieces]: on a Dask cluster, in worker processes
     if more than one, or here; a progress bar advances by each piece's size as it is done."""
     engine = current_engine()
-    workers = resolve_workers(workers, len(pieces)) if cluster is None else workers
+    if cluster is None:
+        workers = resolve_workers(workers, len(pieces))
+        if sum(sizes) * len(net.task_ids) * SECONDS_PER_TASK[engine] < POOL_START_SECONDS:
+            workers = 1  # quicker here than in worker processes, which take longer to start
     parts: list = [None] * len(pieces)
     if engine == "compiled" and cluster is None and workers > 1:
-        function(net, calendar, engine, _first_only(pieces[0]))  # compiled (or loaded) once, before the fork
+        seed, indices = pieces[0][:2]
+        simulate_rows(net, calendar, seed, indices[:1], engine)  # compiled (or loaded) once, before the fork
     bar = tqdm(total=sum(sizes), unit="rep", desc=desc, disable=not progress, leave=False)
     try:
         if cluster is not None:
@@ -282,15 +263,6 @@ def run_pieces(function, net: Network, calendar: GoLiveCalendar, pieces: list, s
     finally:
         bar.close()
     return parts
-
-
-def _first_only(piece: tuple) -> tuple:
-    """The piece cut to its first replication: enough to compile the engine."""
-    seed, indices, *removals = piece
-    if not removals:
-        return seed, indices[:1]
-    r, rows = removals[0][0]
-    return seed, indices[rows[:1]], ((r, np.array([0])),)
 
 
 def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray,
