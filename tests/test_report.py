@@ -6,6 +6,7 @@ import shutil
 import tempfile
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from transition_sim import report
@@ -33,8 +34,13 @@ def plotted_numbers(fig):
                     yield float(v)
 
 
+def validated(chart):
+    """The chart's figure through plotly's schema: graph_objects raise on any property plotly does not know."""
+    return go.Figure(chart.figure)
+
+
 def check(chart, traces=None):
-    fig = chart.figure
+    fig = validated(chart)
     assert fig.layout.title.text
     if traces is not None:
         assert len(fig.data) == traces
@@ -102,6 +108,17 @@ def test_comparison_page_builders(small):
     check(report.cost_boxes([("a", small), ("b", small)]), traces=2)
     page = report.comparison_page([("a", small), ("b", small)])
     assert page.count("Plotly.newPlot") == 4
+
+
+def test_every_chart_of_the_pages_is_a_valid_plotly_figure(small):
+    risks = report.analysis.risk_drivers(small.head(10), lambda removals: go_live_without(
+        small.scenario, small.seed, removals, 1))
+    charts = [c for _, group in report.run_sections(small, risks, 10) for c in group]
+    charts += [report.go_live_bars([("a", small)]), report.cost_boxes([("a", small)]),
+               report.yearly_cost_by_council_chart([("a", small), ("b", small)])]
+    for chart in charts:
+        fig = validated(chart)  # raises on a property plotly does not know
+        assert fig.layout.template.layout.paper_bgcolor == "white"  # the report's template: plotly_white
 
 
 def test_scenario_text_is_escaped_in_the_page(small):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 import yaml
 
@@ -83,7 +84,7 @@ def test_a_large_plan_s_gantt_shows_the_most_critical_tasks_and_sums_up_the_rest
         assert summary.start_p10 == mine["start_p10"].min() and summary.finish_p90 == mine["finish_p90"].max()
         assert summary.criticality == mine["criticality"].max()
     chart = report.gantt(synthetic)
-    labels = {y for trace in chart.figure.data for y in trace.y if y is not None}
+    labels = {y for trace in go.Figure(chart.figure).data for y in trace.y if y is not None}
     assert len(labels) == report.GANTT_TASKS + synthetic.task_info.loc[
         ~synthetic.task_info["task_id"].isin(report.gantt_rows(synthetic)[0]["task_id"]), "workstream"].nunique()
     assert f"{len(synthetic.task_info) - report.GANTT_TASKS:,} not shown" in chart.caption

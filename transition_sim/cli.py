@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
+import gc
 import json
 import signal
 import sys
@@ -22,6 +24,7 @@ api, health, runstore, status, tables, outside_view, backtesting = (
     lazy_import(f"transition_sim.{m}")
     for m in ("api", "health", "runstore", "status", "tables", "outside_view", "backtest"))
 scenarios = lazy_import("transition_sim.scenario")
+engines, warm = lazy_import("transition_sim.engines"), lazy_import("transition_sim.warm")  # light: read before api
 ASSUMPTIONS = ("not-started", "as-planned")  # status.ASSUMPTIONS, spelled out so that --help does not import status
 
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
@@ -31,21 +34,23 @@ SEED = click.option("--seed", type=click.IntRange(min=0), default=None, help="Ma
 
 
 def _cap_workers(ctx, param, value):
-    cores = api.available_workers()
+    cores = engines.available_workers()
     if value is not None and value > cores:
         click.echo(f"note: --workers {value} capped at {cores}, the cores available", err=True)
         return cores
     return value
 
 
-ENGINES = ("compiled", "simpy")  # montecarlo.ENGINES, spelled out so that --help does not import it
+ENGINES = ("compiled", "simpy")  # engines.ENGINES, spelled out so that --help does not import it
 
 
 def _on_engine(command):
-    """--engine: the command's replications are played on the engine named (see montecarlo.using_engine)."""
+    """--engine: the command's replications are played on the engine named (see engines.using_engine), by
+    worker processes started as the command begins (`warm`), before the rest of the package is imported."""
     @functools.wraps(command)
     def wrapper(*args, engine, **kwargs):
-        with api.using_engine(engine):
+        with warm.workers_for(engine, kwargs.get("workers"), kwargs.get("runs"), kwargs.get("cluster")), \
+                engines.using_engine(engine):
             return command(*args, **kwargs)
     return click.option("--engine", type=click.Choice(ENGINES), default=None,
                         help="compiled (default, or $TRANSITION_SIM_ENGINE) or simpy, the engine of record: "
@@ -124,6 +129,9 @@ def terminate_as_interrupt():
 @click.version_option(__version__, prog_name="transition-sim")
 def main():
     """Simulate a reorganisation's children's services under any delivery model: when, why, and who pays."""
+    # the interpreter's last garbage collection at exit walks every object of pandas, numba and the run
+    # (about 0.3 s) to free memory the system takes back anyway: the last exit handler freezes them instead
+    atexit.register(gc.freeze)
 
 
 class RunsOrAuto(click.ParamType):

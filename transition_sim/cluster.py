@@ -1,7 +1,7 @@
 """Chunks of replications as Dask tasks: a LocalCluster on this machine, or a running scheduler.
 
-A chunk is a pure function of (network, seed, replication indices): `montecarlo.rows_piece` or
-`montecarlo.without_risks_piece`, so the run's results are the same whatever the number of Dask workers,
+A chunk is a pure function of (network, seed, replication indices): `pieces.rows_piece` or
+`pieces.without_risks_piece`, so the run's results are the same whatever the number of Dask workers,
 and a chunk whose worker is lost is simply computed again elsewhere (Dask reschedules it).
 """
 

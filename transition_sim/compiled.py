@@ -672,6 +672,13 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, h
         paused_days[row] = _overlap(ps, pe, w_s, w_e)
 
 
+def load() -> None:
+    """Load numba's compiler and the executor's cached machine code, as a first replication would: most of its
+    first call's cost (see `warm`)."""
+    _max(0.0, 1.0)
+    _merged(np.empty(0), np.empty(0))
+
+
 _arrays = Recent(size=1)  # a run's chunks share a network
 
 
@@ -682,7 +689,7 @@ def arrays_of(net: Network) -> Arrays:
 
 
 def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: Draws) -> dict:
-    """montecarlo.play_rows on the compiled executor: the same arrays, the same numbers."""
+    """pieces.play_rows on the compiled executor: the same arrays, the same numbers."""
     a = arrays_of(net)
     count, n = draws.work_days.shape
     n_risks = len(net.risk_ids)

@@ -2,124 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
-import os
 import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from transition_sim import actuals, attribution, sampling
-from transition_sim.errors import Problem, ScenarioError
+from transition_sim import actuals, attribution, sampling, warm
+from transition_sim.engines import ENGINES, available_workers, current_engine, resolve_workers, using_engine  # noqa: F401
 from transition_sim.golive import GoLiveCalendar
+from transition_sim.pieces import play_rows, rows_piece, simulate_rows, without_risks_piece  # noqa: F401
 from transition_sim.programme import Network, compile_network
 from transition_sim.results import BRANCH, SLIP, Results
 from transition_sim.schema import Scenario
-from transition_sim.simulation import play
-
-
-def available_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def resolve_workers(workers: int | None, runs: int) -> int:
-    """The worker processes that will run: as asked (all cores if None), at most one per core and per replication."""
-    return max(1, min(workers or available_workers(), available_workers(), runs))
-
-
-ENGINES = ("compiled", "simpy")  # the compiled executor (`compiled.py`), and SimPy, the engine of record
-ENGINE_VARIABLE = "TRANSITION_SIM_ENGINE"  # the default engine, when no --engine is given
-_chosen_engine: ContextVar[str | None] = ContextVar("engine", default=None)
-
-
-def current_engine() -> str:
-    """The engine replications are played on: as `using_engine` set it, else $TRANSITION_SIM_ENGINE, else compiled."""
-    name = _chosen_engine.get() or os.environ.get(ENGINE_VARIABLE) or ENGINES[0]
-    if name not in ENGINES:
-        raise ScenarioError([Problem(f"${ENGINE_VARIABLE}", "", None,
-                                     f"unknown engine {name!r}: expected one of {', '.join(ENGINES)}")])
-    return name
-
-
-@contextlib.contextmanager
-def using_engine(name: str | None):
-    """Play every replication simulated inside the block on engine `name` (None: the default)."""
-    token = _chosen_engine.set(name)
-    try:
-        yield
-    finally:
-        _chosen_engine.reset(token)
-
-
-def simulate_rows(net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray, engine: str = "simpy") -> dict:
-    """The replications numbered `indices` (ascending), exactly as a full run would play them, on `engine`."""
-    return play_draws(net, calendar, indices, sampling.draw_at(net, seed, indices), engine)
-
-
-def play_draws(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: sampling.Draws,
-               engine: str) -> dict:
-    if engine == "compiled":
-        from transition_sim import compiled  # numba: imported only when a run plays on it
-        return compiled.play_rows(net, calendar, indices, draws)
-    return play_rows(net, calendar, indices, draws)
-
-
-def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: sampling.Draws) -> dict:
-    count = len(indices)
-    n_tasks, n_risks = len(net.task_ids), len(net.risk_ids)
-    out = {
-        "go_live": np.empty(count, dtype="datetime64[D]"),
-        "readiness_day": np.empty(count), "consultation_end_day": np.empty(count),
-        "reorganisation_ready_day": np.empty(count),
-        "task_start_day": np.empty((count, n_tasks)), "task_finish_day": np.empty((count, n_tasks)),
-        "critical": np.zeros((count, n_tasks), dtype=bool),
-        "risk_struck": draws.struck, "risk_strike_day": np.empty((count, n_risks)),
-        "risk_pause_days": np.empty((count, n_risks)), "risk_delay_days": np.empty((count, n_risks)),
-        "paused_days": np.empty(count),
-        "branch_in": draws.branch_in, "fallback_taken": np.zeros((count, len(net.fallback_ids)), dtype=bool),
-        "slip_causes": np.zeros((count, len(attribution.causes(net)))),
-    }
-    active = draws.active(net)
-    for row in range(count):
-        rep = play(net, calendar, int(indices[row]), draws.work_days[row], draws.struck[row],
-                   draws.strike_day[row], draws.pause_days[row], draws.delay_days[row], active[row])
-        out["go_live"][row] = rep.go_live
-        out["readiness_day"][row] = rep.readiness_day
-        out["consultation_end_day"][row] = rep.consultation_end_day
-        out["reorganisation_ready_day"][row] = rep.reorganisation_ready_day
-        out["task_start_day"][row] = rep.task_start_day
-        out["task_finish_day"][row] = rep.task_finish_day
-        out["critical"][row, list(rep.critical_chain)] = True
-        out["risk_delay_days"][row] = rep.risk_delay_days
-        out["fallback_taken"][row] = rep.fallback_taken
-        out["risk_strike_day"][row] = rep.risk_strike_day
-        out["risk_pause_days"][row] = rep.risk_pause_days
-        out["paused_days"][row] = rep.paused_days
-        out["slip_causes"][row] = attribution.slip_causes(net, calendar, rep, draws.work_days[row],
-                                                          rep.risk_strike_day, draws.pause_days[row],
-                                                          draws.delay_days[row])
-    return out
-
-
-def rows_piece(net: Network, calendar: GoLiveCalendar, engine: str, piece: tuple) -> dict:
-    """A chunk of a run: piece is (seed, replication indices)."""
-    seed, indices = piece
-    return simulate_rows(net, calendar, seed, indices, engine)
-
-
-def without_risks_piece(net: Network, calendar: GoLiveCalendar, engine: str, piece: tuple) -> dict[int, np.ndarray]:
-    """A chunk of risk re-runs: piece is (seed, replication indices, ((risk, rows), ...)); per risk, the go-live
-    dates of those rows with the risk removed. The chunk's draws are drawn once for all its risks."""
-    seed, indices, removals = piece
-    draws = sampling.draw_at(net, seed, indices)
-    out = {}
-    for r, rows in removals:  # the draws carry the removal: playing them reads no probability
-        out[r] = play_draws(net, calendar, indices[rows], draws.rows(rows).without_risk(net, r), engine)["go_live"]
-    return out
 
 
 _worker_state: tuple | None = None
@@ -226,22 +123,28 @@ def play_in_chunks(net: Network, calendar: GoLiveCalendar, seed: int, indices: n
 
 def run_pieces(function, net: Network, calendar: GoLiveCalendar, pieces: list, sizes: list[int],
                workers: int | None, progress: bool, cluster, desc: str) -> list:
-    """[function(net, calendar, engine, piece) for piece in pieces]: on a Dask cluster, in worker processes
-    if more than one, or here; a progress bar advances by each piece's size as it is done."""
+    """[function(net, calendar, engine, piece) for piece in pieces]: on a Dask cluster, on the command's warm
+    workers (`warm`), in worker processes if more than one, or here; a progress bar advances by each piece's
+    size as it is done."""
     engine = current_engine()
-    if cluster is None:
+    played = None  # (k, part) as pieces are done elsewhere
+    if cluster is not None:
+        from transition_sim import cluster as dask_cluster
+        played = dask_cluster.play(cluster, function, net, calendar, engine, pieces)
+    elif warm.current() is not None:  # the command's workers, started warm
+        played = warm.current().play(function, net, calendar, engine, pieces)
+    else:
         workers = resolve_workers(workers, len(pieces))
         if sum(sizes) * len(net.task_ids) * SECONDS_PER_TASK[engine] < POOL_START_SECONDS:
             workers = 1  # quicker here than in worker processes, which take longer to start
+        if engine == "compiled" and workers > 1:
+            seed, indices = pieces[0][:2]
+            simulate_rows(net, calendar, seed, indices[:1], engine)  # compiled (or loaded) once, before the fork
     parts: list = [None] * len(pieces)
-    if engine == "compiled" and cluster is None and workers > 1:
-        seed, indices = pieces[0][:2]
-        simulate_rows(net, calendar, seed, indices[:1], engine)  # compiled (or loaded) once, before the fork
     bar = tqdm(total=sum(sizes), unit="rep", desc=desc, disable=not progress, leave=False)
     try:
-        if cluster is not None:
-            from transition_sim import cluster as dask_cluster
-            for k, part in dask_cluster.play(cluster, function, net, calendar, engine, pieces):
+        if played is not None:
+            for k, part in played:
                 parts[k] = part
                 bar.update(sizes[k])
         elif workers == 1:

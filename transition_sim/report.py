@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import html
 from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.offline
-from plotly.subplots import make_subplots
 
 from transition_sim import analysis, organisations, schedule_charts
+from transition_sim.plotdata import figure, side_by_side, update_axes
 from transition_sim.costs import TRANSITION
 from transition_sim.results import Results
 from transition_sim.workforce import staff_groups
@@ -36,38 +33,19 @@ def text(value) -> str:
 
 @dataclass(frozen=True)
 class Chart:
-    figure: go.Figure
+    figure: dict  # a Plotly figure as data: {"data": [trace, ...], "layout": {...}}
     caption: str
 
 
-@contextlib.contextmanager
-def report_style():
-    """Figures made inside the block take the report's template. As plotly's default for the block, it is
-    applied as each figure is made, where setting it on every figure re-validates it (about 0.04 s each)."""
-    saved, pio.templates.default = pio.templates.default, "plotly_white"
-    try:
-        yield
-    finally:
-        pio.templates.default = saved
-
-
-def in_report_style(build):
-    @functools.wraps(build)
-    def wrapper(*args, **kwargs):
-        with report_style():
-            return build(*args, **kwargs)
-    return wrapper
-
-
-def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=70, r=30, t=60, b=60),
-                      legend=dict(orientation="h", y=-0.18))
-    fig.update_xaxes(title_text=x)
-    fig.update_yaxes(title_text=y)
+def _layout(fig: dict, title: str, x: str, y: str, height: int = 460) -> dict:
+    fig["layout"].update(title=dict(text=title), height=height, margin=dict(l=70, r=30, t=60, b=60),
+                         legend=dict(orientation="h", y=-0.18))
+    update_axes(fig, "x", title=dict(text=x))
+    update_axes(fig, "y", title=dict(text=y))
     return fig
 
 
-def _mark_calendar(fig: go.Figure, results: Results) -> None:
+def _mark_calendar(fig: dict, results: Results) -> None:
     s = results.scenario
     marks = []
     for i, window in enumerate(sorted(s.closed_windows.values(), key=lambda w: w.start)):
@@ -88,18 +66,18 @@ def _vline(day, label: str, colour: str) -> tuple[dict, dict]:
             dict(x=day, y=1, yref="paper", text=label, showarrow=False, yanchor="bottom", font=dict(color=colour)))
 
 
-def _add_marks(fig: go.Figure, marks: list[tuple[dict, dict]]) -> None:
-    """(shape, annotation) pairs, set in one layout update: plotly's add_shape and add_vrect validate the
-    figure's whole list at each call."""
-    fig.layout.shapes = fig.layout.shapes + tuple(shape for shape, _ in marks)
-    fig.layout.annotations = fig.layout.annotations + tuple(note for _, note in marks)
+def _add_marks(fig: dict, marks: list[tuple[dict, dict]]) -> None:
+    """(shape, annotation) pairs: a shape across the plot and its label."""
+    layout = fig["layout"]
+    layout["shapes"] = layout.get("shapes", []) + [shape for shape, _ in marks]
+    layout["annotations"] = layout.get("annotations", []) + [note for _, note in marks]
 
 
 # --- when -------------------------------------------------------------------------------------
 def go_live_histogram(results: Results) -> Chart:
     shares = analysis.go_live_shares(results)
-    fig = go.Figure(go.Bar(x=shares.index, y=100 * shares.values, name="go-live",
-                           hovertemplate="%{x|%d %b %Y}: %{y:.1f}% of futures<extra></extra>"))
+    fig = figure([dict(type="bar", x=shares.index, y=100 * shares.values, name="go-live",
+                       hovertemplate="%{x|%d %b %Y}: %{y:.1f}% of futures<extra></extra>")])
     _mark_calendar(fig, results)
     _layout(fig, f"When {text(results.scenario.programmes[results.scenario.go_live.programme].name)} goes live",
             "go-live date", "share of replications (%)")
@@ -107,14 +85,15 @@ def go_live_histogram(results: Results) -> Chart:
                       "that go live on it; shaded spans are closed windows.")
 
 
-def _s_curve_trace(name: str, results: Results) -> go.Scatter:
+def _s_curve_trace(name: str, results: Results) -> dict:
     shares = analysis.go_live_shares(results).cumsum()
-    return go.Scatter(x=shares.index, y=100 * shares.values, mode="lines+markers", line_shape="hv", name=text(name),
-                      hovertemplate="live by %{x|%d %b %Y} in %{y:.1f}% of futures<extra>" + text(name) + "</extra>")
+    return dict(type="scatter", x=shares.index, y=100 * shares.values, mode="lines+markers", line=dict(shape="hv"),
+                name=text(name),
+                hovertemplate="live by %{x|%d %b %Y} in %{y:.1f}% of futures<extra>" + text(name) + "</extra>")
 
 
 def go_live_s_curve(named: list[tuple[str, Results]]) -> Chart:
-    fig = go.Figure([_s_curve_trace(name, results) for name, results in named])
+    fig = figure([_s_curve_trace(name, results) for name, results in named])
     _mark_calendar(fig, named[0][1])
     _add_marks(fig, [(dict(type="line", x0=0, x1=1, xref="x domain", y0=80, y1=80, yref="y",
                            line=dict(color="black", dash="dot")),
@@ -164,10 +143,10 @@ def _bands(rows: pd.DataFrame, band: str) -> tuple[np.ndarray, np.ndarray]:
 
 def gantt(results: Results) -> Chart:
     table, left_out = gantt_rows(results)
-    traces = []  # one figure built from all traces at once: add_trace one by one copies the figure each time
+    traces = []
     summary = table["task_id"] == ""  # the rows standing for a workstream's other tasks: one grey group
-    # a colour per workstream; a large plan's shown tasks span more workstreams than there are colours
-    # (and four traces each would take seconds to build), so there a colour per programme
+    # a colour per workstream; a large plan's shown tasks span more workstreams than there are colours,
+    # so there a colour per programme
     by = "programme" if left_out else "workstream"
     groups = [(text(w), rows, PALETTE[i % len(PALETTE)])
               for i, (w, rows) in enumerate(table[~summary].groupby(by, sort=False))]
@@ -176,11 +155,11 @@ def gantt(results: Results) -> Chart:
     for workstream, rows, colour in groups:
         for band, width in (("start", 5), ("finish", 11)):
             xs, ys = _bands(rows, band)
-            traces.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=width),
-                                     opacity=0.45 if band == "start" else 0.8, name=f"{workstream} ({band})",
-                                     legendgroup=workstream, showlegend=band == "finish", hoverinfo="skip"))
-        traces.append(go.Scatter(
-            x=rows["finish_p50"], y=rows["label"], mode="markers", marker=dict(color=colour, size=9, symbol="diamond"),
+            traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", line=dict(color=colour, width=width),
+                               opacity=0.45 if band == "start" else 0.8, name=f"{workstream} ({band})",
+                               legendgroup=workstream, showlegend=band == "finish", hoverinfo="skip"))
+        traces.append(dict(
+            type="scatter", x=rows["finish_p50"], y=rows["label"], mode="markers", marker=dict(color=colour, size=9, symbol="diamond"),
             legendgroup=workstream, showlegend=False, name=workstream,
             customdata=np.stack([100 * rows["criticality"], rows["start_p50"].dt.strftime("%d %b %Y"),
                                  rows["finish_p10"].dt.strftime("%d %b %Y"),
@@ -188,13 +167,13 @@ def gantt(results: Results) -> Chart:
             hovertemplate="%{y}<br>median start %{customdata[1]}, median finish %{x|%d %b %Y}<br>"
                           "finish P10-P90 %{customdata[2]} to %{customdata[3]}<br>"
                           "criticality %{customdata[0]:.0f}%<extra></extra>"))
-        traces.append(go.Scatter(x=rows["start_p50"], y=rows["label"], mode="markers",
-                                 marker=dict(color=colour, size=7, symbol="line-ns-open"), legendgroup=workstream,
-                                 showlegend=False, hovertemplate="%{y}<br>median start %{x|%d %b %Y}<extra></extra>"))
-    fig = go.Figure(traces)
+        traces.append(dict(type="scatter", x=rows["start_p50"], y=rows["label"], mode="markers",
+                           marker=dict(color=colour, size=7, symbol="line-ns-open"), legendgroup=workstream,
+                           showlegend=False, hovertemplate="%{y}<br>median start %{x|%d %b %Y}<extra></extra>"))
+    fig = figure(traces)
     _add_marks(fig, [_vline(results.scenario.vesting_day.value, "vesting day", "#9467bd"),
                      _vline(results.scenario.planned_go_live.value, "planned go-live", "#d62728")])
-    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(table["label"]))
+    update_axes(fig, "y", autorange="reversed", categoryorder="array", categoryarray=list(table["label"]))
     title = "Risk-adjusted Gantt: each task's start and finish, P10 to P90"
     if left_out:
         title = f"Risk-adjusted Gantt: the {GANTT_TASKS} most critical tasks, P10 to P90, the rest by workstream"
@@ -213,10 +192,10 @@ def gantt(results: Results) -> Chart:
 # --- why -------------------------------------------------------------------------------------------
 def criticality_chart(results: Results, top: int = 15) -> Chart:
     table = analysis.task_criticality(results).head(top).iloc[::-1]
-    fig = go.Figure(go.Bar(x=100 * table["criticality"], y=[text(n) for n in table["name"]], orientation="h",
-                           customdata=[text(w) for w in table["workstream"]],
-                           hovertemplate="%{y} (%{customdata})<br>on the critical chain in %{x:.1f}% of futures"
-                                         "<extra></extra>"))
+    fig = figure([dict(type="bar", x=100 * table["criticality"], y=[text(n) for n in table["name"]],
+                       orientation="h", customdata=[text(w) for w in table["workstream"]],
+                       hovertemplate="%{y} (%{customdata})<br>on the critical chain in %{x:.1f}% of futures"
+                                     "<extra></extra>")])
     _layout(fig, f"Criticality: the {top} tasks most often setting the readiness date",
             "share of replications on the critical chain (%)", "task", height=520)
     return Chart(fig, "A task with 100% criticality sets the readiness date in every simulated future; "
@@ -227,9 +206,10 @@ def correlation_tornado(results: Results, top: int = 15) -> Chart:
     table = analysis.task_drivers(results).dropna(subset=["spearman_with_go_live"])
     table = table.reindex(table["spearman_with_go_live"].abs().sort_values(ascending=False).index).head(top)
     table = table.iloc[::-1]
-    fig = go.Figure(go.Bar(x=table["spearman_with_go_live"], y=[text(n) for n in table["name"]], orientation="h",
-                           marker_color=np.where(table["spearman_with_go_live"] >= 0, "#d62728", "#1f77b4"),
-                           hovertemplate="%{y}<br>Spearman correlation with go-live %{x:.2f}<extra></extra>"))
+    fig = figure([dict(type="bar", x=table["spearman_with_go_live"], y=[text(n) for n in table["name"]],
+                       orientation="h",
+                       marker=dict(color=np.where(table["spearman_with_go_live"] >= 0, "#d62728", "#1f77b4")),
+                       hovertemplate="%{y}<br>Spearman correlation with go-live %{x:.2f}<extra></extra>")])
     _layout(fig, "Tornado: how each task's duration moves go-live", "Spearman rank correlation with go-live date",
             "task", height=520)
     return Chart(fig, "Longer bars are tasks whose duration goes with a later go-live; a bar near zero barely "
@@ -238,13 +218,13 @@ def correlation_tornado(results: Results, top: int = 15) -> Chart:
 
 def risk_tornado(risks: pd.DataFrame, replications: int) -> Chart:
     table = risks.sort_values("mean_shift_days")
-    fig = go.Figure(go.Bar(
-        x=table["mean_shift_days"], y=[text(n) for n in table["name"]], orientation="h",
+    fig = figure([dict(
+        type="bar", x=table["mean_shift_days"], y=[text(n) for n in table["name"]], orientation="h",
         customdata=np.stack([100 * table["struck_share"], table["p50_shift_days"], table["p80_shift_days"],
                              100 * table["effective_share"]], axis=1),
         hovertemplate="%{y}<br>go-live %{x:.1f} days earlier on average without it<br>struck in %{customdata[0]:.0f}% "
                       "of futures, changed a date in %{customdata[3]:.0f}%; P50 shift %{customdata[1]} days, "
-                      "P80 shift %{customdata[2]} days<extra></extra>"))
+                      "P80 shift %{customdata[2]} days<extra></extra>")])
     _layout(fig, "Tornado: what removing each risk is worth", "mean go-live shift when removed (days)", "risk",
             height=max(420, 18 * len(table) + 160))
     return Chart(fig, f"Each risk is switched off in turn and the first {replications:,} replications re-run with "
@@ -255,14 +235,14 @@ def risk_tornado(risks: pd.DataFrame, replications: int) -> Chart:
 def cumulative_cost_fan(results: Results) -> Chart:
     bands = analysis.cumulative_cost_bands(results, TRANSITION) / 1e6
     months = bands.columns
-    fig = go.Figure([
-        go.Scatter(x=months, y=bands.loc[0.9], mode="lines", line=dict(width=0), name="P90", showlegend=False,
-                   hovertemplate="%{x|%b %Y}: P90 £%{y:.1f}m<extra></extra>"),
-        go.Scatter(x=months, y=bands.loc[0.1], mode="lines", line=dict(width=0), fill="tonexty",
-                   fillcolor="rgba(31,119,180,0.25)", name="P10-P90", hovertemplate="%{x|%b %Y}: P10 £%{y:.1f}m"
-                                                                                     "<extra></extra>"),
-        go.Scatter(x=months, y=bands.loc[0.5], mode="lines", line=dict(color="#1f77b4"), name="median",
-                   hovertemplate="%{x|%b %Y}: median £%{y:.1f}m<extra></extra>")])
+    fig = figure([
+        dict(type="scatter", x=months, y=bands.loc[0.9], mode="lines", line=dict(width=0), name="P90",
+             showlegend=False, hovertemplate="%{x|%b %Y}: P90 £%{y:.1f}m<extra></extra>"),
+        dict(type="scatter", x=months, y=bands.loc[0.1], mode="lines", line=dict(width=0), fill="tonexty",
+             fillcolor="rgba(31,119,180,0.25)", name="P10-P90", hovertemplate="%{x|%b %Y}: P10 £%{y:.1f}m"
+                                                                               "<extra></extra>"),
+        dict(type="scatter", x=months, y=bands.loc[0.5], mode="lines", line=dict(color="#1f77b4"), name="median",
+             hovertemplate="%{x|%b %Y}: median £%{y:.1f}m<extra></extra>")])
     _add_marks(fig, [_vline(results.scenario.vesting_day.value, "vesting day", "#9467bd")])
     _layout(fig, "Cumulative transition cost", "month", "cumulative transition cost (£m)")
     return Chart(fig, "Programme burn, set-up, risk costs and dual running added up month by month: the band "
@@ -273,11 +253,10 @@ def cost_by_year_and_payer(results: Results) -> Chart:
     table = analysis.money_by_year_and_payer(results) / 1e6
     colours = payer_colours(results.scenario)
     names = {p: text(organisations.display_name(results.scenario, p)) for p in table.columns}
-    fig = go.Figure([go.Bar(x=list(table.index.astype(str)), y=table[payer], name=names[payer],
-                            marker_color=colours[payer],
-                            hovertemplate=f"{names[payer]}, %{{x}}: £%{{y:.1f}}m<extra></extra>")
-                     for payer in table.columns])
-    fig.update_layout(barmode="relative")
+    fig = figure([dict(type="bar", x=list(table.index.astype(str)), y=table[payer], name=names[payer],
+                       marker=dict(color=colours[payer]),
+                       hovertemplate=f"{names[payer]}, %{{x}}: £%{{y:.1f}}m<extra></extra>")
+                  for payer in table.columns], barmode="relative")
     _layout(fig, "Who pays what, by financial year", "financial year (1 April - 31 March)",
             "mean over replications (£m)")
     return Chart(fig, "All money of the service and the transition (service, contract sum, programme, dual "
@@ -290,18 +269,19 @@ def go_live_cost_scatter(results: Results) -> Chart:
     step = max(1, int(np.ceil(len(reps) / MAX_SCATTER_POINTS)))
     shown = reps.iloc[::step]
     offsets = pd.to_timedelta((np.arange(len(shown)) % 15) - 7, unit="D")  # spread points within a slot
-    fig = go.Figure(go.Scatter(
-        x=shown["go_live_date"] + offsets, y=shown["transition_cost_gbp"] / 1e6, mode="markers", name="replication",
+    traces = [dict(
+        type="scatter", x=shown["go_live_date"] + offsets, y=shown["transition_cost_gbp"] / 1e6, mode="markers", name="replication",
         marker=dict(size=4, opacity=0.4), customdata=shown["go_live_date"].dt.strftime("%d %b %Y"),
-        hovertemplate="go-live %{customdata}<br>transition cost £%{y:.2f}m<extra></extra>"))
+        hovertemplate="go-live %{customdata}<br>transition cost £%{y:.2f}m<extra></extra>")]
     frontier = analysis.joint_frontier(results)
     for level, colour in ((70, "#ff7f0e"), (80, "#d62728")):
         column = f"cost_at_{level}pct_gbp"
         points = frontier.dropna(subset=[column])
-        fig.add_trace(go.Scatter(x=points["go_live_by"], y=points[column] / 1e6, mode="lines+markers",
-                                 line_shape="hv", line=dict(color=colour), name=f"{level}% joint confidence",
-                                 hovertemplate=f"{level}%: live by %{{x|%d %b %Y}} and cost at most £%{{y:.2f}}m"
-                                               "<extra></extra>"))
+        traces.append(dict(type="scatter", x=points["go_live_by"], y=points[column] / 1e6, mode="lines+markers",
+                           line=dict(color=colour, shape="hv"), name=f"{level}% joint confidence",
+                           hovertemplate=f"{level}%: live by %{{x|%d %b %Y}} and cost at most £%{{y:.2f}}m"
+                                         "<extra></extra>"))
+    fig = figure(traces)
     _layout(fig, "Go-live against transition cost, with the joint-confidence frontier", "go-live date",
             "transition cost (£m)")
     note = f" (every {step}th replication shown)" if step > 1 else ""
@@ -330,10 +310,10 @@ def staff_sankey(results: Results) -> Chart:
             source.append(i)
             target.append(len(per_service) + 1)
             value.append(row["permanent"] + row["agency"])
-    fig = go.Figure(go.Sankey(node=dict(label=labels, pad=14),
-                              link=dict(source=source, target=target, value=value,
-                                        hovertemplate="%{source.label} → %{target.label}: %{value:,.0f} staff"
-                                                      "<extra></extra>")))
+    fig = figure([dict(type="sankey", node=dict(label=labels, pad=14),
+                       link=dict(source=source, target=target, value=value,
+                                 hovertemplate="%{source.label} → %{target.label}: %{value:,.0f} staff"
+                                               "<extra></extra>"))])
     _layout(fig, "Who moves: staff from the predecessor's services at go-live", "", "", height=480)
     return Chart(fig, "Band widths are headcount: permanent staff of in-scope services move to the new arrangement "
                       "(to a separate provider under TUPE, else to the new councils by the structural changes order); "
@@ -343,13 +323,13 @@ def staff_sankey(results: Results) -> Chart:
 def agency_share_over_time(results: Results, years: int = 6) -> Chart:
     paths = analysis.agency_share_paths(results, years)
     t, bands = paths["year"], [100 * paths[c] for c in ("p10", "p50", "p90")]
-    fig = go.Figure([
-        go.Scatter(x=t, y=bands[2], mode="lines", line=dict(width=0), name="P90", showlegend=False,
-                   hovertemplate="year %{x}: P90 %{y:.1f}%<extra></extra>"),
-        go.Scatter(x=t, y=bands[0], mode="lines", line=dict(width=0), fill="tonexty", fillcolor="rgba(255,127,14,0.25)",
-                   name="P10-P90", hovertemplate="year %{x}: P10 %{y:.1f}%<extra></extra>"),
-        go.Scatter(x=t, y=bands[1], mode="lines+markers", line=dict(color="#ff7f0e"), name="median",
-                   hovertemplate="year %{x}: median %{y:.1f}%<extra></extra>")])
+    fig = figure([
+        dict(type="scatter", x=t, y=bands[2], mode="lines", line=dict(width=0), name="P90", showlegend=False,
+             hovertemplate="year %{x}: P90 %{y:.1f}%<extra></extra>"),
+        dict(type="scatter", x=t, y=bands[0], mode="lines", line=dict(width=0), fill="tonexty",
+             fillcolor="rgba(255,127,14,0.25)", name="P10-P90", hovertemplate="year %{x}: P10 %{y:.1f}%<extra></extra>"),
+        dict(type="scatter", x=t, y=bands[1], mode="lines+markers", line=dict(color="#ff7f0e"), name="median",
+             hovertemplate="year %{x}: median %{y:.1f}%<extra></extra>")])
     _layout(fig, "Agency share of the service's workforce after go-live", "years after go-live",
             "agency share of FTE (%)")
     return Chart(fig, "The share of FTE filled by agency workers as they convert to permanent posts at an "
@@ -374,27 +354,29 @@ def node_positions(graph) -> dict[str, tuple[float, float]]:
 
 def organisations_network(results: Results) -> Chart:
     phases = organisations.phases(results.scenario)
-    fig = make_subplots(rows=1, cols=len(phases), subplot_titles=[f"{p.name} (from {p.start:%b %Y})" for p in phases])
-    for col, phase in enumerate(phases, start=1):
+    layout, refs = side_by_side([f"{p.name} (from {p.start:%b %Y})" for p in phases])
+    traces = []
+    for phase, (x, y) in zip(phases, refs):
         graph = phase.graph
         positions = node_positions(graph)
         for a, b, data in graph.edges(data=True):
             (x0, y0), (x1, y1) = positions[a], positions[b]
-            fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", line=dict(color="#999", width=2),
-                                     showlegend=False, hoverinfo="skip"), row=1, col=col)
-            fig.add_trace(go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="markers",
-                                     marker=dict(size=8, color="#999", symbol="triangle-down"), showlegend=False,
-                                     hovertemplate=f"{text(a)} → {text(b)}: {data['relation']}<extra></extra>"),
-                          row=1, col=col)
+            traces.append(dict(type="scatter", x=[x0, x1], y=[y0, y1], mode="lines", line=dict(color="#999", width=2),
+                               showlegend=False, hoverinfo="skip", xaxis=x, yaxis=y))
+            traces.append(dict(type="scatter", x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="markers",
+                               marker=dict(size=8, color="#999", symbol="triangle-down"), showlegend=False,
+                               hovertemplate=f"{text(a)} → {text(b)}: {data['relation']}<extra></extra>",
+                               xaxis=x, yaxis=y))
         nodes = list(graph.nodes)
-        fig.add_trace(go.Scatter(x=[positions[n][0] for n in nodes], y=[positions[n][1] for n in nodes],
-                                 mode="markers+text", text=[text(n) for n in nodes], textposition="bottom center",
-                                 marker=dict(size=18, color="#1f77b4"), showlegend=False,
-                                 hovertemplate="%{text}<extra></extra>"), row=1, col=col)
-    fig.update_xaxes(range=[-0.1, 1.1], showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(range=[-0.2, 1.15], showticklabels=False, showgrid=False, zeroline=False)
-    _layout(fig, "Who owns, commissions and funds whom, phase by phase", "", "", height=460)
-    fig.update_xaxes(title_text="organisations (position has no scale)")
+        traces.append(dict(type="scatter", x=[positions[n][0] for n in nodes], y=[positions[n][1] for n in nodes],
+                           mode="markers+text", text=[text(n) for n in nodes], textposition="bottom center",
+                           marker=dict(size=18, color="#1f77b4"), showlegend=False,
+                           hovertemplate="%{text}<extra></extra>", xaxis=x, yaxis=y))
+    fig = figure(traces, **layout)
+    update_axes(fig, "x", range=[-0.1, 1.1], showticklabels=False, showgrid=False, zeroline=False)
+    update_axes(fig, "y", range=[-0.2, 1.15], showticklabels=False, showgrid=False, zeroline=False)
+    _layout(fig, "Who owns, commissions and funds whom, phase by phase", "organisations (position has no scale)", "",
+            height=460)
     return Chart(fig, "Arrows point from the organisation that runs, owns, commissions or funds to the one it "
                       "acts on; hover an arrowhead for the relation.")
 
@@ -441,8 +423,8 @@ def page(title: str, intro: str, sections: list[tuple[str, list[Chart]]]) -> str
         parts.append(f"<h2>{text(heading)}</h2>")
         for chart in charts:
             count += 1
-            div = chart.figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{count}",
-                                       config={"displaylogo": False, "responsive": True})
+            div = pio.to_html(chart.figure, validate=False, full_html=False, include_plotlyjs=False,
+                              div_id=f"chart-{count}", config={"displaylogo": False, "responsive": True})
             parts.append(f'<div class="chart">{div}</div><p class="caption">{text(chart.caption)}</p>')
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{text(title)}</title>"
             f"<style>{STYLE}</style><script type=\"text/javascript\">{plotly.offline.get_plotlyjs()}</script>"
@@ -458,7 +440,6 @@ def run_page(results: Results, risks: pd.DataFrame, risk_replications: int, warn
     return page(f"transition-sim: {s.name}", intro, run_sections(results, risks, risk_replications))
 
 
-@in_report_style
 def run_sections(results: Results, risks: pd.DataFrame, risk_replications: int) -> list[tuple[str, list[Chart]]]:
     """The charts of a run's page, by section."""
     s = results.scenario
@@ -484,9 +465,9 @@ def warning_box(warnings: list[str]) -> str:
 
 
 def cost_boxes(named: list[tuple[str, Results]]) -> Chart:
-    fig = go.Figure([go.Box(y=results.replications["transition_cost_gbp"] / 1e6, name=text(name), boxpoints=False,
-                            hovertemplate="£%{y:.2f}m<extra>" + text(name) + "</extra>")
-                     for name, results in named if "transition_cost_gbp" in results.replications])
+    fig = figure([dict(type="box", y=results.replications["transition_cost_gbp"] / 1e6, name=text(name),
+                       boxpoints=False, hovertemplate="£%{y:.2f}m<extra>" + text(name) + "</extra>")
+                  for name, results in named if "transition_cost_gbp" in results.replications])
     _layout(fig, "Transition cost by scenario", "scenario", "transition cost (£m)")
     return Chart(fig, "Boxes span the middle half of simulated futures, whiskers the range without outliers; "
                       "the line is the median.")
@@ -494,10 +475,9 @@ def cost_boxes(named: list[tuple[str, Results]]) -> Chart:
 
 def go_live_bars(named: list[tuple[str, Results]]) -> Chart:
     shares = [(name, analysis.go_live_shares(results)) for name, results in named]
-    fig = go.Figure([go.Bar(x=share.index, y=100 * share.values, name=text(name),
-                            hovertemplate="%{x|%d %b %Y}: %{y:.1f}%<extra>" + text(name) + "</extra>")
-                     for name, share in shares])
-    fig.update_layout(barmode="group")
+    fig = figure([dict(type="bar", x=share.index, y=100 * share.values, name=text(name),
+                       hovertemplate="%{x|%d %b %Y}: %{y:.1f}%<extra>" + text(name) + "</extra>")
+                  for name, share in shares], barmode="group")
     _mark_calendar(fig, named[0][1])
     _layout(fig, "Go-live slots by scenario", "go-live date", "share of replications (%)")
     return Chart(fig, "For each slot, one bar per scenario: the share of its simulated futures going live then.")
@@ -515,17 +495,17 @@ def successors_of(named: list[tuple[str, Results]]) -> dict[str, str]:
 def yearly_cost_by_council_chart(named: list[tuple[str, Results]]) -> Chart:
     table = analysis.options_table(named)
     councils = successors_of(named)
-    fig = go.Figure()
+    traces = []
     for option, row in table.iterrows():
         cost = lambda k, p: row.get(f"{k}_yearly_p{p}_gbp")  # noqa: E731
         keys = [k for k in councils if cost(k, 50) is not None and not pd.isna(cost(k, 50))]
         p50 = np.array([cost(k, 50) for k in keys]) / 1e6
-        fig.add_trace(go.Bar(
-            x=[text(councils[k]) for k in keys], y=p50, name=text(option),
+        traces.append(dict(
+            type="bar", x=[text(councils[k]) for k in keys], y=p50, name=text(option),
             error_y=dict(type="data", symmetric=False, array=np.array([cost(k, 90) for k in keys]) / 1e6 - p50,
                          arrayminus=p50 - np.array([cost(k, 10) for k in keys]) / 1e6),
             hovertemplate="%{x}: P50 £%{y:.1f}m a year<extra>" + text(option) + "</extra>"))
-    fig.update_layout(barmode="group")
+    fig = figure(traces, barmode="group")
     _layout(fig, "Yearly cost to each new council, by option", "successor council", "mean cost per year after "
             "vesting (£m, P50 with P10-P90)")
     return Chart(fig, "For each new council, one bar per option: its median yearly cost after vesting day (all of "
@@ -553,7 +533,6 @@ def options_html(named: list[tuple[str, Results]]) -> str:
     return f'<table class="headline">{head}{body}</table>'
 
 
-@in_report_style
 def comparison_page(named: list[tuple[str, Results]]) -> str:
     intro = ("<p>Scenarios run with the same seed share their random numbers task by task and risk by risk, "
              "so differences come from the changes, not from noise.</p>" + _headline_table(named))

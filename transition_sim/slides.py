@@ -20,7 +20,7 @@ WIDTH, SCALE = 1200, 2
 def write_pngs(sections: list[tuple[str, list[Chart]]], folder: Path, force: bool = False) -> list[Path]:
     """`NN-<chart title>.png` per chart in `folder`; existing images are replaced only with force."""
     charts = [chart for _, group in sections for chart in group]
-    titles = unique_ids([(str(i), html.unescape(chart.figure.layout.title.text or "chart"))  # titles are escaped
+    titles = unique_ids([(str(i), html.unescape(chart.figure["layout"].get("title", {}).get("text") or "chart"))  # titles are escaped
                          for i, chart in enumerate(charts)], "chart")
     names = [f"{i + 1:02d}-{titles[str(i)]}.png" for i in range(len(charts))]
     for name in names:
@@ -32,7 +32,7 @@ def write_pngs(sections: list[tuple[str, list[Chart]]], folder: Path, force: boo
     partial.mkdir(exist_ok=True)
     try:
         pio.write_images([c.figure for c in charts], [partial / n for n in names], format="png", width=WIDTH,
-                         height=[c.figure.layout.height or 500 for c in charts], scale=SCALE)
+                         height=[c.figure["layout"].get("height") or 500 for c in charts], scale=SCALE)
         for name in names:
             (partial / name).replace(folder / name)
     finally:

@@ -1,0 +1,119 @@
+"""Workers started warm as a command begins give the results of any other executor, and fail cleanly."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from transition_sim import api, montecarlo, warm
+from transition_sim.scenario import load
+
+
+def _gone(pid: int, within: float = 5.0) -> bool:
+    """The process has ended (a zombie has: only its exit status is left, for a parent that may be gone)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        try:
+            os.waitpid(pid, os.WNOHANG)  # the first worker is this process's child: reap it
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load().scenario
+
+
+def test_a_run_on_warm_workers_is_the_run_played_here(scenario):
+    with montecarlo.using_engine("compiled"):
+        here = montecarlo.simulate(scenario, runs=120, workers=1)
+        removals = {key: np.arange(0, 120, 7) for key in list(scenario.risks)[:3]}
+        again_here = montecarlo.go_live_without(scenario, scenario.seed, removals, workers=1)
+        for workers in (1, 2):
+            with warm.workers_for("compiled", workers, 120, None) as pool:
+                assert warm.current() is pool and len(pool.connections) == workers
+                there = montecarlo.simulate(scenario, runs=120, workers=workers)
+                again_there = montecarlo.go_live_without(scenario, scenario.seed, removals, workers=workers)
+            assert warm.current() is None
+            for table in ("replications", "tasks", "risks"):
+                assert getattr(there, table).equals(getattr(here, table)), (workers, table)
+            assert {k: list(v) for k, v in again_there.items()} == {k: list(v) for k, v in again_here.items()}
+
+
+def test_nothing_is_started_for_simpy_or_a_cluster():
+    with warm.workers_for("simpy", 2, 100, None) as pool:
+        assert pool is None and warm.current() is None
+    with warm.workers_for("compiled", 2, 100, "local") as pool:
+        assert pool is None
+
+
+def test_the_workers_end_with_the_command():
+    with warm.workers_for("compiled", 2, 100, None) as pool:
+        list(pool.play(_square, None, None, "compiled", [1, 2, 3]))  # each worker has said who it is
+        pids = set(pool._pids)
+    assert len(pids) == 2 and all(_gone(pid) for pid in pids)
+
+
+def _square(net, calendar, engine, piece):
+    return piece * piece
+
+
+def _fail(net, calendar, engine, piece):
+    if piece == 3:
+        raise ValueError(f"piece {piece} cannot be played")
+    return piece
+
+
+def _die(net, calendar, engine, piece):
+    if piece == 2:
+        os._exit(9)
+    time.sleep(0.2)
+    return piece
+
+
+def test_results_come_back_for_every_piece():
+    with warm.workers_for("compiled", 2, 100, None) as pool:
+        assert sorted(pool.play(_square, None, None, "compiled", list(range(10)))) == [(k, k * k) for k in range(10)]
+        assert dict(pool.play(_square, None, None, "compiled", [5])) == {0: 25}  # the pool is used again
+
+
+def test_an_error_in_a_piece_reaches_the_caller_and_stops_the_workers():
+    with warm.workers_for("compiled", 2, 100, None) as pool:
+        list(pool.play(_square, None, None, "compiled", [1, 2]))
+        pids = set(pool._pids)
+        with pytest.raises(ValueError, match="piece 3 cannot be played"):
+            list(pool.play(_fail, None, None, "compiled", list(range(8))))
+        assert pool.broken and all(_gone(pid) for pid in pids)
+        with pytest.raises(warm.WorkerLost):
+            list(pool.play(_square, None, None, "compiled", [1]))
+
+
+def test_a_worker_that_dies_fails_the_run_instead_of_hanging_it():
+    with warm.workers_for("compiled", 2, 100, None) as pool:
+        with pytest.raises(warm.WorkerLost, match="ended unexpectedly"):
+            list(pool.play(_die, None, None, "compiled", list(range(6))))
+
+
+def test_the_command_line_run_on_warm_workers_writes_the_run_played_here(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from transition_sim.cli import main
+    monkeypatch.setenv("TRANSITION_SIM_ENGINE", "compiled")
+    result = CliRunner().invoke(main, ["run", "--runs", "80", "--workers", "2", "--out", str(tmp_path),
+                                       "--name", "warm", "--no-report", "--json"])
+    assert result.exit_code == 0, result.output
+    assert warm.current() is None
+    with montecarlo.using_engine("compiled"):
+        api.run(runs=80, workers=1, out=tmp_path, name="here", with_report=False)
+    warmed, here = api.load_run(tmp_path / "warm"), api.load_run(tmp_path / "here")
+    for table in ("replications", "tasks", "risks"):
+        assert getattr(warmed, table).equals(getattr(here, table)), table

@@ -1,0 +1,80 @@
+"""A chunk of replications played on an engine: what a worker process does, whichever executor sent it.
+
+No pandas here, so that a worker started before the rest of the package (`warm`) need not import it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from transition_sim import attribution, sampling
+from transition_sim.golive import GoLiveCalendar
+from transition_sim.programme import Network
+from transition_sim.simulation import play
+
+
+def simulate_rows(net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray, engine: str = "simpy") -> dict:
+    """The replications numbered `indices` (ascending), exactly as a full run would play them, on `engine`."""
+    return play_draws(net, calendar, indices, sampling.draw_at(net, seed, indices), engine)
+
+
+def play_draws(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: sampling.Draws,
+               engine: str) -> dict:
+    if engine == "compiled":
+        from transition_sim import compiled  # numba: imported only when a run plays on it
+        return compiled.play_rows(net, calendar, indices, draws)
+    return play_rows(net, calendar, indices, draws)
+
+
+def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: sampling.Draws) -> dict:
+    count = len(indices)
+    n_tasks, n_risks = len(net.task_ids), len(net.risk_ids)
+    out = {
+        "go_live": np.empty(count, dtype="datetime64[D]"),
+        "readiness_day": np.empty(count), "consultation_end_day": np.empty(count),
+        "reorganisation_ready_day": np.empty(count),
+        "task_start_day": np.empty((count, n_tasks)), "task_finish_day": np.empty((count, n_tasks)),
+        "critical": np.zeros((count, n_tasks), dtype=bool),
+        "risk_struck": draws.struck, "risk_strike_day": np.empty((count, n_risks)),
+        "risk_pause_days": np.empty((count, n_risks)), "risk_delay_days": np.empty((count, n_risks)),
+        "paused_days": np.empty(count),
+        "branch_in": draws.branch_in, "fallback_taken": np.zeros((count, len(net.fallback_ids)), dtype=bool),
+        "slip_causes": np.zeros((count, len(attribution.causes(net)))),
+    }
+    active = draws.active(net)
+    for row in range(count):
+        rep = play(net, calendar, int(indices[row]), draws.work_days[row], draws.struck[row],
+                   draws.strike_day[row], draws.pause_days[row], draws.delay_days[row], active[row])
+        out["go_live"][row] = rep.go_live
+        out["readiness_day"][row] = rep.readiness_day
+        out["consultation_end_day"][row] = rep.consultation_end_day
+        out["reorganisation_ready_day"][row] = rep.reorganisation_ready_day
+        out["task_start_day"][row] = rep.task_start_day
+        out["task_finish_day"][row] = rep.task_finish_day
+        out["critical"][row, list(rep.critical_chain)] = True
+        out["risk_delay_days"][row] = rep.risk_delay_days
+        out["fallback_taken"][row] = rep.fallback_taken
+        out["risk_strike_day"][row] = rep.risk_strike_day
+        out["risk_pause_days"][row] = rep.risk_pause_days
+        out["paused_days"][row] = rep.paused_days
+        out["slip_causes"][row] = attribution.slip_causes(net, calendar, rep, draws.work_days[row],
+                                                          rep.risk_strike_day, draws.pause_days[row],
+                                                          draws.delay_days[row])
+    return out
+
+
+def rows_piece(net: Network, calendar: GoLiveCalendar, engine: str, piece: tuple) -> dict:
+    """A chunk of a run: piece is (seed, replication indices)."""
+    seed, indices = piece
+    return simulate_rows(net, calendar, seed, indices, engine)
+
+
+def without_risks_piece(net: Network, calendar: GoLiveCalendar, engine: str, piece: tuple) -> dict[int, np.ndarray]:
+    """A chunk of risk re-runs: piece is (seed, replication indices, ((risk, rows), ...)); per risk, the go-live
+    dates of those rows with the risk removed. The chunk's draws are drawn once for all its risks."""
+    seed, indices, removals = piece
+    draws = sampling.draw_at(net, seed, indices)
+    out = {}
+    for r, rows in removals:  # the draws carry the removal: playing them reads no probability
+        out[r] = play_draws(net, calendar, indices[rows], draws.rows(rows).without_risk(net, r), engine)["go_live"]
+    return out

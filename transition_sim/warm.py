@@ -1,0 +1,196 @@
+"""Worker processes started as a command begins, so that loading the compiled engine overlaps this process's
+own start-up instead of following it.
+
+Loading numba and the cached executor takes about a second, as long as importing pandas and the rest.
+The first worker is forked at once and loads the engine while this process imports and reads the
+scenario; the other workers are forked from it once it has, so each starts warm and no more than two
+processes are busy starting at a time. A worker is sent each network once, then pieces of work
+(`montecarlo.run_pieces`); it sends back each result as it is done. Results are the same as in any
+other executor: a piece depends only on the network, the seed and its replication numbers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import traceback
+from multiprocessing.connection import Connection, wait
+from typing import Callable, Iterator
+
+from transition_sim.engines import current_engine, resolve_workers, using_engine
+from transition_sim.errors import ScenarioError
+
+AHEAD = 2  # pieces sent to a worker before its first result is back, so that it never waits for the next
+
+
+class WorkerLost(RuntimeError):
+    """A worker process ended before sending back its piece."""
+
+
+class WarmPool:
+    """`workers` processes that load the compiled engine on start; see the module's docstring."""
+
+    def __init__(self, workers: int):
+        context = multiprocessing.get_context("fork")
+        pairs = [context.Pipe() for _ in range(workers)]
+        self.connections = [mine for mine, _ in pairs]
+        self._first = context.Process(target=_first_worker, args=([theirs for _, theirs in pairs], self.connections),
+                                      daemon=True)
+        self._first.start()
+        for _, theirs in pairs:
+            theirs.close()
+        self._given: list[tuple | None] = [None] * workers  # the (network, engine) each worker holds
+        self._pids: set[int] = set()  # the workers', as each says when it is ready
+        self.broken = False
+
+    def play(self, function: Callable, net, calendar, engine: str, pieces: list) -> Iterator[tuple[int, object]]:
+        """(k, function(net, calendar, engine, pieces[k])) for every piece, in the order they are done."""
+        if self.broken:
+            raise WorkerLost("the worker processes stopped after an earlier error")
+        try:
+            yield from self._play(function, net, calendar, engine, pieces)
+        except BaseException:
+            self.broken = True  # pieces may still be under way: the workers are stopped, not reused
+            self.close()
+            raise
+
+    def _play(self, function, net, calendar, engine, pieces):
+        state = None
+        for w, connection in enumerate(self.connections):
+            given = self._given[w]
+            if given is None or given[0] is not net or given[1] != engine:
+                state = state or pickle.dumps((net, calendar, engine), protocol=pickle.HIGHEST_PROTOCOL)
+                connection.send(("network", state))  # pickled once, whatever the number of workers
+                self._given[w] = (net, engine)
+        queue = iter(enumerate(pieces))
+        sent = {connection: 0 for connection in self.connections}
+        for connection in self.connections:
+            for _ in range(AHEAD):
+                sent[connection] += self._send(connection, function, queue)
+        while any(sent.values()):
+            for connection in wait([c for c, n in sent.items() if n]):
+                try:
+                    kind, k, value = connection.recv()
+                except (EOFError, OSError):
+                    raise WorkerLost("a worker process ended unexpectedly") from None
+                if kind == "ready":
+                    self._pids.add(k)
+                    continue
+                sent[connection] -= 1
+                if kind == "error":
+                    raise value
+                sent[connection] += self._send(connection, function, queue)
+                yield k, value
+
+    @staticmethod
+    def _send(connection: Connection, function, queue) -> int:
+        item = next(queue, None)
+        if item is None:
+            return 0
+        connection.send(("piece", function, *item))
+        return 1
+
+    def close(self) -> None:
+        """Stop the workers: closing their connections ends them; on an error, they are killed."""
+        if self.broken:  # the workers forked from the first go while it is there to reap them
+            for pid in self._pids - {self._first.pid}:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+        for connection in self.connections:
+            connection.close()
+        self._first.join(timeout=1 if self.broken else 5)
+        if self._first.is_alive():  # still playing a piece
+            self._first.kill()
+            self._first.join()
+
+
+def _first_worker(connections: list[Connection], parents: list[Connection]) -> None:
+    for connection in parents:  # the parent's ends, copied by the fork: a worker sees the end of its
+        connection.close()      # connection only when no process holds the other end open
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the workers forked from this one are reaped by the system
+    try:
+        from transition_sim import compiled, pieces  # noqa: F401 (pieces: where the work sent here is defined)
+        compiled.load()
+    except Exception:  # a piece played on it will raise the same error, and the parent will report it
+        pass
+    for connection in connections[1:]:
+        if os.fork() == 0:
+            for other in connections:
+                if other is not connection:
+                    other.close()
+            _serve(connection)
+        connection.close()
+    _serve(connections[0])
+
+
+def _serve(connection: Connection) -> None:
+    """Play the pieces the parent sends until it closes the connection, then end the process."""
+    net = calendar = engine = None
+    try:
+        connection.send(("ready", os.getpid(), None))
+    except OSError:
+        os._exit(0)
+    while True:
+        try:
+            kind, *item = connection.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        if kind == "network":
+            net, calendar, engine = pickle.loads(item[0])
+            continue
+        function, k, piece = item
+        try:
+            reply = ("done", k, function(net, calendar, engine, piece))
+        except BaseException as err:  # sent to the parent, which raises it
+            reply = ("error", k, _picklable(err))
+        try:
+            connection.send(reply)
+        except (BrokenPipeError, OSError):
+            os._exit(0)
+
+
+def _picklable(err: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(err))
+        return err
+    except Exception:
+        return RuntimeError("".join(traceback.format_exception(err)))
+
+
+_current: WarmPool | None = None
+
+
+def current() -> WarmPool | None:
+    """The warm workers of the command under way, if it started them."""
+    return _current
+
+
+@contextlib.contextmanager
+def workers_for(engine: str | None, workers: int | None, runs, cluster: str | None):
+    """Inside the block, replications play on warm worker processes (`current()`), started now: for the
+    compiled engine, on this machine, where processes can be forked. Otherwise nothing is started."""
+    global _current
+    try:
+        with using_engine(engine):
+            chosen = current_engine()
+    except ScenarioError:  # an unknown engine: the command says so
+        chosen = None
+    if (_current is not None or chosen != "compiled" or cluster is not None
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        yield None
+        return
+    try:
+        pool = WarmPool(resolve_workers(workers, runs if isinstance(runs, int) else 1 << 30))
+    except OSError:  # no process to spare: the command starts its workers itself, as without this
+        yield None
+        return
+    _current = pool
+    try:
+        yield pool
+    finally:
+        _current = None
+        pool.close()
