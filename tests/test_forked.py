@@ -2,6 +2,7 @@
 
 import os
 
+import openpyxl
 import pytest
 
 from transition_sim import api, forked
@@ -20,6 +21,21 @@ def test_an_error_in_the_copy_reaches_the_caller():
         raise ValueError("no page")
     with pytest.raises(ValueError, match="no page"):
         forked.start(broken).result()
+
+
+def _cells(path):
+    book = openpyxl.load_workbook(path)
+    return {sheet.title: [[(c.value, c.number_format) for c in row] for row in sheet.iter_rows()] for sheet in book}
+
+
+def test_the_run_s_board_pack_is_the_board_pack_built_here(tmp_path, monkeypatch):
+    started, asked = forked.start, []
+    monkeypatch.setattr(forked, "start", lambda work, alongside=True: asked.append(alongside) or started(work, alongside))
+    api.run(runs=60, workers=1, out=tmp_path, name="alongside", with_report=False)
+    assert asked == [True]  # no page: the board pack is built alongside
+    monkeypatch.setattr(forked, "start", lambda work, alongside=True: started(work, alongside=False))
+    api.run(runs=60, workers=1, out=tmp_path, name="here", with_report=False)
+    assert _cells(tmp_path / "alongside" / "board-pack.xlsx") == _cells(tmp_path / "here" / "board-pack.xlsx")
 
 
 def test_the_run_s_page_is_the_page_built_here(tmp_path, monkeypatch):

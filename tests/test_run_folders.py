@@ -124,7 +124,8 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path):
     time.sleep(1)
     proc.send_signal(signal.SIGTERM)
     code = proc.wait(timeout=60)
-    assert code == 130 and "interrupted" in proc.stderr.read()
+    err = proc.stderr.read()
+    assert code == 130 and "interrupted" in err, err
     assert list(tmp_path.iterdir()) == []
 
 

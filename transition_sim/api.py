@@ -145,6 +145,9 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 # the page is built by a copy of this process while this one writes everything else
                 # (not beside a Dask client, whose threads a fork must not copy)
                 page = forked.start(lambda: report_page(results, risks), alongside=client is None)
+            # so is the board pack, but beside a page being built: that is a process for each core already
+            pack = forked.start(lambda: boardpack.workbook(results), alongside=client is None and page is None) \
+                if folder is not None else None
         warnings = warnings_of(results)
         summary = {**analysis.headline(results), "warnings": warnings}
         view = outside_view.compare(results)
@@ -168,7 +171,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
             }
             files = {"scenario.resolved.yaml": resolved_yaml(loaded),
                      "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
-            files["board-pack.xlsx"] = boardpack.workbook(results)
+            files["board-pack.xlsx"] = pack.result()
             if page is not None:
                 files["report.html"] = page.result()
                 manifest["timings"]["report_seconds"] = round(time.perf_counter() - began_report, 3)

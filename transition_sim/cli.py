@@ -16,7 +16,7 @@ import click
 
 from transition_sim import __version__, convergence, terminal
 from transition_sim.errors import Problem, ScenarioError
-from transition_sim.lazy import lazy_import
+from transition_sim.lazy import lazy_import, load_now
 from transition_sim.units import parse_money
 
 # loaded when a command runs, not for --help
@@ -51,6 +51,9 @@ def _on_engine(command):
     def wrapper(*args, engine, **kwargs):
         with warm.workers_for(engine, kwargs.get("workers"), kwargs.get("runs"), kwargs.get("cluster")), \
                 engines.using_engine(engine):
+            # the package is imported while the workers start, and before the command handles Ctrl-C and
+            # SIGTERM: an interrupt in the middle of an import would leave half a module behind
+            load_now(api)
             return command(*args, **kwargs)
     return click.option("--engine", type=click.Choice(ENGINES), default=None,
                         help="compiled (default, or $TRANSITION_SIM_ENGINE) or simpy, the engine of record: "

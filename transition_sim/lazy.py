@@ -23,3 +23,9 @@ def lazy_import(name: str) -> ModuleType:
     if parent:
         setattr(sys.modules[parent], child, module)
     return module
+
+
+def load_now(module: ModuleType) -> ModuleType:
+    """Execute a module from `lazy_import` now, if it has not been yet (any attribute access does)."""
+    getattr(module, "__name__")
+    return module
