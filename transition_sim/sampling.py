@@ -126,9 +126,10 @@ class Draws:
     def active(self, net: Network) -> np.ndarray:
         """(n, tasks) bool: the task is in the scope its replication's branches drew (fallbacks aside)."""
         out = np.ones(self.work_days.shape, dtype=bool)
-        for k, conditions in enumerate(net.task_condition):
-            for b, must_be_in in conditions:
-                out[:, k] &= self.branch_in[:, b] == must_be_in
+        if self.branch_in.shape[1]:  # a plan without open scope decisions has every task in scope
+            for k, conditions in enumerate(net.task_condition):
+                for b, must_be_in in conditions:
+                    out[:, k] &= self.branch_in[:, b] == must_be_in
         return out
 
 
