@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from transition_sim import actuals, attribution, sampling, warm
+from transition_sim import actuals, attribution, warm
+# the engine choice and the pieces a worker plays live in modules a worker can import without pandas;
+# callers find them here as before
 from transition_sim.engines import ENGINES, available_workers, current_engine, resolve_workers, using_engine  # noqa: F401
 from transition_sim.golive import GoLiveCalendar
 from transition_sim.pieces import play_rows, rows_piece, simulate_rows, without_risks_piece  # noqa: F401
