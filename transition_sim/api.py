@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from transition_sim import (__version__, analysis, boardpack, convergence, costs, explain, health,
-                            importers, montecarlo, outside_view, plausibility, runstore, scenario_schema, status, tables)
+                            montecarlo, outside_view, plausibility, runstore, scenario_schema, tables)
 from transition_sim import forked
 from transition_sim import progress as progress_bars
 from transition_sim.cluster import connect
@@ -30,6 +30,7 @@ from transition_sim.results import Results
 from transition_sim.scenario import LoadedScenario, load, parse_override, resolve_path, resolved_yaml
 
 report, slides = lazy_import("transition_sim.report"), lazy_import("transition_sim.slides")  # plotly: only for pages
+importers, status = lazy_import("transition_sim.importers"), lazy_import("transition_sim.status")  # not for a run
 
 
 @dataclass(frozen=True)
@@ -409,9 +410,12 @@ def drivers(source: str | Path | Results, workers: int | None = None, write: boo
 
 
 def import_plan(plan: str | Path, output: str | Path, mapping: str | Path | None = None,
-                spread: tuple[float, float, float] = importers.DEFAULT_RANGE, start: dt.date | None = None,
+                spread: tuple[float, float, float] | None = None, start: dt.date | None = None,
                 risks: str | Path | None = None, force: bool = False) -> tuple[importers.Plan, Path, dict]:
-    """Turn an MS Project XML file or an Excel/CSV task list into a scenario file, and check it."""
+    """Turn an MS Project XML file or an Excel/CSV task list into a scenario file, and check it.
+
+    `spread`: (low, likely, high) multiples of each task's planned duration (default importers.DEFAULT_RANGE)."""
+    spread = importers.DEFAULT_RANGE if spread is None else spread
     output = Path(output)
     runstore.check_free(output, force)
     read = importers.read_plan(plan, importers.read_map(mapping), start, risks)

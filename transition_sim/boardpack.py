@@ -6,14 +6,16 @@ import datetime as dt
 import io
 
 import pandas as pd
-import xlsxwriter
 
 from transition_sim import analysis, organisations
 from transition_sim.costs import CONTRACT
 from transition_sim.gcpause import without_gc
+from transition_sim.lazy import lazy_import
 from transition_sim.results import Results
-from transition_sim.status import statement
 from transition_sim.workforce import staff_groups
+
+# imported where the pack is built: by a forked copy of a run, beside the run's own work
+xlsxwriter, status = lazy_import("xlsxwriter"), lazy_import("transition_sim.status")
 
 DATE = "dd mmm yyyy"
 MONEY = '"£"#,##0.00"m"'
@@ -102,7 +104,7 @@ def headline(book: Book, results: Results) -> None:
             ["planned go-live", (s.planned_go_live.value, "date"), None, None, "date"],
             ["vesting day", (s.vesting_day.value, "date"), None, None, "date"]]
     if s.status_date is not None:
-        rows.append(["status", (statement(s), "text"), None, None, ""])
+        rows.append(["status", (status.statement(s), "text"), None, None, ""])
     for _, row in analysis.figures(results).iterrows():
         unit = UNITS.get(row["unit"], row["unit"])
         rows.append([row["figure"], (row["value"], unit), (row["ci_low"], unit), (row["ci_high"], unit), unit])
