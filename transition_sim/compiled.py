@@ -673,10 +673,9 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, h
 
 
 def load() -> None:
-    """Load numba's compiler and the executor's cached machine code, as a first replication would: most of its
-    first call's cost (see `warm`)."""
+    """Load numba's compiler, as the first call of any cached function does: most of a first replication's
+    cost (see `warm`)."""
     _max(0.0, 1.0)
-    _merged(np.empty(0), np.empty(0))
 
 
 _arrays = Recent(size=1)  # a run's chunks share a network

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
-from concurrent.futures import ProcessPoolExecutor, as_completed
-
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
@@ -19,20 +15,6 @@ from transition_sim.pieces import play_rows, rows_piece, simulate_rows, without_
 from transition_sim.programme import Network, compile_network
 from transition_sim.results import BRANCH, SLIP, Results
 from transition_sim.schema import Scenario
-
-
-_worker_state: tuple | None = None
-
-
-def _init_worker(net: Network, calendar: GoLiveCalendar, engine: str) -> None:
-    global _worker_state
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
-    _worker_state = (net, calendar, engine)
-
-
-def _in_worker(function, piece: tuple):
-    net, calendar, engine = _worker_state
-    return function(net, calendar, engine, piece)
 
 
 # Rough costs measured on the baseline (2 cores, 2026): a task's share of a replication, and starting a
@@ -126,47 +108,34 @@ def play_in_chunks(net: Network, calendar: GoLiveCalendar, seed: int, indices: n
 def run_pieces(function, net: Network, calendar: GoLiveCalendar, pieces: list, sizes: list[int],
                workers: int | None, progress: bool, cluster, desc: str) -> list:
     """[function(net, calendar, engine, piece) for piece in pieces]: on a Dask cluster, on the command's warm
-    workers (`warm`), in worker processes if more than one, or here; a progress bar advances by each piece's
-    size as it is done."""
+    workers, on worker processes started for this call (`warm.WarmPool`) if more than one is worth it, or
+    here; a progress bar advances by each piece's size as it is done."""
     engine = current_engine()
-    played = None  # (k, part) as pieces are done elsewhere
-    if cluster is not None:
-        from transition_sim import cluster as dask_cluster
-        played = dask_cluster.play(cluster, function, net, calendar, engine, pieces)
-    elif warm.current() is not None:  # the command's workers, started warm
-        played = warm.current().play(function, net, calendar, engine, pieces)
-    else:
+    pool = warm.current() if cluster is None else None  # the command's workers, started warm
+    started = None
+    if cluster is None and pool is None:
         workers = resolve_workers(workers, len(pieces))
         if sum(sizes) * len(net.task_ids) * SECONDS_PER_TASK[engine] < POOL_START_SECONDS:
             workers = 1  # quicker here than in worker processes, which take longer to start
-        if engine == "compiled" and workers > 1:
-            seed, indices = pieces[0][:2]
-            simulate_rows(net, calendar, seed, indices[:1], engine)  # compiled (or loaded) once, before the fork
+        if workers > 1:
+            pool = started = warm.WarmPool(workers, engine)  # for this call only
     parts: list = [None] * len(pieces)
     bar = tqdm(total=sum(sizes), unit="rep", desc=desc, disable=not progress, leave=False)
     try:
-        if played is not None:
-            for k, part in played:
-                parts[k] = part
-                bar.update(sizes[k])
-        elif workers == 1:
-            for k, piece in enumerate(pieces):
-                parts[k] = function(net, calendar, engine, piece)
-                bar.update(sizes[k])
+        if cluster is not None:
+            from transition_sim import cluster as dask_cluster
+            played = dask_cluster.play(cluster, function, net, calendar, engine, pieces)
+        elif pool is not None:
+            played = pool.play(function, net, calendar, engine, pieces)
         else:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                     initargs=(net, calendar, engine)) as pool:
-                futures = {pool.submit(_in_worker, function, piece): k for k, piece in enumerate(pieces)}
-                try:
-                    for future in as_completed(futures):
-                        parts[futures[future]] = future.result()
-                        bar.update(sizes[futures[future]])
-                except BaseException:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+            played = ((k, function(net, calendar, engine, piece)) for k, piece in enumerate(pieces))
+        for k, part in played:  # as each piece is done
+            parts[k] = part
+            bar.update(sizes[k])
     finally:
         bar.close()
+        if started is not None:
+            started.close()
     return parts
 
 

@@ -1,5 +1,6 @@
-"""Worker processes started as a command begins, so that loading the compiled engine overlaps this process's
-own start-up instead of following it.
+"""Worker processes that load the engine as they start: the executor of every local run with more than one
+worker, and started as a command begins, so that loading the compiled engine overlaps the command's own
+start-up instead of following it.
 
 Loading numba and the cached executor takes about a second, as long as importing pandas and the rest.
 The first worker is forked at once and loads the engine while this process imports and reads the
@@ -31,14 +32,14 @@ class WorkerLost(RuntimeError):
 
 
 class WarmPool:
-    """`workers` processes that load the compiled engine on start; see the module's docstring."""
+    """`workers` processes that load `engine` on start; see the module's docstring."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, engine: str):
         context = multiprocessing.get_context("fork")
         pairs = [context.Pipe() for _ in range(workers)]
         self.connections = [mine for mine, _ in pairs]
-        self._first = context.Process(target=_first_worker, args=([theirs for _, theirs in pairs], self.connections),
-                                      daemon=True)
+        self._first = context.Process(target=_first_worker,
+                                      args=([theirs for _, theirs in pairs], self.connections, engine), daemon=True)
         self._first.start()
         for _, theirs in pairs:
             theirs.close()
@@ -107,14 +108,16 @@ class WarmPool:
             self._first.join()
 
 
-def _first_worker(connections: list[Connection], parents: list[Connection]) -> None:
+def _first_worker(connections: list[Connection], parents: list[Connection], engine: str) -> None:
     for connection in parents:  # the parent's ends, copied by the fork: a worker sees the end of its
         connection.close()      # connection only when no process holds the other end open
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the workers forked from this one are reaped by the system
     try:
-        from transition_sim import compiled, pieces  # noqa: F401 (pieces: where the work sent here is defined)
-        compiled.load()
+        from transition_sim import pieces  # noqa: F401 (where the work sent here is defined)
+        if engine == "compiled":
+            from transition_sim import compiled
+            compiled.load()
     except Exception:  # a piece played on it will raise the same error, and the parent will report it
         pass
     for connection in connections[1:]:
@@ -184,7 +187,7 @@ def workers_for(engine: str | None, workers: int | None, runs, cluster: str | No
         yield None
         return
     try:
-        pool = WarmPool(resolve_workers(workers, runs if isinstance(runs, int) else 1 << 30))
+        pool = WarmPool(resolve_workers(workers, runs if isinstance(runs, int) else 1 << 30), chosen)
     except OSError:  # no process to spare: the command starts its workers itself, as without this
         yield None
         return
