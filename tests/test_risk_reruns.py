@@ -78,3 +78,43 @@ def test_the_workers_and_the_chunks_do_not_change_the_dates(baseline, monkeypatc
         one_by_one = go_live_without(baseline, SEED, removals, workers=1)
     for key in removals:
         np.testing.assert_array_equal(pooled[key], one_by_one[key], err_msg=key)
+
+
+# --- the report's re-runs begun alongside the money (api.rerun_ahead) ----------------------------
+
+def test_re_runs_begun_before_the_money_give_the_report_s_risk_table(baseline, monkeypatch):
+    from transition_sim import api
+    results = api.simulate(baseline, runs=400, seed=SEED, workers=1)
+    timeline = montecarlo.simulate(baseline, runs=400, seed=SEED, workers=1)  # the same run, before its money
+    asked = []
+    monkeypatch.setattr(api, "without_each_risk", lambda *args, **kwargs: (
+        lambda removals: asked.append(removals) or go_live_without(baseline, SEED, removals, workers=1)))
+    rerun = api.rerun_ahead(timeline, 1, False, None)
+    early, runs = api.report_risks(results, 1, rerun=rerun)
+    assert len(asked) == 1  # begun once, read once: not played again
+    monkeypatch.undo()
+    late, _ = api.report_risks(results, 1)
+    assert runs == 400 and early.equals(late)
+    assert (early["p80_shift_days"] != 0).any()  # some risk moves the P80: the table says something
+
+
+def test_re_runs_begun_for_other_replications_are_played_again(baseline):
+    from transition_sim import api
+    timeline = montecarlo.simulate(baseline, runs=200, seed=SEED, workers=1)
+    rerun = api.rerun_ahead(timeline, 1, False, None)
+    other = {key: reps[:1] for key, reps in list(analysis.rerun_removals(timeline).items())[:2]}
+    again = rerun(other)
+    assert again.keys() == other.keys()
+    for key, reps in other.items():
+        np.testing.assert_array_equal(again[key], go_live_without(baseline, SEED, {key: reps}, workers=1)[key])
+
+
+def test_work_begun_ahead_sees_the_engine_chosen_and_passes_its_error_on():
+    from transition_sim import ahead
+    with using_engine("simpy"):
+        assert ahead.start(montecarlo.current_engine).result(timeout=10) == "simpy"
+
+    def fails():
+        raise ValueError("no")
+    with pytest.raises(ValueError, match="no"):
+        ahead.start(fails).result(timeout=10)

@@ -149,6 +149,17 @@ def without_risk(scenario, risk_id: str):
     return scenario.model_copy(update={"risks": risks})
 
 
+def _changed_column(risks: pd.DataFrame) -> str:
+    return "effective" if "effective" in risks else "struck"  # run folders written before the column existed
+
+
+def rerun_removals(results: Results) -> dict[str, np.ndarray]:
+    """What `risk_drivers` asks `rerun` for: per risk, the replications (ascending) in which it changed a date."""
+    risks = results.risks
+    rerun_at = risks.loc[risks[_changed_column(risks)]].groupby("risk_id", observed=True)["replication"]
+    return {risk_id: np.sort(reps.to_numpy()) for risk_id, reps in rerun_at if len(reps)}
+
+
 def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
     """Per risk: how often it struck, and how far P50/P80 go-live move back when it is removed.
 
@@ -164,12 +175,10 @@ def risk_drivers(results: Results, rerun: Callable) -> pd.DataFrame:
     risks = results.risks
     by_risk = risks.groupby("risk_id", observed=True)
     struck = by_risk["struck"].mean()
-    changed = "effective" if "effective" in risks else "struck"  # run folders written before the column existed
-    effective = by_risk[changed].mean()
-    rerun_at = risks.loc[risks[changed]].groupby("risk_id", observed=True)["replication"]
-    hits = {risk_id: np.sort(reps.to_numpy()) for risk_id, reps in rerun_at}
+    effective = by_risk[_changed_column(risks)].mean()
+    hits = rerun_removals(results)
     position = pd.Series(np.arange(len(go_live)), index=results.replications["replication"].to_numpy())
-    again = rerun({risk_id: hit for risk_id, hit in hits.items() if len(hit)}) if hits else {}
+    again = rerun(hits) if hits else {}
     rows = []
     for risk_id, risk in results.scenario.risks.items():
         without = go_live.copy()

@@ -9,16 +9,17 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
-
 import itertools
+from pathlib import Path
+from typing import Callable
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from transition_sim import (__version__, analysis, boardpack, convergence, costs, explain, health,
                             montecarlo, outside_view, plausibility, runstore, scenario_schema, tables)
-from transition_sim import forked
+from transition_sim import ahead, forked
 from transition_sim import progress as progress_bars
 from transition_sim.cluster import connect
 from transition_sim.errors import Problem, ScenarioError
@@ -52,7 +53,8 @@ STREAMED = ("tasks", "risks", "ledger")  # the tables a run longer than one bloc
 
 
 def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
-             progress: bool = False, cluster=None, into: runstore.RunWriter | None = None) -> Results:
+             progress: bool = False, cluster=None, into: runstore.RunWriter | None = None,
+             on_timeline: Callable[[Results], None] | None = None) -> Results:
     """The timeline of `runs` replications, then their money (if the scenario has a finance: section).
 
     In blocks of BLOCK_REPLICATIONS, each block's arrays freed before the next: replication i depends
@@ -62,12 +64,16 @@ def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int |
     (`ledger.StoredTable`), so memory does not grow with the ledger. Without `into`, every table is
     kept in memory.
     `cluster`, a dask.distributed Client (see `cluster.connect`), plays the chunks on its workers.
+    `on_timeline`, if given, is called with the first block's timeline before its money is worked out, so
+    that work which needs only the timeline can begin alongside the money (`rerun_ahead`).
     """
     blocks = []
     streamed = into is not None and runs > BLOCK_REPLICATIONS
     for first in range(0, runs, BLOCK_REPLICATIONS):
         timeline = montecarlo.simulate(scenario, runs=min(BLOCK_REPLICATIONS, runs - first), seed=seed,
                                        workers=workers, progress=progress, cluster=cluster, first=first)
+        if first == 0 and on_timeline is not None:
+            on_timeline(timeline)
         block = costs.with_money(outside_view.adjusted(timeline))
         if streamed:
             for name in STREAMED:
@@ -129,6 +135,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
         with connect(cluster, workers) as client:
             began = time.perf_counter()
             converged = None
+            reruns: dict[str, Callable] = {}  # the report's risk re-runs, when begun alongside the money
             if runs == "auto":
                 results, state = convergence.until_converged(
                     lambda n: simulate(loaded.scenario, runs=n, seed=seed, workers=workers,
@@ -136,13 +143,17 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                     tolerance_days, tolerance_gbp, max_runs)
                 runs, converged = results.runs, state.as_dict()
             else:
+                # a run of one block: its risk re-runs are played while the money is worked out
+                early = folder is not None and with_report and runs <= BLOCK_REPLICATIONS
                 results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers,
-                                   progress=progress_bars.on(progress), cluster=client, into=into)
+                                   progress=progress_bars.on(progress), cluster=client, into=into,
+                                   on_timeline=(lambda timeline: reruns.setdefault(
+                                       "rerun", rerun_ahead(timeline, workers, progress, client))) if early else None)
             seconds = time.perf_counter() - began
             page = None
             if folder is not None and with_report:
                 began_report = time.perf_counter()
-                risks = report_risks(results, workers, progress, client)
+                risks = report_risks(results, workers, progress, client, reruns.get("rerun"))
                 # the page is built by a copy of this process while this one writes everything else
                 # (not beside a Dask client, whose threads a fork must not copy)
                 page = forked.start(lambda: report_page(results, risks), alongside=client is None)
@@ -204,12 +215,30 @@ def report_page(results: Results, risks: tuple[pd.DataFrame, int]) -> str:
     return report.run_page(results, *risks, warnings_of(results), outside_view.html(outside_view.compare(results)))
 
 
-def report_risks(results: Results, workers: int | None = None,
-                 progress: bool = False, client=None) -> tuple[pd.DataFrame, int]:
-    """Each risk's effect for the report, and the number of replications it was measured on."""
+def report_risks(results: Results, workers: int | None = None, progress: bool = False, client=None,
+                 rerun: Callable | None = None) -> tuple[pd.DataFrame, int]:
+    """Each risk's effect for the report, and the number of replications it was measured on; `rerun`, from
+    `rerun_ahead`, has the re-runs under way already."""
     sample = results.head(REPORT_RISK_REPLICATIONS)
-    return analysis.risk_drivers(sample, without_each_risk(sample, workers, client, progress,
-                                                           "report: risk re-runs")), sample.runs
+    return analysis.risk_drivers(sample, rerun or without_each_risk(sample, workers, client, progress,
+                                                                    "report: risk re-runs")), sample.runs
+
+
+def rerun_ahead(timeline: Results, workers: int | None, progress: bool, client) -> Callable:
+    """`report_risks`' re-runs, begun now in a thread (`ahead`): the workers play them while this process
+    goes on. They need only the timeline: the money changes neither the risks that struck nor the seed.
+    Returns `rerun` for `report_risks`; asked for other replications than those begun, it plays them then."""
+    sample = timeline.head(REPORT_RISK_REPLICATIONS)
+    begun = analysis.rerun_removals(sample)
+    rerun = without_each_risk(sample, workers, client, progress, "report: risk re-runs")
+    played = ahead.start(lambda: rerun(begun)) if begun else None
+
+    def prefetched(removals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if played is not None and removals.keys() == begun.keys() \
+                and all(np.array_equal(removals[key], begun[key]) for key in begun):
+            return played.result()
+        return rerun(removals)
+    return prefetched
 
 
 def rebuild_report(folder: str | Path, force: bool = False, workers: int | None = None,

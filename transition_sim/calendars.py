@@ -14,11 +14,14 @@ import bisect
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from transition_sim.lazy import lazy_import
-from transition_sim.schema import WorkCalendarSpec
+
+if TYPE_CHECKING:  # the schema's models (pydantic) are not needed to play a network
+    from transition_sim.schema import WorkCalendarSpec
 
 holidays = lazy_import("holidays")  # only a calendar with bank holidays reads them
 

@@ -23,7 +23,7 @@ from transition_sim.programme import FROM_START, TO_FINISH, Network
 from transition_sim.recent import Recent
 from transition_sim.sampling import Draws
 
-# event kinds; an event's payload is kind * n_tasks + task
+# event kinds; an event's payload is its kind and task in bits (TASK_BITS for the task)
 INIT, TIMEOUT, GRANTED, STARTED, DONE, DISPATCH = range(6)
 URGENT, NORMAL, LATE = 0, 1, 2  # SimPy's priorities, and the capacity dispatch's (simulation.LATE)
 PENDING, TRIGGERED, PROCESSED = 0, 1, 2
@@ -222,6 +222,7 @@ def _overlap(s_start, s_end, i_start, i_end):
 # key's order is (priority, sequence number): sequence numbers are unique, so the payload never decides.
 
 PAYLOAD_BITS = 24
+TASK_BITS = 21  # a network of up to 2,097,151 tasks (`Arrays.of` checks)
 SEQUENCE_BITS = 34
 
 
@@ -265,6 +266,20 @@ def _pop(times, keys, size):
         times[i], times[best] = times[best], times[i]
         keys[i], keys[best] = keys[best], keys[i]
         i = best
+
+
+@njit(cache=True)
+def _key(prio, seq, payload):
+    return (prio << (SEQUENCE_BITS + PAYLOAD_BITS)) | (seq << PAYLOAD_BITS) | payload
+
+
+@njit(cache=True)
+def _schedule(times, keys, size, due, n_due, now, t, seq, payload):
+    """A NORMAL event at t: one due now joins the events due now (in sequence order), a later one the heap."""
+    if t == now:
+        due[n_due] = _key(NORMAL, seq, payload)
+        return size, n_due + 1
+    return _push(times, keys, size, t, NORMAL, seq, payload), n_due
 
 
 @njit(cache=True)
@@ -366,16 +381,34 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
     d_key, d_s, d_x = np.empty(n_delays), np.empty(n_delays), np.empty(n_delays)
     d_r = np.empty(n_delays, np.int64)
 
+    due = np.empty(7 * n + 8, np.int64)  # events due now at URGENT or NORMAL priority, in sequence order
+    first_due, n_due = 0, 0
+    dispatch_key = 0
     for k in process_order:
-        size = _push(times, keys, size, now, URGENT, seq, INIT * n + k)
+        due[n_due] = _key(URGENT, seq, (INIT << TASK_BITS) | k)
+        n_due += 1
         seq += 1
         pc[k] = AT_INIT
 
-    while size > 0:
-        size = _pop(times, keys, size)
-        now = times[size]
-        payload = keys[size] & ((1 << PAYLOAD_BITS) - 1)
-        kind, task = payload // n, payload % n
+    while True:
+        source = 0
+        if first_due < n_due:
+            source, best = 1, due[first_due]
+        if size > 0 and (source == 0 or times[0] < now or (times[0] == now and keys[0] < best)):
+            source, best = 2, keys[0]
+        if dispatch_pending and (source == 0 or (source == 2 and times[0] > now) or dispatch_key < best):
+            source, best = 3, dispatch_key
+        if source == 0:
+            break
+        if source == 1:
+            first_due += 1
+            if first_due == n_due:
+                first_due, n_due = 0, 0
+        elif source == 2:
+            size = _pop(times, keys, size)
+            now = times[size]
+        payload = best & ((1 << PAYLOAD_BITS) - 1)
+        kind, task = payload >> TASK_BITS, payload & ((1 << TASK_BITS) - 1)
         n_todo = 0
         if kind == DISPATCH:
             dispatch_pending = False
@@ -400,7 +433,8 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         free[need_pool[q]] -= need_amount[q]
                         if free[need_pool[q]] == 0:
                             open_pools -= 1
-                    size = _push(times, keys, size, now, NORMAL, seq, GRANTED * n + k)
+                    due[n_due] = _key(NORMAL, seq, (GRANTED << TASK_BITS) | k)
+                    n_due += 1
                     seq += 1
                 else:
                     waiting[kept] = k
@@ -434,8 +468,8 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     f = fallback_of[k]
                     if f >= 0 and active[k]:
                         if now < fallback_day[f]:
-                            size = _push(times, keys, size, now + (fallback_day[f] - now), NORMAL,
-                                         seq, TIMEOUT * n + k)
+                            size, n_due = _schedule(times, keys, size, due, n_due, now, now + (fallback_day[f] - now),
+                                                    seq, (TIMEOUT << TASK_BITS) | k)
                             seq += 1
                             state = AT_FALLBACK
                             break
@@ -494,7 +528,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         driver[k] = -1
                     earliest[k] = e
                     if now < e:
-                        size = _push(times, keys, size, now + (e - now), NORMAL, seq, TIMEOUT * n + k)
+                        size, n_due = _schedule(times, keys, size, due, n_due, now, now + (e - now), seq, (TIMEOUT << TASK_BITS) | k)
                         seq += 1
                         state = AT_EARLIEST
                         break
@@ -506,10 +540,12 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         start[k] = now
                         finish[k] = now
                         if watched[k]:
-                            size = _push(times, keys, size, now, NORMAL, seq, STARTED * n + k)
+                            due[n_due] = _key(NORMAL, seq, (STARTED << TASK_BITS) | k)
+                            n_due += 1
                             seq += 1
                             started_state[k] = TRIGGERED
-                        size = _push(times, keys, size, now, NORMAL, seq, DONE * n + k)
+                        due[n_due] = _key(NORMAL, seq, (DONE << TASK_BITS) | k)
+                        n_due += 1
                         seq += 1
                         done_state[k] = TRIGGERED
                         state = ENDED
@@ -523,7 +559,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         n_waiting += 1
                         if not dispatch_pending:
                             dispatch_pending = True
-                            size = _push(times, keys, size, now, LATE, seq, DISPATCH * n)
+                            dispatch_key = _key(LATE, seq, DISPATCH << TASK_BITS)
                             seq += 1
                         state = AT_GRANT
                         break
@@ -543,7 +579,8 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     begin = now if (in_progress[k] or needs_capacity) else earliest[k]
                     start[k] = started_day[k] if in_progress[k] else begin
                     if watched[k]:
-                        size = _push(times, keys, size, now, NORMAL, seq, STARTED * n + k)
+                        due[n_due] = _key(NORMAL, seq, (STARTED << TASK_BITS) | k)
+                        n_due += 1
                         seq += 1
                         started_state[k] = TRIGGERED
                     work_begin[k] = begin
@@ -559,8 +596,8 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     for w in range(n_taken):
                         applied[d_r[w]] += d_key[w]
                     end_of[k] = end
-                    size = _push(times, keys, size, now + _max(end - now, 0.0), NORMAL, seq,
-                                 TIMEOUT * n + k)
+                    size, n_due = _schedule(times, keys, size, due, n_due, now, now + _max(end - now, 0.0), seq,
+                                            (TIMEOUT << TASK_BITS) | k)
                     seq += 1
                     state = AT_WORK
                     break
@@ -572,10 +609,11 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                             released_by[c], released_at[c] = k, now
                         if not dispatch_pending:
                             dispatch_pending = True
-                            size = _push(times, keys, size, now, LATE, seq, DISPATCH * n)
+                            dispatch_key = _key(LATE, seq, DISPATCH << TASK_BITS)
                             seq += 1
                     finish[k] = end_of[k]
-                    size = _push(times, keys, size, now, NORMAL, seq, DONE * n + k)
+                    due[n_due] = _key(NORMAL, seq, (DONE << TASK_BITS) | k)
+                    n_due += 1
                     seq += 1
                     done_state[k] = TRIGGERED
                     state = ENDED
@@ -592,8 +630,9 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, h
                rates, cums, delay_ptr, delay_index, delay_risk, status_day,
                work_days, active, struck, strike_day, pause_days, delay_days,
                start, finish, driver, logical, waited, startable_day, taken, applied, effective_pause,
-               paused_days, readiness_day, consultation_end, reorganisation_day, chain, chain_length):
-    """Every row of the draws through `_play`, and play's summary of each (see simulation.play)."""
+               paused_days, readiness_day, consultation_end, reorganisation_day, chain, chain_length, summary):
+    """Every row of the draws through `_play`, and play's summary of each (see simulation.play); without
+    `summary`, only the days that set go-live (readiness and consultation's end)."""
     rows, n = work_days.shape
     for row in range(rows):
         start[row] = started_day
@@ -615,6 +654,16 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, h
             if k == 0 or value > best:
                 last, best = k, value
         readiness_day[row] = best if best > -np.inf else status_day  # none in scope
+        first = True
+        c_end = status_day
+        for k in consultation:
+            if act[k]:
+                if first or fin[k] > c_end:
+                    c_end = fin[k]
+                first = False
+        consultation_end[row] = c_end
+        if not summary:
+            continue
         length = 0
         k = last
         count = 1
@@ -634,14 +683,6 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, h
             if not act[k]:
                 start[row, k] = np.nan
                 fin[k] = np.nan
-        first = True
-        c_end = status_day
-        for k in consultation:
-            if act[k]:
-                if first or fin[k] > c_end:
-                    c_end = fin[k]
-                first = False
-        consultation_end[row] = c_end
         reorg = np.nan
         any_reorg = False
         for k in range(n):
@@ -656,8 +697,9 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, h
         w_s = np.empty(n)
         w_e = np.empty(n)
         m = 0
-        for k in process_order:
-            if pausable[k] and act[k]:
+        hull_start, hull_end = ps[0], pe[ps.shape[0] - 1]
+        for k in process_order:  # the work that could meet a pause: leaving out the rest changes no overlap
+            if pausable[k] and act[k] and work_begin[k] <= hull_end and fin[k] >= hull_start:
                 w_s[m], w_e[m] = work_begin[k], fin[k]
                 m += 1
         w_s, w_e = _merged(w_s[:m], w_e[:m])
@@ -687,7 +729,8 @@ def arrays_of(net: Network) -> Arrays:
     return _arrays.get(net.links, lambda: Arrays.of(net))
 
 
-def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: Draws) -> dict:
+def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: Draws,
+              go_live_only: bool = False) -> dict:
     """pieces.play_rows on the compiled executor: the same arrays, the same numbers."""
     a = arrays_of(net)
     count, n = draws.work_days.shape
@@ -716,12 +759,15 @@ def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws
                work_days, active, struck, strike_day, np.ascontiguousarray(draws.pause_days, dtype=np.float64),
                delays,
                start, finish, driver, logical, waited, startable_day, taken, applied, effective_pause,
-               paused_days, readiness_day, consultation_end, reorganisation_day, chain, chain_length)
+               paused_days, readiness_day, consultation_end, reorganisation_day, chain, chain_length,
+               not go_live_only)
+    go_live = np.array([calendar.go_live(r, c) for r, c in zip(readiness_day, consultation_end)],
+                       dtype="datetime64[D]")
+    if go_live_only:
+        return {"go_live": go_live}
     critical = np.zeros((count, n), dtype=bool)
-    go_live = np.empty(count, dtype="datetime64[D]")
     for row in range(count):
         critical[row, chain[row, :chain_length[row]]] = True
-        go_live[row] = calendar.go_live(readiness_day[row], consultation_end[row])
     causes = np.zeros((count, len(attribution.causes(net))))
     _slip_causes(a.in_progress, a.pausable, a.calendar_of, a.calendar_rate, a.calendar_cumulative,
                  np.asarray(net.work.likely, dtype=np.float64), a.consultation, readiness_day, consultation_end, chain,

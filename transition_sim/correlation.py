@@ -24,7 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
+
+from transition_sim.lazy import lazy_import
+
+special = lazy_import("scipy.special")  # about 0.2 s to import: only a run that draws correlated numbers needs it
 
 
 def pearson_for_rank(rank: np.ndarray | float) -> np.ndarray | float:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from transition_sim.schema import Scenario
+if TYPE_CHECKING:  # the schema's models (pydantic) are not needed to play a network
+    from transition_sim.schema import Scenario
 
 
 @dataclass(frozen=True)

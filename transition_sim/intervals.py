@@ -7,7 +7,10 @@ Both agree with scipy.stats: `binomial_quantile` with `binom.ppf` exactly (tests
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+
+from transition_sim.lazy import lazy_import
+
+special = lazy_import("scipy.special")
 
 
 def binomial_quantile(q: float, n: int, p: float) -> int:

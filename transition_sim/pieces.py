@@ -19,15 +19,23 @@ def simulate_rows(net: Network, calendar: GoLiveCalendar, seed: int, indices: np
 
 
 def play_draws(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: sampling.Draws,
-               engine: str) -> dict:
+               engine: str, go_live_only: bool = False) -> dict:
+    """The rows' outputs (`play_rows`); with `go_live_only`, their go-live dates alone."""
     if engine == "compiled":
         from transition_sim import compiled  # numba: imported only when a run plays on it
-        return compiled.play_rows(net, calendar, indices, draws)
-    return play_rows(net, calendar, indices, draws)
+        return compiled.play_rows(net, calendar, indices, draws, go_live_only)
+    return play_rows(net, calendar, indices, draws, go_live_only)
 
 
-def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: sampling.Draws) -> dict:
+def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: sampling.Draws,
+              go_live_only: bool = False) -> dict:
     count = len(indices)
+    active = draws.active(net)
+    replications = (play(net, calendar, int(indices[row]), draws.work_days[row], draws.struck[row],
+                         draws.strike_day[row], draws.pause_days[row], draws.delay_days[row], active[row])
+                    for row in range(count))
+    if go_live_only:
+        return {"go_live": np.array([rep.go_live for rep in replications], dtype="datetime64[D]")}
     n_tasks, n_risks = len(net.task_ids), len(net.risk_ids)
     out = {
         "go_live": np.empty(count, dtype="datetime64[D]"),
@@ -41,10 +49,7 @@ def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws
         "branch_in": draws.branch_in, "fallback_taken": np.zeros((count, len(net.fallback_ids)), dtype=bool),
         "slip_causes": np.zeros((count, len(attribution.causes(net)))),
     }
-    active = draws.active(net)
-    for row in range(count):
-        rep = play(net, calendar, int(indices[row]), draws.work_days[row], draws.struck[row],
-                   draws.strike_day[row], draws.pause_days[row], draws.delay_days[row], active[row])
+    for row, rep in enumerate(replications):
         out["go_live"][row] = rep.go_live
         out["readiness_day"][row] = rep.readiness_day
         out["consultation_end_day"][row] = rep.consultation_end_day
@@ -76,5 +81,6 @@ def without_risks_piece(net: Network, calendar: GoLiveCalendar, engine: str, pie
     draws = sampling.draw_at(net, seed, indices)
     out = {}
     for r, rows in removals:  # the draws carry the removal: playing them reads no probability
-        out[r] = play_draws(net, calendar, indices[rows], draws.rows(rows).without_risk(net, r), engine)["go_live"]
+        out[r] = play_draws(net, calendar, indices[rows], draws.rows(rows).without_risk(net, r), engine,
+                            go_live_only=True)["go_live"]
     return out

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from transition_sim.calendars import WorkCalendar
 from transition_sim.correlation import CorrelationPlan
 from transition_sim.gcpause import without_gc
+from transition_sim.lazy import lazy_import
 from transition_sim.recent import Recent
-from transition_sim.schema import Scenario, ThreePoint
+
+if TYPE_CHECKING:  # the schema's models (pydantic) are not needed to play a network
+    from transition_sim.schema import Scenario, ThreePoint
+
+schema = lazy_import("transition_sim.schema")  # read when a scenario is compiled, not when a network is played
 
 DISTRIBUTIONS = ("triangular", "pert")
 
@@ -272,7 +278,7 @@ def _compile(scenario: Scenario) -> Network:
     links = tuple(tuple(sorted((index[p], kind, lag) for p in graph.predecessors(k)
                                for kind, lag in graph.links[p][k])) for k in order)
     watched = {p for task_links in links for p, kind, _ in task_links if kind in FROM_START}
-    zero = ThreePoint(low="0d", likely="0d", high="0d")
+    zero = schema.ThreePoint(low="0d", likely="0d", high="0d")
     work = [t.remaining if t.remaining is not None else (zero if t.done_on else t.duration) for t in tasks]
     risks = list(scenario.risks.items())
     pause_index = tuple(r for r, (_, risk) in enumerate(risks) if risk.pause is not None)

@@ -13,9 +13,11 @@ from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import betainc
 
+from transition_sim.lazy import lazy_import
 from transition_sim.programme import Network, ThreePointArrays
+
+special = lazy_import("scipy.special")  # tables are built by whichever process draws
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64's increment: 2^64 over the golden ratio
 
@@ -59,7 +61,7 @@ PERT_MAX_ERROR = 5e-7  # of the span (high - low), against scipy.special.betainc
 def _pert_lower_table(mode: float) -> tuple[np.ndarray, np.ndarray]:
     """(CDF, x) at x clustered towards both ends, for PERT's beta(1 + 4 mode, 5 - 4 mode) on [0, 1]."""
     x = (1 - np.cos(np.linspace(0, np.pi, PERT_TABLE_POINTS))) / 2
-    return betainc(1 + 4 * mode, 5 - 4 * mode, x), x
+    return special.betainc(1 + 4 * mode, 5 - 4 * mode, x), x
 
 
 def pert_quantile(u: np.ndarray, mode: np.ndarray) -> np.ndarray:

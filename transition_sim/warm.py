@@ -23,6 +23,7 @@ from typing import Callable, Iterator
 
 from transition_sim.engines import current_engine, resolve_workers, using_engine
 from transition_sim.errors import ScenarioError
+from transition_sim.lazy import load_now
 
 AHEAD = 2  # pieces sent to a worker before its first result is back, so that it never waits for the next
 
@@ -114,7 +115,8 @@ def _first_worker(connections: list[Connection], parents: list[Connection], engi
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the workers forked from this one are reaped by the system
     try:
-        from transition_sim import pieces  # noqa: F401 (where the work sent here is defined)
+        from transition_sim import pieces, sampling  # pieces: where the work sent here is defined
+        load_now(sampling.special)  # every worker draws: load SciPy once, before the others are forked
         if engine == "compiled":
             from transition_sim import compiled
             compiled.load()
