@@ -39,8 +39,10 @@ def test_the_run_s_board_pack_is_the_board_pack_built_here(tmp_path, monkeypatch
 
 
 def test_the_run_s_page_is_the_page_built_here(tmp_path, monkeypatch):
+    started, asked = forked.start, []
+    monkeypatch.setattr(forked, "start", lambda work, alongside=True: asked.append(alongside) or started(work, alongside))
     api.run(runs=60, workers=1, out=tmp_path, name="alongside")
-    started = forked.start
+    assert asked == [True, True]  # the page and the board pack, each by a copy of its own
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: started(work, alongside=False))
     api.run(runs=60, workers=1, out=tmp_path, name="here")
     assert (tmp_path / "alongside" / "report.html").read_bytes() == (tmp_path / "here" / "report.html").read_bytes()

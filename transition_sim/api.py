@@ -157,8 +157,8 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 # the page is built by a copy of this process while this one writes everything else
                 # (not beside a Dask client, whose threads a fork must not copy)
                 page = forked.start(lambda: report_page(results, risks), alongside=client is None)
-            # so is the board pack, but beside a page being built: that is a process for each core already
-            pack = forked.start(lambda: boardpack.workbook(results), alongside=client is None and page is None) \
+            # so is the board pack, by a copy of its own
+            pack = forked.start(lambda: boardpack.workbook(results), alongside=client is None) \
                 if folder is not None else None
         warnings = warnings_of(results)
         summary = {**analysis.headline(results), "warnings": warnings}

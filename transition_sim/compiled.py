@@ -2,10 +2,13 @@
 
 `simulation.py` states the engine's semantics and is the engine of record. This module plays the
 same rules on the network's arrays, and to give identical numbers it also keeps SimPy's order of
-events: an event queue ordered by (time, priority, sequence number), where the sequence number is
+events: events are taken in order of (time, priority, sequence number), where the sequence number is
 taken at the same moments SimPy takes it (a process's start, a timeout, an event's success, a
 process's end, the capacity dispatch that runs after everything else due at the same time), and
-every task a state machine that stops where `simulation.perform` yields. Floating-point arithmetic
+every task is a state machine that stops where `simulation.perform` yields. Most events are due at
+once (a start, an end, a grant): those go to a list in the order they are made, which is their
+order; only later timeouts go to a binary heap, and the one pending dispatch has a slot of its own.
+The next event is the first of the three. Floating-point arithmetic
 is written in the same order as there, so results agree bit for bit
 (tests/test_compiled_engine.py checks that on every bundled model and on generated scenarios).
 """
@@ -18,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from transition_sim import attribution
+from transition_sim.errors import Problem, ScenarioError
 from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import FROM_START, TO_FINISH, Network
 from transition_sim.recent import Recent
@@ -69,6 +73,9 @@ class Arrays:
     @classmethod
     def of(cls, net: Network) -> "Arrays":
         n = len(net.task_ids)
+        if n >= 1 << TASK_BITS:
+            raise ScenarioError([Problem("tasks", "", None, f"{n:,} tasks in scope: the compiled engine plays at "
+                                         f"most {(1 << TASK_BITS) - 1:,}; use --engine simpy")])
         links = [link for task_links in net.links for link in task_links]
         needs = [need for task_needs in net.needs for need in task_needs]
         calendars = sorted({c.name: c for c in net.task_calendar if c is not None}.values(), key=lambda c: c.name)
@@ -390,8 +397,8 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
         seq += 1
         pc[k] = AT_INIT
 
-    while True:
-        source = 0
+    while True:  # the next event: the first of those due now, the heap's first, and the dispatch
+        source, best = 0, 0
         if first_due < n_due:
             source, best = 1, due[first_due]
         if size > 0 and (source == 0 or times[0] < now or (times[0] == now and keys[0] < best)):

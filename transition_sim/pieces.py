@@ -74,13 +74,19 @@ def rows_piece(net: Network, calendar: GoLiveCalendar, engine: str, piece: tuple
     return simulate_rows(net, calendar, seed, indices, engine)
 
 
+RERUN_BATCH = 64  # re-runs played in one call: fewer calls, and the arrays of a call stay small
+
+
 def without_risks_piece(net: Network, calendar: GoLiveCalendar, engine: str, piece: tuple) -> dict[int, np.ndarray]:
     """A chunk of risk re-runs: piece is (seed, replication indices, ((risk, rows), ...)); per risk, the go-live
     dates of those rows with the risk removed. The chunk's draws are drawn once for all its risks."""
     seed, indices, removals = piece
     draws = sampling.draw_at(net, seed, indices)
-    out = {}
-    for r, rows in removals:  # the draws carry the removal: playing them reads no probability
-        out[r] = play_draws(net, calendar, indices[rows], draws.rows(rows).without_risk(net, r), engine,
-                            go_live_only=True)["go_live"]
-    return out
+    rows = np.concatenate([rows for _, rows in removals])
+    risks = np.concatenate([np.full(len(rows), r) for r, rows in removals])
+    go_live = np.concatenate([  # the draws carry the removals: playing them reads no probability
+        play_draws(net, calendar, indices[rows[part]], draws.rows(rows[part]).without_risks(net, risks[part]),
+                   engine, go_live_only=True)["go_live"]
+        for part in np.array_split(np.arange(len(rows)), -(-len(rows) // RERUN_BATCH))])
+    ends = np.cumsum([len(rows) for _, rows in removals])
+    return {r: go_live[end - len(rows):end] for (r, rows), end in zip(removals, ends)}

@@ -119,10 +119,15 @@ class Draws:
     def without_risk(self, net: Network, r: int) -> Draws:
         """The draws with risk r unable to strike: exactly `draw_at` of the network with its probability 0
         (its occurrence is decided by comparing its own uniform with the probability; nothing else reads it)."""
+        return self.without_risks(net, np.full(len(self.struck), r))
+
+    def without_risks(self, net: Network, risks: np.ndarray) -> Draws:
+        """Row j of the draws with risk risks[j] unable to strike (as `without_risk`)."""
+        row = np.arange(len(risks))
         struck, strike_day, pause = self.struck.copy(), self.strike_day.copy(), self.pause_days.copy()
-        struck[:, r], strike_day[:, r], pause[:, r] = False, np.nan, 0.0
+        struck[row, risks], strike_day[row, risks], pause[row, risks] = False, np.nan, 0.0
         delay = self.delay_days.copy()
-        delay[:, [d for d, (risk, _) in enumerate(net.risk_delays) if risk == r]] = 0.0
+        delay[np.asarray([risk for risk, _ in net.risk_delays], dtype=np.int64)[None, :] == risks[:, None]] = 0.0
         return replace(self, struck=struck, strike_day=strike_day, pause_days=pause, delay_days=delay)
 
     def active(self, net: Network) -> np.ndarray:
