@@ -3,6 +3,7 @@
 import os
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from transition_sim import api, forked
@@ -32,17 +33,20 @@ def test_the_run_s_board_pack_is_the_board_pack_built_here(tmp_path, monkeypatch
     started, asked = forked.start, []
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: asked.append(alongside) or started(work, alongside))
     api.run(runs=60, workers=1, out=tmp_path, name="alongside", with_report=False)
-    assert asked == [True]  # no page: the board pack is built alongside
+    assert asked == [True, True]  # no page: the tables and the board pack, each made alongside
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: started(work, alongside=False))
     api.run(runs=60, workers=1, out=tmp_path, name="here", with_report=False)
     assert _cells(tmp_path / "alongside" / "board-pack.xlsx") == _cells(tmp_path / "here" / "board-pack.xlsx")
+    for table in ("replications", "tasks", "risks", "ledger"):  # the tables a copy wrote are those written here
+        assert (pd.read_parquet(tmp_path / "alongside" / f"{table}.parquet")
+                .equals(pd.read_parquet(tmp_path / "here" / f"{table}.parquet"))), table
 
 
 def test_the_run_s_page_is_the_page_built_here(tmp_path, monkeypatch):
     started, asked = forked.start, []
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: asked.append(alongside) or started(work, alongside))
     api.run(runs=60, workers=1, out=tmp_path, name="alongside")
-    assert asked == [True, True]  # the page and the board pack, each by a copy of its own
+    assert asked == [True, True, True]  # the tables, the page and the board pack, each by a copy of its own
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: started(work, alongside=False))
     api.run(runs=60, workers=1, out=tmp_path, name="here")
     assert (tmp_path / "alongside" / "report.html").read_bytes() == (tmp_path / "here" / "report.html").read_bytes()

@@ -154,12 +154,17 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
             if folder is not None and with_report:
                 began_report = time.perf_counter()
                 risks = report_risks(results, workers, progress, client, reruns.get("rerun"))
-                # the page is built by a copy of this process while this one writes everything else
+            if folder is not None:
+                # the tables, the page and the board pack are each made by a copy of this process, forked once
+                # the re-runs are in (no thread of this one is at work), while this one writes everything else
                 # (not beside a Dask client, whose threads a fork must not copy)
-                page = forked.start(lambda: report_page(results, risks), alongside=client is None)
-            # so is the board pack, by a copy of its own
-            pack = forked.start(lambda: boardpack.workbook(results), alongside=client is None) \
-                if folder is not None else None
+                alongside = client is None
+                tables = {"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
+                          **({"ledger": results.ledger} if results.ledger is not None else {})}
+                tables_written = forked.start(lambda: into.write_tables(tables), alongside)
+                if with_report:
+                    page = forked.start(lambda: report_page(results, risks), alongside)
+                pack = forked.start(lambda: boardpack.workbook(results), alongside)
         warnings = warnings_of(results)
         summary = {**analysis.headline(results), "warnings": warnings}
         view = outside_view.compare(results)
@@ -189,8 +194,8 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 manifest["timings"]["report_seconds"] = round(time.perf_counter() - began_report, 3)
             manifest["timings"]["total_seconds"] = round(time.perf_counter() - called, 3)
             files["manifest.json"] = json.dumps(manifest, indent=2) + "\n"
-            into.finish(files, {"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
-                                **({"ledger": results.ledger} if results.ledger is not None else {})})
+            tables_written.result()
+            into.finish(files, {})
             if isinstance(results.ledger, StoredTable):  # the folder has its final name now
                 results = dataclasses.replace(results, ledger=StoredTable(folder / "ledger.parquet"))
     return Run(results, summary, folder, loaded, workers, seconds, time.perf_counter() - called, tuple(warnings),

@@ -212,17 +212,22 @@ class RunWriter:
         """A streamed table, read back whole."""
         return pd.read_parquet(self.stored(name))
 
+    def write_tables(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Write the `tables` not streamed in. Another process may do this while this one goes on: it
+        writes only their files, in this writer's own folder."""
+        for name, table in tables.items():
+            if name not in self.categories:
+                table.to_parquet(self.path(name), index=False, **parquet_options(table))
+
     def finish(self, files: dict[str, str | bytes], tables: dict[str, pd.DataFrame]) -> Path:
-        """Write `files` (name -> text or bytes) and the `tables` not streamed in, then rename the folder
-        into place (refusing, under the lock, if another run took the name meanwhile and not forced)."""
-        streamed = set(self.categories)
+        """Write `files` (name -> text or bytes) and the `tables` not streamed in (`write_tables`), then
+        rename the folder into place (refusing, under the lock, if another run took the name meanwhile and
+        not forced)."""
         for name in list(self.writers):
             self.close(name)
         for name, text in files.items():
             (self.partial / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-        for name, table in tables.items():
-            if name not in streamed:
-                table.to_parquet(self.path(name), index=False, **parquet_options(table))
+        self.write_tables(tables)
         folder = self.folder
         with _locked(folder.parent):
             if folder.exists() and not self.force:
