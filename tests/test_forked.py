@@ -33,7 +33,7 @@ def test_the_run_s_board_pack_is_the_board_pack_built_here(tmp_path, monkeypatch
     started, asked = forked.start, []
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: asked.append(alongside) or started(work, alongside))
     api.run(runs=60, workers=1, out=tmp_path, name="alongside", with_report=False)
-    assert asked == [True, True]  # no page: the tables and the board pack, each made alongside
+    assert asked == [True]  # no page: the tables and the board pack, made alongside
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: started(work, alongside=False))
     api.run(runs=60, workers=1, out=tmp_path, name="here", with_report=False)
     assert _cells(tmp_path / "alongside" / "board-pack.xlsx") == _cells(tmp_path / "here" / "board-pack.xlsx")
@@ -46,7 +46,7 @@ def test_the_run_s_page_is_the_page_built_here(tmp_path, monkeypatch):
     started, asked = forked.start, []
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: asked.append(alongside) or started(work, alongside))
     api.run(runs=60, workers=1, out=tmp_path, name="alongside")
-    assert asked == [True, True, True]  # the tables, the page and the board pack, each by a copy of its own
+    assert asked == [True, True]  # the page; the tables and the board pack
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: started(work, alongside=False))
     api.run(runs=60, workers=1, out=tmp_path, name="here")
     assert (tmp_path / "alongside" / "report.html").read_bytes() == (tmp_path / "here" / "report.html").read_bytes()

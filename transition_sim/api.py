@@ -155,16 +155,13 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 began_report = time.perf_counter()
                 risks = report_risks(results, workers, progress, client, reruns.get("rerun"))
             if folder is not None:
-                # the tables, the page and the board pack are each made by a copy of this process, forked once
-                # the re-runs are in (no thread of this one is at work), while this one writes everything else
-                # (not beside a Dask client, whose threads a fork must not copy)
+                # the page, and the tables with the board pack, are made by two copies of this process (one per
+                # core), forked once the re-runs are in (no thread of this one is at work then), while this one
+                # writes the rest (not beside a Dask client, whose threads a fork must not copy)
                 alongside = client is None
-                tables = {"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
-                          **({"ledger": results.ledger} if results.ledger is not None else {})}
-                tables_written = forked.start(lambda: into.write_tables(tables), alongside)
                 if with_report:
                     page = forked.start(lambda: report_page(results, risks), alongside)
-                pack = forked.start(lambda: boardpack.workbook(results), alongside)
+                pack = forked.start(lambda: tables_and_board_pack(into, results), alongside)
         warnings = warnings_of(results)
         summary = {**analysis.headline(results), "warnings": warnings}
         view = outside_view.compare(results)
@@ -194,12 +191,18 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 manifest["timings"]["report_seconds"] = round(time.perf_counter() - began_report, 3)
             manifest["timings"]["total_seconds"] = round(time.perf_counter() - called, 3)
             files["manifest.json"] = json.dumps(manifest, indent=2) + "\n"
-            tables_written.result()
             into.finish(files, {})
             if isinstance(results.ledger, StoredTable):  # the folder has its final name now
                 results = dataclasses.replace(results, ledger=StoredTable(folder / "ledger.parquet"))
     return Run(results, summary, folder, loaded, workers, seconds, time.perf_counter() - called, tuple(warnings),
                tuple(health.check(loaded.scenario)), converged)
+
+
+def tables_and_board_pack(into: runstore.RunWriter, results: Results) -> bytes:
+    """The run's tables written into its folder, and its board pack (the work of one forked copy)."""
+    into.write_tables({"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
+                       **({"ledger": results.ledger} if results.ledger is not None else {})})
+    return boardpack.workbook(results)
 
 
 def check_seed(seed: int | None) -> None:
