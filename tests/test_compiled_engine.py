@@ -346,3 +346,11 @@ def test_synthetic_programme_plans_play_the_same_on_both_engines(tmp_path, seed)
     path = tmp_path / "plan.yaml"
     path.write_text(yaml.safe_dump(plan(300, seed=seed), sort_keys=False))
     assert_identical(*both_engines(load(path).scenario, runs=30, seed=seed))
+
+
+def test_a_network_too_large_for_the_compiled_engine_is_bad_input(monkeypatch):
+    from transition_sim.errors import ScenarioError
+    net = compile_network(load().scenario)
+    monkeypatch.setattr(compiled, "TASK_BITS", 5)  # room for 31 tasks: the baseline has more
+    with pytest.raises(ScenarioError, match="--engine simpy"):
+        compiled.Arrays.of(net)
