@@ -4,11 +4,11 @@
 same rules on the network's arrays, and to give identical numbers it also keeps SimPy's order of
 events: events are taken in order of (time, priority, sequence number), where the sequence number is
 taken at the same moments SimPy takes it (a process's start, a timeout, an event's success, a
-process's end, the capacity dispatch that runs after everything else due at the same time), and
-every task is a state machine that stops where `simulation.perform` yields. Most events are due at
-once (a start, an end, a grant): those go to a list in the order they are made, which is their
-order; only later timeouts go to a binary heap, and the one pending dispatch has a slot of its own.
-The next event is the first of the three. Floating-point arithmetic
+process's end), and every task is a state machine that stops where `simulation.perform` yields.
+Most events are due at once (a start, an end, a grant): those go to a list in the order they are
+made, which is their order; only later timeouts go to a binary heap. The capacity dispatch, which
+runs after everything else due at its time and is the only event of its priority, is a flag: it
+needs no place in either. Floating-point arithmetic
 is written in the same order as there, so results agree bit for bit
 (tests/test_compiled_engine.py checks that on every bundled model and on generated scenarios).
 """
@@ -29,7 +29,7 @@ from transition_sim.sampling import Draws
 
 # event kinds; an event's payload is its kind and task in bits (TASK_BITS for the task)
 INIT, TIMEOUT, GRANTED, STARTED, DONE, DISPATCH = range(6)
-URGENT, NORMAL, LATE = 0, 1, 2  # SimPy's priorities, and the capacity dispatch's (simulation.LATE)
+URGENT, NORMAL = 0, 1  # SimPy's priorities (the capacity dispatch's, simulation.LATE, comes after both)
 PENDING, TRIGGERED, PROCESSED = 0, 1, 2
 # where a task's process stands (the places where `simulation.perform` yields)
 AT_INIT, AT_FALLBACK, AT_LINKS, AT_EARLIEST, AT_GRANT, AT_WORK, ENDED = range(7)
@@ -228,8 +228,8 @@ def _overlap(s_start, s_end, i_start, i_end):
 # An entry is its time and one integer key: priority, sequence number and payload packed so that the
 # key's order is (priority, sequence number): sequence numbers are unique, so the payload never decides.
 
-PAYLOAD_BITS = 24
 TASK_BITS = 21  # a network of up to 2,097,151 tasks (`Arrays.of` checks)
+PAYLOAD_BITS = TASK_BITS + 3  # the event's kind (fewer than 8) above its task
 SEQUENCE_BITS = 34
 
 
@@ -241,9 +241,14 @@ def _before(times, keys, a, b):
 
 
 @njit(cache=True)
+def _key(prio, seq, payload):
+    return (prio << (SEQUENCE_BITS + PAYLOAD_BITS)) | (seq << PAYLOAD_BITS) | payload
+
+
+@njit(cache=True)
 def _push(times, keys, size, t, prio, seq, payload):
     times[size] = t
-    keys[size] = (prio << (SEQUENCE_BITS + PAYLOAD_BITS)) | (seq << PAYLOAD_BITS) | payload
+    keys[size] = _key(prio, seq, payload)
     i = size
     while i > 0:
         parent = (i - 1) // 2
@@ -275,18 +280,22 @@ def _pop(times, keys, size):
         i = best
 
 
-@njit(cache=True)
-def _key(prio, seq, payload):
-    return (prio << (SEQUENCE_BITS + PAYLOAD_BITS)) | (seq << PAYLOAD_BITS) | payload
+@njit(cache=True, inline="always")  # in the loop of every event: numba's own inlining, not a call
+def _due_now(due, n_due, prio, seq, kind, k):
+    """Event `kind` of task k due now, with sequence number seq: it joins the events due now, whose order
+    is the order they are made. Returns their count and the next sequence number."""
+    due[n_due] = _key(prio, seq, (kind << TASK_BITS) | k)
+    return n_due + 1, seq + 1
 
 
-@njit(cache=True)
-def _schedule(times, keys, size, due, n_due, now, t, seq, payload):
-    """A NORMAL event at t: one due now joins the events due now (in sequence order), a later one the heap."""
+@njit(cache=True, inline="always")
+def _schedule(times, keys, size, due, n_due, now, t, seq, kind, k):
+    """A NORMAL event `kind` of task k at t: due now (`_due_now`), or later, in the heap. Returns the heap's
+    size, the count of events due now and the next sequence number."""
     if t == now:
-        due[n_due] = _key(NORMAL, seq, payload)
-        return size, n_due + 1
-    return _push(times, keys, size, t, NORMAL, seq, payload), n_due
+        n_due, seq = _due_now(due, n_due, NORMAL, seq, kind, k)
+        return size, n_due, seq
+    return _push(times, keys, size, t, NORMAL, seq, (kind << TASK_BITS) | k), n_due, seq + 1
 
 
 @njit(cache=True)
@@ -388,33 +397,27 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
     d_key, d_s, d_x = np.empty(n_delays), np.empty(n_delays), np.empty(n_delays)
     d_r = np.empty(n_delays, np.int64)
 
-    due = np.empty(7 * n + 8, np.int64)  # events due now at URGENT or NORMAL priority, in sequence order
+    due = np.empty(7 * n + 8, np.int64)  # events due now, in sequence order (at most 6 a task in all)
     first_due, n_due = 0, 0
-    dispatch_key = 0
     for k in process_order:
-        due[n_due] = _key(URGENT, seq, (INIT << TASK_BITS) | k)
-        n_due += 1
-        seq += 1
+        n_due, seq = _due_now(due, n_due, URGENT, seq, INIT, k)
         pc[k] = AT_INIT
 
-    while True:  # the next event: the first of those due now, the heap's first, and the dispatch
-        source, best = 0, 0
-        if first_due < n_due:
-            source, best = 1, due[first_due]
-        if size > 0 and (source == 0 or times[0] < now or (times[0] == now and keys[0] < best)):
-            source, best = 2, keys[0]
-        if dispatch_pending and (source == 0 or (source == 2 and times[0] > now) or dispatch_key < best):
-            source, best = 3, dispatch_key
-        if source == 0:
-            break
-        if source == 1:
+    while True:  # the next event; the heap holds only later timeouts, so its first is at now or after
+        if first_due < n_due and (size == 0 or times[0] > now or due[first_due] < keys[0]):
+            key = due[first_due]  # the first of those due now
             first_due += 1
             if first_due == n_due:
                 first_due, n_due = 0, 0
-        elif source == 2:
-            size = _pop(times, keys, size)
+        elif size > 0 and (times[0] == now or not dispatch_pending):
+            size = _pop(times, keys, size)  # the heap's first: due now, or at the next time
             now = times[size]
-        payload = best & ((1 << PAYLOAD_BITS) - 1)
+            key = keys[size]
+        elif dispatch_pending:
+            key = DISPATCH << TASK_BITS  # after everything else due now (it needs no sequence number)
+        else:
+            break
+        payload = key & ((1 << PAYLOAD_BITS) - 1)
         kind, task = payload >> TASK_BITS, payload & ((1 << TASK_BITS) - 1)
         n_todo = 0
         if kind == DISPATCH:
@@ -440,9 +443,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         free[need_pool[q]] -= need_amount[q]
                         if free[need_pool[q]] == 0:
                             open_pools -= 1
-                    due[n_due] = _key(NORMAL, seq, (GRANTED << TASK_BITS) | k)
-                    n_due += 1
-                    seq += 1
+                    n_due, seq = _due_now(due, n_due, NORMAL, seq, GRANTED, k)
                 else:
                     waiting[kept] = k
                     kept += 1
@@ -475,9 +476,8 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     f = fallback_of[k]
                     if f >= 0 and active[k]:
                         if now < fallback_day[f]:
-                            size, n_due = _schedule(times, keys, size, due, n_due, now, now + (fallback_day[f] - now),
-                                                    seq, (TIMEOUT << TASK_BITS) | k)
-                            seq += 1
+                            size, n_due, seq = _schedule(times, keys, size, due, n_due, now,
+                                                         now + (fallback_day[f] - now), seq, TIMEOUT, k)
                             state = AT_FALLBACK
                             break
                         state = AT_FALLBACK
@@ -535,8 +535,8 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         driver[k] = -1
                     earliest[k] = e
                     if now < e:
-                        size, n_due = _schedule(times, keys, size, due, n_due, now, now + (e - now), seq, (TIMEOUT << TASK_BITS) | k)
-                        seq += 1
+                        size, n_due, seq = _schedule(times, keys, size, due, n_due, now, now + (e - now),
+                                                     seq, TIMEOUT, k)
                         state = AT_EARLIEST
                         break
                     state = AT_EARLIEST
@@ -547,13 +547,9 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         start[k] = now
                         finish[k] = now
                         if watched[k]:
-                            due[n_due] = _key(NORMAL, seq, (STARTED << TASK_BITS) | k)
-                            n_due += 1
-                            seq += 1
+                            n_due, seq = _due_now(due, n_due, NORMAL, seq, STARTED, k)
                             started_state[k] = TRIGGERED
-                        due[n_due] = _key(NORMAL, seq, (DONE << TASK_BITS) | k)
-                        n_due += 1
-                        seq += 1
+                        n_due, seq = _due_now(due, n_due, NORMAL, seq, DONE, k)
                         done_state[k] = TRIGGERED
                         state = ENDED
                         break
@@ -564,10 +560,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                             w -= 1
                         waiting[w] = k
                         n_waiting += 1
-                        if not dispatch_pending:
-                            dispatch_pending = True
-                            dispatch_key = _key(LATE, seq, DISPATCH << TASK_BITS)
-                            seq += 1
+                        dispatch_pending = True
                         state = AT_GRANT
                         break
                     state = AT_GRANT
@@ -586,9 +579,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     begin = now if (in_progress[k] or needs_capacity) else earliest[k]
                     start[k] = started_day[k] if in_progress[k] else begin
                     if watched[k]:
-                        due[n_due] = _key(NORMAL, seq, (STARTED << TASK_BITS) | k)
-                        n_due += 1
-                        seq += 1
+                        n_due, seq = _due_now(due, n_due, NORMAL, seq, STARTED, k)
                         started_state[k] = TRIGGERED
                     work_begin[k] = begin
                     m = _gather_delays(k, delay_ptr, delay_index, delay_risk, struck, drawn, delay_days,
@@ -603,9 +594,8 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     for w in range(n_taken):
                         applied[d_r[w]] += d_key[w]
                     end_of[k] = end
-                    size, n_due = _schedule(times, keys, size, due, n_due, now, now + _max(end - now, 0.0), seq,
-                                            (TIMEOUT << TASK_BITS) | k)
-                    seq += 1
+                    size, n_due, seq = _schedule(times, keys, size, due, n_due, now, now + _max(end - now, 0.0),
+                                                 seq, TIMEOUT, k)
                     state = AT_WORK
                     break
                 if state == AT_WORK:
@@ -614,14 +604,9 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                             c = need_pool[q]
                             free[c] += need_amount[q]
                             released_by[c], released_at[c] = k, now
-                        if not dispatch_pending:
-                            dispatch_pending = True
-                            dispatch_key = _key(LATE, seq, DISPATCH << TASK_BITS)
-                            seq += 1
+                        dispatch_pending = True
                     finish[k] = end_of[k]
-                    due[n_due] = _key(NORMAL, seq, (DONE << TASK_BITS) | k)
-                    n_due += 1
-                    seq += 1
+                    n_due, seq = _due_now(due, n_due, NORMAL, seq, DONE, k)
                     done_state[k] = TRIGGERED
                     state = ENDED
                     break
