@@ -97,6 +97,21 @@ def test_python_dash_m_works():
     assert out.returncode == 0 and "run" in out.stdout and "validate" in out.stdout
 
 
+def test_the_command_ends_with_its_exit_code_and_all_its_output(tmp_path):
+    """`transition-sim` ends the process as soon as a command returns (cli.command): the exit code is the
+    command's, and everything it printed reaches a pipe, up to the last line."""
+    command = [sys.executable, "-m", "transition_sim"]
+    done = subprocess.run(command + ["run", "--runs", "30", "--workers", "1", "--no-report", "--out", str(tmp_path),
+                                     "--name", "piped"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith(f"Run written to {tmp_path / 'piped'}/")
+    assert (tmp_path / "piped" / "summary.json").is_file()
+    bad = subprocess.run(command + ["run", str(tmp_path / "missing.yaml")], capture_output=True, text=True)
+    assert bad.returncode == 2 and "missing.yaml" in bad.stderr and "Traceback" not in bad.stderr
+    usage = subprocess.run(command + ["run", "--no-such-option"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
 def test_ctrl_c_leaves_no_half_written_run(tmp_path, monkeypatch):
     import transition_sim.api as api
 

@@ -1,3 +1,3 @@
-from transition_sim.cli import main
+from transition_sim.cli import command
 
-main()
+command()

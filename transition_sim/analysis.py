@@ -84,8 +84,16 @@ def workstream_criticality(results: Results) -> pd.DataFrame:
     return (hits.rename("criticality").sort_values(ascending=False).reset_index())
 
 
+_task_drivers_of = Recent()  # the report and the board pack read one run's task drivers
+
+
 def task_drivers(results: Results) -> pd.DataFrame:
-    """Per task: criticality and the Spearman correlation of its duration with the go-live date."""
+    """Per task: criticality and the Spearman correlation of its duration with the go-live date (worked out
+    once per run, as `figures`; a copy is returned)."""
+    return _task_drivers_of.get(results, lambda: _task_drivers(results)).copy()
+
+
+def _task_drivers(results: Results) -> pd.DataFrame:
     table = task_criticality(results).set_index("task_id")
     tasks = results.tasks
     replications, row = _numbered(tasks["replication"].to_numpy())

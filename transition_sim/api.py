@@ -151,6 +151,8 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                                        "rerun", rerun_ahead(timeline, workers, progress, client))) if early else None)
             seconds = time.perf_counter() - began
             page = None
+            if folder is not None:  # read by the summary and by both forked copies below: worked out once, here
+                analysis.figures(results), analysis.task_drivers(results)
             if folder is not None and with_report:
                 began_report = time.perf_counter()
                 risks = report_risks(results, workers, progress, client, reruns.get("rerun"))
@@ -163,6 +165,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                     page = forked.start(lambda: report_page(results, risks), alongside)
                 pack = forked.start(lambda: tables_and_board_pack(into, results), alongside)
         warnings = warnings_of(results)
+        findings = tuple(health.check(loaded.scenario))
         summary = {**analysis.headline(results), "warnings": warnings}
         view = outside_view.compare(results)
         if view is not None:
@@ -195,7 +198,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
             if isinstance(results.ledger, StoredTable):  # the folder has its final name now
                 results = dataclasses.replace(results, ledger=StoredTable(folder / "ledger.parquet"))
     return Run(results, summary, folder, loaded, workers, seconds, time.perf_counter() - called, tuple(warnings),
-               tuple(health.check(loaded.scenario)), converged)
+               findings, converged)
 
 
 def tables_and_board_pack(into: runstore.RunWriter, results: Results) -> bytes:
