@@ -7,7 +7,8 @@ import yaml
 
 from transition_sim.scenario import load
 
-MINIMAL = yaml.safe_load((Path(__file__).resolve().parent / "data" / "minimal.yaml").read_text(encoding="utf-8"))
+MINIMAL_PATH = Path(__file__).resolve().parent / "data" / "minimal.yaml"
+MINIMAL = yaml.safe_load(MINIMAL_PATH.read_text(encoding="utf-8"))
 ORGANISATIONS = {key: MINIMAL[key] for key in ("councils", "providers", "delivery", "programmes")}
 
 

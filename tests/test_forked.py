@@ -33,7 +33,7 @@ def test_the_run_s_board_pack_is_the_board_pack_built_here(tmp_path, monkeypatch
     started, asked = forked.start, []
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: asked.append(alongside) or started(work, alongside))
     api.run(runs=60, workers=1, out=tmp_path, name="alongside", with_report=False)
-    assert asked == [True]  # no page: the tables and the board pack, made alongside
+    assert asked == [True, True]  # no page: the timeline's tables, then the others and the board pack, alongside
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: started(work, alongside=False))
     api.run(runs=60, workers=1, out=tmp_path, name="here", with_report=False)
     assert _cells(tmp_path / "alongside" / "board-pack.xlsx") == _cells(tmp_path / "here" / "board-pack.xlsx")
@@ -46,7 +46,24 @@ def test_the_run_s_page_is_the_page_built_here(tmp_path, monkeypatch):
     started, asked = forked.start, []
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: asked.append(alongside) or started(work, alongside))
     api.run(runs=60, workers=1, out=tmp_path, name="alongside")
-    assert asked == [True, True]  # the page; the tables and the board pack
+    assert asked == [True, True, True]  # the charts of the timeline; the page; the tables and the board pack
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: started(work, alongside=False))
     api.run(runs=60, workers=1, out=tmp_path, name="here")
     assert (tmp_path / "alongside" / "report.html").read_bytes() == (tmp_path / "here" / "report.html").read_bytes()
+
+
+def test_the_timeline_s_work_is_what_the_results_would_give(tmp_path):
+    """What the copy forked at the timeline does (api.timeline_work): the timeline's tables are the run's, and
+    its task drivers are those of the results with their money (the money changes no task and no go-live)."""
+    from transition_sim import analysis, runstore
+    from transition_sim.scenario import load
+
+    seen = []
+    results = api.simulate(load().scenario, runs=60, workers=1, on_timeline=seen.append)
+    with runstore.RunWriter(runstore.run_folder(tmp_path, "timeline"), False) as into:
+        done = api.timeline_work(into, seen[0], with_report=False)
+        folder = into.finish({}, {})
+    assert done["charts"] is None
+    pd.testing.assert_frame_equal(done["task_drivers"], analysis._task_drivers(results))
+    for name in api.TIMELINE_TABLES:
+        pd.testing.assert_frame_equal(pd.read_parquet(folder / f"{name}.parquet"), getattr(results, name))

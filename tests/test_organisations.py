@@ -129,3 +129,28 @@ def test_a_service_split_is_checked_like_the_finance_split(tmp_path):
                     "    split:\n      shares: {north_northamptonshire: 0.9, west_northamptonshire: 0.2}\n")
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2 and "services.childrens_homes.split.shares: shares add up to 1.1, not 1" in result.output
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_relations_keep_nodes_and_edges_as_networkx_does(seed):
+    """organisations.Relations, the phases' plain graph: the same nodes, successors and edges in the same order
+    as a networkx DiGraph given the same edges, and a topological order exactly when networkx finds one."""
+    import networkx as nx
+
+    rng = np.random.default_rng(seed)
+    names = [f"org{k}" for k in range(int(rng.integers(2, 9)))]
+    ours, reference = organisations.Relations(), nx.DiGraph()
+    for _ in range(int(rng.integers(1, 15))):
+        a, b = rng.choice(names, size=2, replace=False)
+        relation = f"relation {int(rng.integers(3))}"
+        ours.add_edge(str(a), str(b), relation)
+        reference.add_edge(str(a), str(b), relation=relation)
+    assert ours.nodes == list(reference.nodes)
+    assert ours.edges() == list(reference.edges(data="relation"))
+    assert all(ours.successors(n) == list(reference.successors(n)) for n in ours.nodes)
+    order = ours.topological_order()
+    assert (order is not None) == nx.is_directed_acyclic_graph(reference)
+    if order is not None:
+        position = {n: i for i, n in enumerate(order)}
+        assert sorted(order) == sorted(reference.nodes)
+        assert all(position[a] < position[b] for a, b in reference.edges)

@@ -121,6 +121,34 @@ def test_every_chart_of_the_pages_is_a_valid_plotly_figure(small):
         assert fig.layout.template.layout.paper_bgcolor == "white"  # the report's template: plotly_white
 
 
+def _with_outside_view(scenario):
+    from transition_sim.schema import OutsideView
+    return scenario.model_copy(update={"outside_view": OutsideView(apply=True)})
+
+
+@pytest.mark.parametrize("which", ["baseline", "outside view applied", "surrey", "no money"])
+def test_the_charts_made_from_the_timeline_ahead_leave_the_page_as_it_was(which):
+    """A run's page with its timeline's charts made before the money and the risk re-runs (as `run` makes
+    them, alongside the money) is the page made all at once, to the byte: the baseline (an open scope
+    decision, so branches, and correlations), the same with the outside view's adjustment of go-live,
+    another area, and a scenario without money."""
+    from pathlib import Path
+
+    from conftest import MINIMAL_PATH
+
+    scenario = {"baseline": lambda: load().scenario, "outside view applied": lambda: _with_outside_view(load().scenario),
+                "surrey": lambda: load(Path(__file__).resolve().parent.parent / "models" / "surrey.yaml").scenario,
+                "no money": lambda: load(MINIMAL_PATH).scenario}[which]()
+    seen = []
+    results = simulate(scenario, runs=40, workers=1, on_timeline=seen.append)
+    assert seen[0].ledger is None and (results.ledger is None) == (which == "no money")
+    risks = report.analysis.risk_drivers(results.head(10), lambda removals: go_live_without(
+        scenario, results.seed, removals, 1))
+    ready = report.timeline_charts(seen[0])
+    assert 4 <= len(ready) < sum(len(charts) for _, charts in report.run_sections(results, risks, 10))
+    assert report.run_page(results, risks, 10, ready=ready) == report.run_page(results, risks, 10)
+
+
 def test_scenario_text_is_escaped_in_the_page(small):
     page = report.page(XSS, "", [("When", [report.go_live_histogram(small)])])
     assert XSS not in page

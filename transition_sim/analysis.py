@@ -93,6 +93,12 @@ def task_drivers(results: Results) -> pd.DataFrame:
     return _task_drivers_of.get(results, lambda: _task_drivers(results)).copy()
 
 
+def keep_task_drivers(results: Results, table: pd.DataFrame) -> None:
+    """Take `table` as `task_drivers(results)`: worked out elsewhere from the same tasks and go-live dates
+    (by the copy of the run's process given its timeline, `api.timeline_work`)."""
+    _task_drivers_of.put(results, table)
+
+
 def _task_drivers(results: Results) -> pd.DataFrame:
     table = task_criticality(results).set_index("task_id")
     tasks = results.tasks

@@ -64,17 +64,19 @@ def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int |
     (`ledger.StoredTable`), so memory does not grow with the ledger. Without `into`, every table is
     kept in memory.
     `cluster`, a dask.distributed Client (see `cluster.connect`), plays the chunks on its workers.
-    `on_timeline`, if given, is called with the first block's timeline before its money is worked out, so
-    that work which needs only the timeline can begin alongside the money (`rerun_ahead`).
+    `on_timeline`, if given, is called with the first block's timeline (with the outside view's adjustment)
+    before its money is worked out, so that work which needs only the timeline can begin alongside the money
+    (`begin_report`).
     """
     blocks = []
     streamed = into is not None and runs > BLOCK_REPLICATIONS
     for first in range(0, runs, BLOCK_REPLICATIONS):
         timeline = montecarlo.simulate(scenario, runs=min(BLOCK_REPLICATIONS, runs - first), seed=seed,
                                        workers=workers, progress=progress, cluster=cluster, first=first)
+        timeline = outside_view.adjusted(timeline)
         if first == 0 and on_timeline is not None:
             on_timeline(timeline)
-        block = costs.with_money(outside_view.adjusted(timeline))
+        block = costs.with_money(timeline)
         if streamed:
             for name in STREAMED:
                 if getattr(block, name) is not None:
@@ -135,7 +137,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
         with connect(cluster, workers) as client:
             began = time.perf_counter()
             converged = None
-            reruns: dict[str, Callable] = {}  # the report's risk re-runs, when begun alongside the money
+            begun: dict = {}  # the work begun alongside the money (`begin_alongside`)
             if runs == "auto":
                 results, state = convergence.until_converged(
                     lambda n: simulate(loaded.scenario, runs=n, seed=seed, workers=workers,
@@ -143,27 +145,34 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                     tolerance_days, tolerance_gbp, max_runs)
                 runs, converged = results.runs, state.as_dict()
             else:
-                # a run of one block: its risk re-runs are played while the money is worked out
-                early = folder is not None and with_report and runs <= BLOCK_REPLICATIONS
+                # a run of one block written to a folder: the work that needs only its timeline is done while
+                # the money is worked out
+                early = folder is not None and runs <= BLOCK_REPLICATIONS
                 results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers,
                                    progress=progress_bars.on(progress), cluster=client, into=into,
-                                   on_timeline=(lambda timeline: reruns.setdefault(
-                                       "rerun", rerun_ahead(timeline, workers, progress, client))) if early else None)
+                                   on_timeline=(lambda timeline: begun.update(begin_alongside(
+                                       timeline, into, with_report, workers, progress, client))) if early else None)
             seconds = time.perf_counter() - began
             page = None
-            if folder is not None:  # read by the summary and by both forked copies below: worked out once, here
-                analysis.figures(results), analysis.task_drivers(results)
             if folder is not None and with_report:
                 began_report = time.perf_counter()
-                risks = report_risks(results, workers, progress, client, reruns.get("rerun"))
+                risks = report_risks(results, workers, progress, client, begun.get("rerun"))
+            alongside = begun["timeline"].result() if "timeline" in begun else {}  # its tables written
+            written = TIMELINE_TABLES if alongside else ()
+            if alongside:
+                analysis.keep_task_drivers(results, alongside["task_drivers"])
+            if folder is not None and with_report:
+                # read by the summary, the page and the board pack: worked out once, here, rather than by this
+                # process and the two copies below at once (without the page, this one and the other share the cores)
+                analysis.figures(results), analysis.task_drivers(results)
             if folder is not None:
                 # the page, and the tables with the board pack, are made by two copies of this process (one per
                 # core), forked once the re-runs are in (no thread of this one is at work then), while this one
                 # writes the rest (not beside a Dask client, whose threads a fork must not copy)
-                alongside = client is None
+                fork = client is None
                 if with_report:
-                    page = forked.start(lambda: report_page(results, risks), alongside)
-                pack = forked.start(lambda: tables_and_board_pack(into, results), alongside)
+                    page = forked.start(lambda: report_page(results, risks, alongside.get("charts")), fork)
+                pack = forked.start(lambda: tables_and_board_pack(into, results, written), fork)
         warnings = warnings_of(results)
         findings = tuple(health.check(loaded.scenario))
         summary = {**analysis.headline(results), "warnings": warnings}
@@ -201,10 +210,15 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                findings, converged)
 
 
-def tables_and_board_pack(into: runstore.RunWriter, results: Results) -> bytes:
-    """The run's tables written into its folder, and its board pack (the work of one forked copy)."""
-    into.write_tables({"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
-                       **({"ledger": results.ledger} if results.ledger is not None else {})})
+TIMELINE_TABLES = ("tasks", "risks")  # the run's tables that the money leaves as the timeline has them
+
+
+def tables_and_board_pack(into: runstore.RunWriter, results: Results, written: tuple[str, ...] = ()) -> bytes:
+    """The run's tables (but those `written` already) written into its folder, and its board pack (the work of
+    one forked copy)."""
+    tables = {"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
+              **({"ledger": results.ledger} if results.ledger is not None else {})}
+    into.write_tables({name: table for name, table in tables.items() if name not in written})
     return boardpack.workbook(results)
 
 
@@ -221,9 +235,28 @@ def run_report(results: Results, workers: int | None = None, progress: bool = Fa
     return report_page(results, report_risks(results, workers, progress, client))
 
 
-def report_page(results: Results, risks: tuple[pd.DataFrame, int]) -> str:
-    """The run's HTML page, given `report_risks`."""
-    return report.run_page(results, *risks, warnings_of(results), outside_view.html(outside_view.compare(results)))
+def report_page(results: Results, risks: tuple[pd.DataFrame, int], ready: dict[int, str] | None = None) -> str:
+    """The run's HTML page, given `report_risks` (and the charts made already, `report.timeline_charts`)."""
+    return report.run_page(results, *risks, warnings_of(results), outside_view.html(outside_view.compare(results)),
+                           ready)
+
+
+def begin_alongside(timeline: Results, into: runstore.RunWriter, with_report: bool, workers: int | None,
+                    progress: bool, client) -> dict:
+    """The run's work that needs only its timeline, begun while the money is worked out: a copy of this process,
+    forked now (before the thread that plays the report's risk re-runs starts, `rerun_ahead`), does
+    `timeline_work`. Returns {"timeline": its future, "rerun": `rerun_ahead`'s (with the report)}."""
+    work = forked.start(lambda: timeline_work(into, timeline, with_report), alongside=client is None)
+    return {"timeline": work, **({"rerun": rerun_ahead(timeline, workers, progress, client)} if with_report else {})}
+
+
+def timeline_work(into: runstore.RunWriter, timeline: Results, with_report: bool) -> dict:
+    """The timeline's tables (TIMELINE_TABLES) written into the run's folder; its task drivers, which the money
+    leaves as they are (`analysis.task_drivers`: the tasks and go-live dates); with the report, the report's
+    charts of the timeline (`report.timeline_charts`). Returns {"task_drivers": ..., "charts": ... or None}."""
+    into.write_tables({name: getattr(timeline, name) for name in TIMELINE_TABLES})
+    return {"task_drivers": analysis.task_drivers(timeline),
+            "charts": report.timeline_charts(timeline) if with_report else None}
 
 
 def report_risks(results: Results, workers: int | None = None, progress: bool = False, client=None,

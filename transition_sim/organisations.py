@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from transition_sim.lazy import lazy_import
 from transition_sim.schema import Scenario, Split
-
-nx = lazy_import("networkx")  # only the report's phases draw graphs
 
 SERVICE = "the service"
 
@@ -68,36 +65,73 @@ def vesting_days(scenario: Scenario) -> dict[str, dt.date]:
     return {key: c.from_.value for key, c in scenario.successors.items()}
 
 
+@dataclass
+class Relations:
+    """Who acts on whom: a directed graph whose edges each carry a relation. A plain graph kept as networkx
+    keeps a DiGraph (nodes in the order first named, each one's successors in the order added), because a
+    phase has a handful of organisations and importing networkx to hold them cost a report a third of a second."""
+
+    successors_of: dict[str, dict[str, str]] = field(default_factory=dict)  # node -> successor -> relation
+
+    def add_edge(self, source: str, target: str, relation: str) -> None:
+        self.successors_of.setdefault(source, {})[target] = relation
+        self.successors_of.setdefault(target, {})
+
+    @property
+    def nodes(self) -> list[str]:
+        return list(self.successors_of)
+
+    def successors(self, node: str) -> list[str]:
+        return list(self.successors_of[node])
+
+    def edges(self) -> list[tuple[str, str, str]]:
+        """(source, target, relation), by source then in the order added."""
+        return [(a, b, relation) for a, out in self.successors_of.items() for b, relation in out.items()]
+
+    def topological_order(self) -> list[str] | None:
+        """The nodes with every edge pointing forwards, or None if the edges make a cycle."""
+        waiting = dict.fromkeys(self.successors_of, 0)
+        for _, b, _ in self.edges():
+            waiting[b] += 1
+        order = [n for n, count in waiting.items() if count == 0]
+        for node in order:  # grows as nodes become free
+            for child in self.successors_of[node]:
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    order.append(child)
+        return order if len(order) == len(waiting) else None
+
+
 @dataclass(frozen=True)
 class Phase:
     """One stretch of time in which the same organisations commission, pay and deliver."""
 
     name: str
     start: dt.date
-    graph: nx.DiGraph  # edges carry a `relation`
+    graph: Relations
 
 
-def after_vesting(scenario: Scenario) -> nx.DiGraph:
+def after_vesting(scenario: Scenario) -> Relations:
     """Who delivers the service for whom once the successors exist, by the delivery model."""
     d = scenario.delivery
-    graph = nx.DiGraph()
+    graph = Relations()
     kept = set(d.in_house)
     for key in scenario.successors:
         name = display_name(scenario, key)
         if key in kept or d.model == "disaggregate":
-            graph.add_edge(name, SERVICE, relation="runs its own service" if d.model == "disaggregate"
+            graph.add_edge(name, SERVICE, "runs its own service" if d.model == "disaggregate"
                            else "runs its share in house")
         elif d.model == "trust":
-            graph.add_edge(name, display_name(scenario, d.provider), relation="owns and commissions")
+            graph.add_edge(name, display_name(scenario, d.provider), "owns and commissions")
         elif d.model in ("lead_authority", "shared_service"):
             host = display_name(scenario, d.host)
             if key == d.host:
-                graph.add_edge(name, SERVICE, relation="hosts the service for all")
+                graph.add_edge(name, SERVICE, "hosts the service for all")
             else:
-                graph.add_edge(name, host, relation="pays its share (recharge)" if d.model == "lead_authority"
+                graph.add_edge(name, host, "pays its share (recharge)" if d.model == "lead_authority"
                                else "joint committee, shares the cost")
     if d.model == "trust" and len(kept) < len(scenario.successors):
-        graph.add_edge(display_name(scenario, d.provider), SERVICE, relation="delivers")
+        graph.add_edge(display_name(scenario, d.provider), SERVICE, "delivers")
     return graph
 
 
@@ -111,18 +145,18 @@ def phases(scenario: Scenario, go_live: dt.date | None = None) -> list[Phase]:
     predecessor = display_name(scenario, service_predecessor(scenario))
     funders = [display_name(scenario, k) for k in scenario.funders]
     out = []
-    before = nx.DiGraph()
-    before.add_edge(predecessor, SERVICE, relation="runs in house")
+    before = Relations()
+    before.add_edge(predecessor, SERVICE, "runs in house")
     for funder in funders:
-        before.add_edge(funder, predecessor, relation="funds the transition")
+        before.add_edge(funder, predecessor, "funds the transition")
     out.append(Phase("Before go-live", scenario.start.value, before))
     provider = scenario.delivery.provider
     if provider is not None and go_live < vesting:
-        interim = nx.DiGraph()
-        interim.add_edge(predecessor, display_name(scenario, provider), relation="owns and commissions")
-        interim.add_edge(display_name(scenario, provider), SERVICE, relation="delivers")
+        interim = Relations()
+        interim.add_edge(predecessor, display_name(scenario, provider), "owns and commissions")
+        interim.add_edge(display_name(scenario, provider), SERVICE, "delivers")
         for funder in funders:
-            interim.add_edge(funder, predecessor, relation="funds the transition")
+            interim.add_edge(funder, predecessor, "funds the transition")
         out.append(Phase("Go-live to vesting day", go_live, interim))
     out.append(Phase("After vesting day", vesting, after_vesting(scenario)))
     return out
@@ -137,8 +171,8 @@ def monthly_roles(scenario: Scenario, months: pd.DatetimeIndex, go_live: dt.date
     rows = []
     for m, month in enumerate(months):
         phase = [p for start, p in starts if start <= month][-1] if starts[0][0] <= month else starts[0][1]
-        delivers = sorted(u for u, v in phase.graph.edges if v == SERVICE)
-        commissions = sorted(u for u, v, r in phase.graph.edges(data="relation") if "commissions" in r)
+        delivers = sorted(u for u, v, _ in phase.graph.edges() if v == SERVICE)
+        commissions = sorted(u for u, _, r in phase.graph.edges() if "commissions" in r)
         rows.append({"month": month, "phase": phase.name,
                      "payers": {k: float(s[m]) for k, s in shares.items() if s[m] > 0},
                      "commissions": commissions, "delivers": delivers,

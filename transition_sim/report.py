@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import html
+import itertools
 from dataclasses import dataclass
+from typing import Callable
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import plotly.io as pio
@@ -340,7 +341,7 @@ def agency_share_over_time(results: Results, years: int = 6) -> Chart:
 def node_positions(graph) -> dict[str, tuple[float, float]]:
     """Layers from the top: those with no incoming edge, then each step down the edges; the service last."""
     depth = {n: 0 for n in graph.nodes}
-    for node in nx.topological_sort(graph) if nx.is_directed_acyclic_graph(graph) else graph.nodes:
+    for node in graph.topological_order() or graph.nodes:
         for child in graph.successors(node):
             depth[child] = max(depth[child], depth[node] + 1)
     depth[organisations.SERVICE] = max(depth.values()) + 1 if len(depth) > 1 else 0
@@ -359,13 +360,13 @@ def organisations_network(results: Results) -> Chart:
     for phase, (x, y) in zip(phases, refs):
         graph = phase.graph
         positions = node_positions(graph)
-        for a, b, data in graph.edges(data=True):
+        for a, b, relation in graph.edges():
             (x0, y0), (x1, y1) = positions[a], positions[b]
             traces.append(dict(type="scatter", x=[x0, x1], y=[y0, y1], mode="lines", line=dict(color="#999", width=2),
                                showlegend=False, hoverinfo="skip", xaxis=x, yaxis=y))
             traces.append(dict(type="scatter", x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="markers",
                                marker=dict(size=8, color="#999", symbol="triangle-down"), showlegend=False,
-                               hovertemplate=f"{text(a)} → {text(b)}: {data['relation']}<extra></extra>",
+                               hovertemplate=f"{text(a)} → {text(b)}: {relation}<extra></extra>",
                                xaxis=x, yaxis=y))
         nodes = list(graph.nodes)
         traces.append(dict(type="scatter", x=[positions[n][0] for n in nodes], y=[positions[n][1] for n in nodes],
@@ -415,45 +416,80 @@ def _headline_table(named: list[tuple[str, Results]]) -> str:
     return f'<table class="headline"><tr><th></th>{head}</tr>{body}</table>'
 
 
-def page(title: str, intro: str, sections: list[tuple[str, list[Chart]]]) -> str:
-    """One self-contained HTML page: plotly.js embedded once, no network requests."""
+def chart_html(chart: Chart, number: int) -> str:
+    """A chart as the page shows it, the page's chart `number` (counted from 1)."""
+    div = pio.to_html(chart.figure, validate=False, full_html=False, include_plotlyjs=False,
+                      div_id=f"chart-{number}", config={"displaylogo": False, "responsive": True})
+    return f'<div class="chart">{div}</div><p class="caption">{text(chart.caption)}</p>'
+
+
+def page(title: str, intro: str, sections: list[tuple[str, list[Chart | str]]]) -> str:
+    """One self-contained HTML page: plotly.js embedded once, no network requests. A chart given as text is
+    `chart_html` of it already, at its place."""
     parts = []
     count = 0
     for heading, charts in sections:
         parts.append(f"<h2>{text(heading)}</h2>")
         for chart in charts:
             count += 1
-            div = pio.to_html(chart.figure, validate=False, full_html=False, include_plotlyjs=False,
-                              div_id=f"chart-{count}", config={"displaylogo": False, "responsive": True})
-            parts.append(f'<div class="chart">{div}</div><p class="caption">{text(chart.caption)}</p>')
+            parts.append(chart if isinstance(chart, str) else chart_html(chart, count))
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{text(title)}</title>"
             f"<style>{STYLE}</style><script type=\"text/javascript\">{plotly.offline.get_plotlyjs()}</script>"
             f"</head><body><h1>{text(title)}</h1>{intro}{''.join(parts)}</body></html>")
 
 
 def run_page(results: Results, risks: pd.DataFrame, risk_replications: int, warnings: list[str] = (),
-             outside_view: str = "") -> str:
+             outside_view: str = "", ready: dict[int, str] | None = None) -> str:
+    """The run's page; `ready`, from `timeline_charts` of its timeline, holds the charts made already."""
     s = results.scenario
     intro = (f"<p>{text(s.description)}</p><p class=\"meta\">{results.runs:,} replications, seed {results.seed}; "
              f"vesting day {s.vesting_day.value:%d %b %Y}</p>" + _headline_table([(s.name, results)]) + outside_view)
     intro = warning_box(warnings) + intro
-    return page(f"transition-sim: {s.name}", intro, run_sections(results, risks, risk_replications))
+    ready = ready or {}
+    layout = _numbered(run_layout(results, risks, risk_replications, results.ledger is not None))
+    sections = [(heading, [ready[n] if n in ready else make() for n, _, make in charts]) for heading, charts in layout]
+    return page(f"transition-sim: {s.name}", intro, sections)
 
 
 def run_sections(results: Results, risks: pd.DataFrame, risk_replications: int) -> list[tuple[str, list[Chart]]]:
     """The charts of a run's page, by section."""
+    return [(heading, [make() for _, make in charts])
+            for heading, charts in run_layout(results, risks, risk_replications, results.ledger is not None)]
+
+
+def timeline_charts(timeline: Results) -> dict[int, str]:
+    """The charts of the run's page that need only its timeline, as the page shows them (`chart_html`), by
+    their number on it: made while the money and the risks' re-runs are worked out, and the same as if made
+    after them (`run_page(ready=...)`). The page has money charts when the scenario has a finance: section."""
+    layout = _numbered(run_layout(timeline, None, 0, timeline.scenario.finance is not None))
+    return {n: chart_html(make(), n) for _, charts in layout for n, later, make in charts if not later}
+
+
+def run_layout(results: Results, risks: pd.DataFrame | None, risk_replications: int,
+               money: bool) -> list[tuple[str, list[tuple[bool, Callable[[], Chart]]]]]:
+    """The charts of a run's page by section, each as (whether it needs more than the timeline: the money or
+    the risks' re-runs, how to make it). `money`: whether the run has a ledger."""
     s = results.scenario
-    sections = [("When", [go_live_histogram(results), go_live_s_curve([(s.name, results)])]),
-                ("Risk-adjusted plan", [gantt(results)]),
-                ("Why", [criticality_chart(results), correlation_tornado(results),
-                         risk_tornado(risks, risk_replications)])]
-    if results.ledger is not None:
-        sections += [("How much", [cumulative_cost_fan(results), cost_by_year_and_payer(results),
-                                   go_live_cost_scatter(results)]),
-                     ("Who", [staff_sankey(results), agency_share_over_time(results)])]
-    sections.append(("Who commissions whom", [organisations_network(results)]))
-    sections += [(heading, [Chart(*f) for f in figures]) for heading, figures in schedule_charts.sections(results)]
+    sections = [("When", [(False, lambda: go_live_histogram(results)),
+                          (False, lambda: go_live_s_curve([(s.name, results)]))]),
+                ("Risk-adjusted plan", [(False, lambda: gantt(results))]),
+                ("Why", [(False, lambda: criticality_chart(results)), (False, lambda: correlation_tornado(results)),
+                         (True, lambda: risk_tornado(risks, risk_replications))])]
+    if money:
+        sections += [("How much", [(True, lambda: cumulative_cost_fan(results)),
+                                   (True, lambda: cost_by_year_and_payer(results)),
+                                   (True, lambda: go_live_cost_scatter(results))]),
+                     ("Who", [(True, lambda: staff_sankey(results)), (True, lambda: agency_share_over_time(results))])]
+    sections.append(("Who commissions whom", [(False, lambda: organisations_network(results))]))
+    sections += [(heading, [(later, lambda make=make: Chart(*make())) for later, make in figures])
+                 for heading, figures in schedule_charts.sections(results)]
     return sections
+
+
+def _numbered(layout: list) -> list[tuple[str, list[tuple[int, bool, Callable[[], Chart]]]]]:
+    """The layout with each chart's number on the page (from 1, in order)."""
+    count = itertools.count(1)
+    return [(heading, [(next(count), later, make) for later, make in charts]) for heading, charts in layout]
 
 
 def warning_box(warnings: list[str]) -> str:

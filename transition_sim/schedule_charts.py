@@ -5,6 +5,8 @@ Each function returns (figure, caption); `report` places them on the page.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 from pandas.api.types import is_float_dtype
 
@@ -71,12 +73,13 @@ def running_percentiles(results: Results, points: int = 30) -> Figure:
             "change the answer (`run --runs auto` stops when the P80 interval is narrow enough).")
 
 
-def sections(results: Results) -> list[tuple[str, list[Figure]]]:
-    why = [slip_waterfall(results)]
+def sections(results: Results) -> list[tuple[str, list[tuple[bool, Callable[[], Figure]]]]]:
+    """The figures by section, each as (whether it needs the money, how to make it)."""
+    why = [(False, lambda: slip_waterfall(results))]
     if results.scenario.correlations:
-        why.append(correlation_table(results))
+        why.append((False, lambda: correlation_table(results)))
     out = [("Why it slipped", why)]
     if BRANCH in results.replications:
-        out.append(("Branches", [branch_table(results)]))
-    out.append(("How many replications", [running_percentiles(results)]))
+        out.append(("Branches", [(True, lambda: branch_table(results))]))  # with each branch's cost
+    out.append(("How many replications", [(False, lambda: running_percentiles(results))]))
     return out
