@@ -53,17 +53,20 @@ def test_the_run_s_page_is_the_page_built_here(tmp_path, monkeypatch):
 
 
 def test_the_timeline_s_work_is_what_the_results_would_give(tmp_path):
-    """What the copy forked at the timeline does (api.timeline_work): the timeline's tables are the run's, and
-    its task drivers are those of the results with their money (the money changes no task and no go-live)."""
-    from transition_sim import analysis, runstore
-    from transition_sim.scenario import load
+    """What the copy forked at the timeline does (api.timeline_work): the timeline's tables are the run's, its
+    task drivers are those of the results with their money (the money changes no task and no go-live), and
+    the resolved scenario and health findings are those of the scenario."""
+    from transition_sim import analysis, health, runstore
+    from transition_sim.scenario import load, resolved_yaml
 
-    seen = []
-    results = api.simulate(load().scenario, runs=60, workers=1, on_timeline=seen.append)
+    seen, loaded = [], load()
+    results = api.simulate(loaded.scenario, runs=60, workers=1, on_timeline=seen.append)
     with runstore.RunWriter(runstore.run_folder(tmp_path, "timeline"), False) as into:
-        done = api.timeline_work(into, seen[0], with_report=False)
+        done = api.timeline_work(into, seen[0], loaded, with_report=False)
         folder = into.finish({}, {})
     assert done["charts"] is None
+    assert done["findings"] == tuple(health.check(loaded.scenario)) and done["findings"]
+    assert (folder / api.RESOLVED).read_text(encoding="utf-8") == resolved_yaml(loaded)
     pd.testing.assert_frame_equal(done["task_drivers"], analysis._task_drivers(results))
     for name in api.TIMELINE_TABLES:
         pd.testing.assert_frame_equal(pd.read_parquet(folder / f"{name}.parquet"), getattr(results, name))

@@ -151,7 +151,8 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 results = simulate(loaded.scenario, runs=runs, seed=seed, workers=workers,
                                    progress=progress_bars.on(progress), cluster=client, into=into,
                                    on_timeline=(lambda timeline: begun.update(begin_alongside(
-                                       timeline, into, with_report, workers, progress, client))) if early else None)
+                                       timeline, into, loaded, with_report, workers, progress, client)))
+                                   if early else None)
             seconds = time.perf_counter() - began
             page = None
             if folder is not None and with_report:
@@ -174,7 +175,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                     page = forked.start(lambda: report_page(results, risks, alongside.get("charts")), fork)
                 pack = forked.start(lambda: tables_and_board_pack(into, results, written), fork)
         warnings = warnings_of(results)
-        findings = tuple(health.check(loaded.scenario))
+        findings = alongside["findings"] if alongside else tuple(health.check(loaded.scenario))
         summary = {**analysis.headline(results), "warnings": warnings}
         view = outside_view.compare(results)
         if view is not None:
@@ -195,7 +196,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 "precision": convergence.precision(results),
                 **({"convergence": converged} if converged is not None else {}),
             }
-            files = {"scenario.resolved.yaml": resolved_yaml(loaded),
+            files = {**({} if alongside else {RESOLVED: resolved_yaml(loaded)}),
                      "summary.json": json.dumps(summary, indent=2, default=str) + "\n"}
             files["board-pack.xlsx"] = pack.result()
             if page is not None:
@@ -211,6 +212,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
 
 
 TIMELINE_TABLES = ("tasks", "risks")  # the run's tables that the money leaves as the timeline has them
+RESOLVED = "scenario.resolved.yaml"  # the scenario as run: every file it extends and every --set applied
 
 
 def tables_and_board_pack(into: runstore.RunWriter, results: Results, written: tuple[str, ...] = ()) -> bytes:
@@ -241,21 +243,24 @@ def report_page(results: Results, risks: tuple[pd.DataFrame, int], ready: dict[i
                            ready)
 
 
-def begin_alongside(timeline: Results, into: runstore.RunWriter, with_report: bool, workers: int | None,
-                    progress: bool, client) -> dict:
+def begin_alongside(timeline: Results, into: runstore.RunWriter, loaded: LoadedScenario, with_report: bool,
+                    workers: int | None, progress: bool, client) -> dict:
     """The run's work that needs only its timeline, begun while the money is worked out: a copy of this process,
     forked now (before the thread that plays the report's risk re-runs starts, `rerun_ahead`), does
     `timeline_work`. Returns {"timeline": its future, "rerun": `rerun_ahead`'s (with the report)}."""
-    work = forked.start(lambda: timeline_work(into, timeline, with_report), alongside=client is None)
+    work = forked.start(lambda: timeline_work(into, timeline, loaded, with_report), alongside=client is None)
     return {"timeline": work, **({"rerun": rerun_ahead(timeline, workers, progress, client)} if with_report else {})}
 
 
-def timeline_work(into: runstore.RunWriter, timeline: Results, with_report: bool) -> dict:
-    """The timeline's tables (TIMELINE_TABLES) written into the run's folder; its task drivers, which the money
-    leaves as they are (`analysis.task_drivers`: the tasks and go-live dates); with the report, the report's
-    charts of the timeline (`report.timeline_charts`). Returns {"task_drivers": ..., "charts": ... or None}."""
+def timeline_work(into: runstore.RunWriter, timeline: Results, loaded: LoadedScenario, with_report: bool) -> dict:
+    """What needs only the timeline and the scenario, done while the money is worked out: the timeline's tables
+    (TIMELINE_TABLES) and the resolved scenario (RESOLVED) written into the run's folder; the scenario's health
+    findings; the timeline's task drivers, which the money leaves as they are (`analysis.task_drivers`: the tasks
+    and go-live dates); with the report, its charts of the timeline (`report.timeline_charts`).
+    Returns {"findings": ..., "task_drivers": ..., "charts": ... or None}."""
     into.write_tables({name: getattr(timeline, name) for name in TIMELINE_TABLES})
-    return {"task_drivers": analysis.task_drivers(timeline),
+    into.write_files({RESOLVED: resolved_yaml(loaded)})
+    return {"findings": tuple(health.check(loaded.scenario)), "task_drivers": analysis.task_drivers(timeline),
             "charts": report.timeline_charts(timeline) if with_report else None}
 
 
@@ -323,7 +328,7 @@ def load_run(folder: str | Path) -> Results:
     if not all(isinstance(manifest[k], int) and not isinstance(manifest[k], bool) and manifest[k] >= 0
                for k in ("seed", "runs")):
         raise ScenarioError([Problem(str(folder / "manifest.json"), "", None, "seed and runs must be whole numbers")])
-    scenario = load(folder / "scenario.resolved.yaml").scenario
+    scenario = load(folder / RESOLVED).scenario
     ledger = runstore.stored_table(folder, "ledger", LEDGER_COLUMNS) if (folder / "ledger.parquet").exists() else None
     tables_read = {name: runstore.read_table(folder, name) for name in ("replications", "tasks", "risks")}
     for name, columns in RUN_COLUMNS.items():
@@ -394,8 +399,8 @@ def compare(*sources: str | Path, runs: int = 2000, seed: int | None = None, wor
 def why(first: str | Path, second: str | Path, runs: int = 2000, seed: int | None = None,
         workers: int | None = None) -> pd.DataFrame:
     """Why two scenarios (files or run folders) differ: each changed input's own P50/P80 shift, same seed."""
-    documents = [load(Path(s) / "scenario.resolved.yaml" if Path(s).is_dir() else s).resolved for s in (first, second)]
-    seed = seed if seed is not None else load(Path(first) / "scenario.resolved.yaml" if Path(first).is_dir()
+    documents = [load(Path(s) / RESOLVED if Path(s).is_dir() else s).resolved for s in (first, second)]
+    seed = seed if seed is not None else load(Path(first) / RESOLVED if Path(first).is_dir()
                                               else first).scenario.seed
 
     def go_live(scenario):

@@ -219,14 +219,18 @@ class RunWriter:
             if name not in self.categories:
                 table.to_parquet(self.path(name), index=False, **parquet_options(table))
 
+    def write_files(self, files: dict[str, str | bytes]) -> None:
+        """Write `files` (name -> text or bytes) into the folder; another process may do this, as `write_tables`."""
+        for name, text in files.items():
+            (self.partial / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+
     def finish(self, files: dict[str, str | bytes], tables: dict[str, pd.DataFrame]) -> Path:
         """Write `files` (name -> text or bytes) and the `tables` not streamed in (`write_tables`), then
         rename the folder into place (refusing, under the lock, if another run took the name meanwhile and
         not forced)."""
         for name in list(self.writers):
             self.close(name)
-        for name, text in files.items():
-            (self.partial / name).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        self.write_files(files)
         self.write_tables(tables)
         folder = self.folder
         with _locked(folder.parent):
