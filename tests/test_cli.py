@@ -99,13 +99,14 @@ def test_python_dash_m_works():
 
 def test_the_command_ends_with_its_exit_code_and_all_its_output(tmp_path):
     """`transition-sim` ends the process as soon as a command returns (cli.command): the exit code is the
-    command's, and everything it printed reaches a pipe, up to the last line."""
+    command's, everything it printed reaches a pipe, up to the last line, and the pipe closes with it (no
+    copy of the process is left holding it: a reader waiting for its end, as this one does, would hang)."""
     command = [sys.executable, "-m", "transition_sim"]
-    done = subprocess.run(command + ["run", "--runs", "30", "--workers", "1", "--no-report", "--out", str(tmp_path),
-                                     "--name", "piped"], capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(command + ["run", "--runs", "30", "--workers", "2", "--out", str(tmp_path),
+                                     "--name", "piped"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.rstrip().endswith(f"Run written to {tmp_path / 'piped'}/")
-    assert (tmp_path / "piped" / "summary.json").is_file()
+    assert done.stdout.rstrip().endswith(f"Report: {tmp_path / 'piped' / 'report.html'}")
+    assert (tmp_path / "piped" / "summary.json").is_file() and (tmp_path / "piped" / "report.html").is_file()
     bad = subprocess.run(command + ["run", str(tmp_path / "missing.yaml")], capture_output=True, text=True)
     assert bad.returncode == 2 and "missing.yaml" in bad.stderr and "Traceback" not in bad.stderr
     usage = subprocess.run(command + ["run", "--no-such-option"], capture_output=True, text=True)

@@ -24,6 +24,35 @@ def test_an_error_in_the_copy_reaches_the_caller():
         forked.start(broken).result()
 
 
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_copy_ends_once_its_result_is_taken():
+    copy = forked.start(lambda: os.getpid())
+    assert copy.result() == copy.pid and _gone(copy.pid)
+
+
+def test_a_copy_whose_result_is_never_taken_is_ended_on_leaving_copies():
+    import time
+
+    with forked.copies():
+        copy = forked.start(lambda: time.sleep(60))
+    assert _gone(copy.pid)
+    with pytest.raises(forked.CopyLost):
+        copy.result()
+
+
+def test_a_copy_that_dies_is_an_error_not_a_hang():
+    copy = forked.start(lambda: os._exit(3))
+    with pytest.raises(forked.CopyLost):
+        copy.result()
+
+
 def _cells(path):
     book = openpyxl.load_workbook(path)
     return {sheet.title: [[(c.value, c.number_format) for c in row] for row in sheet.iter_rows()] for sheet in book}

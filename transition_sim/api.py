@@ -133,7 +133,9 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
     folder = runstore.run_folder(out, default_name(loaded) if name is None else name) if write else None
     workers = resolve_workers(workers, max_runs if runs == "auto" else runs)
     # a run folder is written as the blocks complete, and removed if anything fails before it is whole
-    with runstore.RunWriter(folder, force) if folder is not None else contextlib.nullcontext() as into:
+    # (a copy of this process still at work when something fails is ended before the folder is removed)
+    with runstore.RunWriter(folder, force) if folder is not None else contextlib.nullcontext() as into, \
+            forked.copies():
         with connect(cluster, workers) as client:
             began = time.perf_counter()
             converged = None

@@ -1,40 +1,114 @@
 """Work done by a forked copy of this process while this one goes on with other work.
 
-The copy sees this process's memory as it was when forked, so nothing is pickled on the way in;
-only the result comes back. Where there is no fork (or `alongside` is False) the work is done
-here and now: the result is the same.
+The copy sees this process's memory as it was when forked, so nothing is pickled on the way in; only
+the result comes back, through a pipe, and the copy ends as soon as it has sent it. Where there is no
+fork (or `alongside` is False) the work is done here and now: the result is the same.
+
+A copy is a plain fork with a pipe, not a process pool: a pool's worker waits for its pool's word to
+end, which a command that ends its process at once (`cli.command`) never gives, and a copy left behind
+would hold the command's output open. A copy whose result is never asked for (a command that failed
+meanwhile) is ended by `copies`.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
+import os
+import pickle
 import signal
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Callable
-
-_work: Callable | None = None
+import traceback
+from typing import Callable, Iterator
 
 
-def start(work: Callable[[], object], alongside: bool = True) -> Future:
-    """`work()`'s result, as a future: computed in a forked process if `alongside` and fork is available."""
-    global _work
-    if not alongside or "fork" not in multiprocessing.get_all_start_methods():
-        done: Future = Future()
-        done.set_result(work())
-        return done
-    _work = work
+class CopyLost(RuntimeError):
+    """A forked copy ended without sending its result."""
+
+
+class Copy:
+    """A forked copy's work under way; `result()` waits for it (and raises what the work raised)."""
+
+    def __init__(self, pid: int, reader: int):
+        self.pid, self.reader = pid, reader
+        self.outcome: tuple[str, object] | None = None
+
+    def result(self):
+        if self.outcome is None:
+            with os.fdopen(self.reader, "rb") as pipe:
+                data = pipe.read()
+            os.waitpid(self.pid, 0)
+            _running.discard(self)
+            self.outcome = pickle.loads(data) if data else ("error", CopyLost("the forked copy ended unexpectedly"))
+        kind, value = self.outcome
+        if kind == "error":
+            raise value
+        return value
+
+    def end(self) -> None:
+        """Stop the copy, if its result was not taken."""
+        if self.outcome is not None:
+            return
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
+        with contextlib.suppress(OSError):
+            os.close(self.reader)
+        _running.discard(self)
+        self.outcome = ("error", CopyLost("the forked copy was stopped"))
+
+
+class Done:
+    """Work done here: `result()` is its result."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+_running: set[Copy] = set()
+
+
+def start(work: Callable[[], object], alongside: bool = True) -> Copy | Done:
+    """`work()`'s result, to be taken with `.result()`: computed by a forked copy if `alongside` and this system
+    forks, else here and now."""
+    if not alongside or not hasattr(os, "fork"):
+        return Done(work())
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the copy: its work, its result down the pipe, and its end (no exit handlers of the parent's)
+        os.close(reader)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        try:
+            try:
+                payload = pickle.dumps(("done", work()), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException as err:  # sent to the parent, which raises it
+                payload = pickle.dumps(("error", picklable(err)), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(writer, "wb") as pipe:
+                pipe.write(payload)
+        finally:
+            os._exit(0)
+    os.close(writer)
+    copy = Copy(pid, reader)
+    _running.add(copy)
+    return copy
+
+
+@contextlib.contextmanager
+def copies() -> Iterator[None]:
+    """Inside the block, copies may be started; on leaving it, those whose result was not taken are ended."""
     try:
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupt)
-        future = pool.submit(_call)  # the copy is forked here, with _work set
-        pool.shutdown(wait=False)  # it exits when the work is done
-        return future
+        yield
     finally:
-        _work = None
+        for copy in list(_running):
+            copy.end()
 
 
-def _ignore_interrupt() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is this process's to handle
-
-
-def _call():
-    return _work()
+def picklable(err: BaseException) -> BaseException:
+    """The error itself if it can be pickled (to be raised in another process), else its traceback as text."""
+    try:
+        pickle.loads(pickle.dumps(err))
+        return err
+    except Exception:
+        return RuntimeError("".join(traceback.format_exception(err)))

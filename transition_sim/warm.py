@@ -17,12 +17,12 @@ import multiprocessing
 import os
 import pickle
 import signal
-import traceback
 from multiprocessing.connection import Connection, wait
 from typing import Callable, Iterator
 
 from transition_sim.engines import current_engine, resolve_workers, using_engine
 from transition_sim.errors import ScenarioError
+from transition_sim.forked import picklable
 from transition_sim.lazy import load_now
 
 AHEAD = 2  # pieces sent to a worker before its first result is back, so that it never waits for the next
@@ -151,19 +151,11 @@ def _serve(connection: Connection) -> None:
         try:
             reply = ("done", k, function(net, calendar, engine, piece))
         except BaseException as err:  # sent to the parent, which raises it
-            reply = ("error", k, _picklable(err))
+            reply = ("error", k, picklable(err))
         try:
             connection.send(reply)
         except (BrokenPipeError, OSError):
             os._exit(0)
-
-
-def _picklable(err: BaseException) -> BaseException:
-    try:
-        pickle.loads(pickle.dumps(err))
-        return err
-    except Exception:
-        return RuntimeError("".join(traceback.format_exception(err)))
 
 
 _current: WarmPool | None = None
