@@ -187,7 +187,7 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         "finish_date": dates(finish_day),
         "duration_days": finish_day - start_day,
         "critical": arrays["critical"].ravel(),
-    })
+    }, copy=False)  # the columns as they are, not copied into blocks: millions of rows (the arrays are not kept)
     n_risks = len(net.risk_ids)
     strike_day = arrays["risk_strike_day"].ravel()
     risks = pd.DataFrame({
