@@ -66,7 +66,7 @@ def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int |
     `cluster`, a dask.distributed Client (see `cluster.connect`), plays the chunks on its workers.
     `on_timeline`, if given, is called with the first block's timeline (with the outside view's adjustment)
     before its money is worked out, so that work which needs only the timeline can begin alongside the money
-    (`begin_report`).
+    (`begin_alongside`).
     """
     blocks = []
     streamed = into is not None and runs > BLOCK_REPLICATIONS
