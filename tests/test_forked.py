@@ -47,6 +47,26 @@ def test_a_copy_whose_result_is_never_taken_is_ended_on_leaving_copies():
         copy.result()
 
 
+def test_an_interrupt_while_waiting_for_a_copy_ends_it():
+    """Ctrl-C while the command waits for a copy's result: the copy is ended on leaving `copies`, not left."""
+    import signal
+    import time
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt), forked.copies():
+            copy = forked.start(lambda: time.sleep(60))
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+            copy.result()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert _gone(copy.pid)
+
+
 def test_a_copy_that_dies_is_an_error_not_a_hang():
     copy = forked.start(lambda: os._exit(3))
     with pytest.raises(forked.CopyLost):

@@ -33,7 +33,8 @@ class Copy:
 
     def result(self):
         if self.outcome is None:
-            with os.fdopen(self.reader, "rb") as pipe:
+            reader, self.reader = self.reader, -1  # closed by the file below, whatever happens while reading
+            with os.fdopen(reader, "rb") as pipe:
                 data = pipe.read()
             os.waitpid(self.pid, 0)
             _running.discard(self)
@@ -51,7 +52,7 @@ class Copy:
             os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             os.waitpid(self.pid, 0)
-        with contextlib.suppress(OSError):
+        if self.reader >= 0:
             os.close(self.reader)
         _running.discard(self)
         self.outcome = ("error", CopyLost("the forked copy was stopped"))
