@@ -67,6 +67,20 @@ def test_an_interrupt_while_waiting_for_a_copy_ends_it():
     assert _gone(copy.pid)
 
 
+def test_no_thread_begun_ahead_is_alive_when_a_copy_is_forked():
+    """A fork copies only the forking thread (and any lock another held): `start` waits for work begun in a
+    thread (`ahead`) to end first."""
+    import threading
+    import time
+
+    from transition_sim import ahead
+
+    begun = ahead.start(lambda: time.sleep(0.3) or "played")
+    copy = forked.start(lambda: [t.name for t in threading.enumerate()])
+    assert not any(t.name == "ahead" and t.is_alive() for t in threading.enumerate())
+    assert begun.result() == "played" and copy.result() == ["MainThread"]
+
+
 def test_a_copy_that_dies_is_an_error_not_a_hang():
     copy = forked.start(lambda: os._exit(3))
     with pytest.raises(forked.CopyLost):

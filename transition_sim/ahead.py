@@ -12,6 +12,9 @@ from concurrent.futures import Future
 from typing import Callable
 
 
+_threads: list[threading.Thread] = []
+
+
 def start(work: Callable[[], object]) -> Future:
     """`work()`'s result, as a future. The thread sees this one's context variables (the engine chosen),
     and does not keep the process alive if this one ends first (on an error, say)."""
@@ -24,5 +27,15 @@ def start(work: Callable[[], object]) -> Future:
         except BaseException as error:  # noqa: B036 (read by whoever waits for the result)
             future.set_exception(error)
 
-    threading.Thread(target=call, name="ahead", daemon=True).start()
+    thread = threading.Thread(target=call, name="ahead", daemon=True)
+    _threads[:] = [t for t in _threads if t.is_alive()] + [thread]
+    thread.start()
     return future
+
+
+def finish() -> None:
+    """Wait until no work begun here is under way: each thread ended, not only its result set (before a
+    fork, which copies only the forking thread, and with it any lock another thread held)."""
+    for thread in _threads:
+        thread.join()
+    _threads.clear()

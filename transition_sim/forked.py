@@ -19,6 +19,8 @@ import signal
 import traceback
 from typing import Callable, Iterator
 
+from transition_sim import ahead
+
 
 class CopyLost(RuntimeError):
     """A forked copy ended without sending its result."""
@@ -76,6 +78,7 @@ def start(work: Callable[[], object], alongside: bool = True) -> Copy | Done:
     forks, else here and now."""
     if not alongside or not hasattr(os, "fork"):
         return Done(work())
+    ahead.finish()  # no thread of this process's own at work while it is copied
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # the copy: its work, its result down the pipe, and its end (no exit handlers of the parent's)
