@@ -46,11 +46,18 @@ def test_draws_without_a_risk_equal_the_draws_of_the_scenario_without_it(name, r
     net = compile_network(scenario)
     indices = np.arange(40, 90)
     base = sampling.draw_at(net, SEED, indices)
-    for r, key in enumerate(net.risk_ids):
-        expected = sampling.draw_at(compile_network(analysis.without_risk(scenario, key)), SEED, indices)
-        derived = base.without_risk(net, r)
+    expected = {r: sampling.draw_at(compile_network(analysis.without_risk(scenario, key)), SEED, indices)
+                for r, key in enumerate(net.risk_ids)}
+    for r, key in enumerate(net.risk_ids):  # every row without the same risk
+        derived = base.without_risks(net, np.full(len(indices), r))
         for field in fields(sampling.Draws):
-            np.testing.assert_array_equal(getattr(derived, field.name), getattr(expected, field.name), err_msg=key)
+            np.testing.assert_array_equal(getattr(derived, field.name), getattr(expected[r], field.name), err_msg=key)
+    mixed = np.arange(len(indices)) % len(net.risk_ids)  # each row without its own risk
+    derived = base.without_risks(net, mixed)
+    for field in fields(sampling.Draws):
+        np.testing.assert_array_equal(getattr(derived, field.name),
+                                      np.stack([getattr(expected[r], field.name)[j] for j, r in enumerate(mixed)]),
+                                      err_msg=field.name)
     rows = np.array([0, 3, 7])
     np.testing.assert_array_equal(base.rows(rows).work_days, base.work_days[rows])
 

@@ -116,13 +116,10 @@ class Draws:
         """These draws' rows `rows`."""
         return Draws(*(getattr(self, f.name)[rows] for f in fields(self)))
 
-    def without_risk(self, net: Network, r: int) -> Draws:
-        """The draws with risk r unable to strike: exactly `draw_at` of the network with its probability 0
-        (its occurrence is decided by comparing its own uniform with the probability; nothing else reads it)."""
-        return self.without_risks(net, np.full(len(self.struck), r))
-
     def without_risks(self, net: Network, risks: np.ndarray) -> Draws:
-        """Row j of the draws with risk risks[j] unable to strike (as `without_risk`)."""
+        """Row j of the draws with risk risks[j] unable to strike: exactly row j of `draw_at` of the network
+        with that risk's probability 0 (its occurrence is decided by comparing its own uniform with the
+        probability; nothing else reads it)."""
         row = np.arange(len(risks))
         struck, strike_day, pause = self.struck.copy(), self.strike_day.copy(), self.pause_days.copy()
         struck[row, risks], strike_day[row, risks], pause[row, risks] = False, np.nan, 0.0
