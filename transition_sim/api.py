@@ -161,7 +161,6 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 began_report = time.perf_counter()
                 risks = report_risks(results, workers, progress, client, begun.get("rerun"))
             alongside = begun["timeline"].result() if "timeline" in begun else {}  # its tables written
-            written = TIMELINE_TABLES if alongside else ()
             if alongside:
                 analysis.keep_task_drivers(results, alongside["task_drivers"])
             if folder is not None and with_report:
@@ -175,7 +174,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 fork = client is None
                 if with_report:
                     page = forked.start(lambda: report_page(results, risks, alongside.get("charts")), fork)
-                pack = forked.start(lambda: tables_and_board_pack(into, results, written), fork)
+                pack = forked.start(lambda: tables_and_board_pack(into, results), fork)
         warnings = warnings_of(results)
         findings = alongside["findings"] if alongside else tuple(health.check(loaded.scenario))
         summary = {**analysis.headline(results), "warnings": warnings}
@@ -217,12 +216,10 @@ TIMELINE_TABLES = ("tasks", "risks")  # the run's tables that the money leaves a
 RESOLVED = "scenario.resolved.yaml"  # the scenario as run: every file it extends and every --set applied
 
 
-def tables_and_board_pack(into: runstore.RunWriter, results: Results, written: tuple[str, ...] = ()) -> bytes:
-    """The run's tables (but those `written` already) written into its folder, and its board pack (the work of
-    one forked copy)."""
-    tables = {"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
-              **({"ledger": results.ledger} if results.ledger is not None else {})}
-    into.write_tables({name: table for name, table in tables.items() if name not in written})
+def tables_and_board_pack(into: runstore.RunWriter, results: Results) -> bytes:
+    """The run's tables not in its folder yet written into it, and its board pack (the work of one forked copy)."""
+    into.write_tables({"replications": results.replications, "tasks": results.tasks, "risks": results.risks,
+                       **({"ledger": results.ledger} if results.ledger is not None else {})})
     return boardpack.workbook(results)
 
 

@@ -213,10 +213,11 @@ class RunWriter:
         return pd.read_parquet(self.stored(name))
 
     def write_tables(self, tables: dict[str, pd.DataFrame]) -> None:
-        """Write the `tables` not streamed in. Another process may do this while this one goes on: it
-        writes only their files, in this writer's own folder."""
+        """Write the `tables` not in the folder yet (streamed in, or written already). Another process may do
+        this while this one goes on: it writes only their files, in this writer's own folder, which starts
+        empty."""
         for name, table in tables.items():
-            if name not in self.categories:
+            if not self.path(name).exists():
                 table.to_parquet(self.path(name), index=False, **parquet_options(table))
 
     def write_files(self, files: dict[str, str | bytes]) -> None:
