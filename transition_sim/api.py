@@ -157,13 +157,12 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                                    if early else None)
             seconds = time.perf_counter() - began
             page = None
-            if folder is not None and with_report:
-                began_report = time.perf_counter()
-                risks = report_risks(results, workers, progress, client, begun.get("rerun"))
             alongside = begun["timeline"].result() if "timeline" in begun else {}  # its tables written
             if alongside:
                 analysis.keep_task_drivers(results, alongside["task_drivers"])
             if folder is not None and with_report:
+                began_report = time.perf_counter()
+                risks = report_risks(results, workers, progress, client, begun.get("rerun"))
                 # read by the summary, the page and the board pack: worked out once, here, rather than by this
                 # process and the two copies below at once (without the page, this one and the other share the cores)
                 analysis.figures(results), analysis.task_drivers(results)
