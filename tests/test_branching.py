@@ -98,6 +98,37 @@ def test_a_fallback_is_left_out_when_its_task_is_on_time(loaded):
     assert np.allclose(results.replications["readiness_date"].dt.day_of_year, 31)  # a's finish, day 30
 
 
+HR = {"hr": {"value": 1, "assumption": "test"}}
+ON_THE_DAY = {  # the fallback's condition task a ends on the fallback's day, 20 February (day 50)
+    "nothing to wait for": ({"a": task(fixed(50))}, False),
+    "a later earliest day": ({"a": task(fixed(40), not_before="2020-01-11")}, False),
+    "after a predecessor": ({"p": task(fixed(10)), "a": task(fixed(40), predecessors=["p"])}, False),
+    "asking for capacity": ({"a": task(fixed(40), not_before="2020-01-11", needs={"hr": 1})}, False),
+    "a milestone reached on the day": ({"p": task(fixed(50)), "a": task(fixed(0), predecessors=["p"])}, False),
+    "granted capacity on the day": ({"h": task(fixed(50), needs={"hr": 1}),
+                                     "a": task(fixed(0), needs={"hr": 1})}, True),
+}
+
+
+def on_the_day(tasks):
+    return scenario_dict(
+        go_live={**scenario_dict()["go_live"], "consultation_tasks": ["a"]}, capacities=HR,
+        tasks={**tasks, "by_unitaries": task(fixed(20))},
+        fallbacks={"after_vesting": {"task": "a", "by": "2020-02-20", "tasks": ["by_unitaries"],
+                                     "assumption": "test"}})
+
+
+@pytest.mark.parametrize("case", ON_THE_DAY)
+def test_a_task_ending_on_the_fallbacks_day_has_finished_by_it(loaded, case):
+    """The fallback is decided on its day after everything else due that day, but before capacity is handed
+    out: a condition task ending that day has finished by it, however it came to end then, unless its
+    start waited for capacity given out that day."""
+    tasks, taken = ON_THE_DAY[case]
+    results = simulate(loaded(on_the_day(tasks)).scenario, runs=3, workers=1)
+    assert (results.tasks[results.tasks["task_id"] == "a"]["finish_day"] == 50).all()
+    assert (results.replications["fallback_after_vesting"] == taken).all()
+
+
 def test_chances_that_do_not_add_up_are_bad_input(loaded):
     with pytest.raises(ScenarioError, match="add up to 1"):
         loaded(branching({"in": 0.6, "out": 0.3, "assumption": "test"}))

@@ -23,6 +23,7 @@ from transition_sim.golive import GoLiveCalendar
 from transition_sim.programme import compile_network
 from transition_sim.scenario import bundled_what_ifs, load, models_dir
 from conftest import scenario_dict
+from test_branching import ON_THE_DAY, on_the_day
 
 START = dt.date(2020, 1, 1)
 
@@ -301,6 +302,14 @@ def test_each_feature_plays_the_same_on_both_engines(tmp_path, feature):
     path = tmp_path / "feature.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     assert_identical(*both_engines(load(path).scenario, runs=200))
+
+
+@pytest.mark.parametrize("case", ON_THE_DAY)
+def test_fallbacks_decided_on_the_day_a_task_ends_play_the_same_on_both_engines(tmp_path, case):
+    """Ties of a fallback's day with its condition task's end, which the order of events decides."""
+    path = tmp_path / "tie.yaml"
+    path.write_text(yaml.safe_dump(on_the_day(ON_THE_DAY[case][0]), sort_keys=False))
+    assert_identical(*both_engines(load(path).scenario, runs=20))
 
 
 # --- choosing the engine ----------------------------------------------------------------------------

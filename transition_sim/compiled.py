@@ -3,8 +3,8 @@
 `simulation.py` states the engine's semantics and is the engine of record. This module plays the
 same rules on the network's arrays, and to give identical numbers it also keeps SimPy's order of
 events: events are taken in order of (time, priority, sequence number), where the sequence number is
-taken at the same moments SimPy takes it (a process's start, a timeout, an event's success, a
-process's end), and every task is a state machine that stops where `simulation.perform` yields.
+taken at the same moments SimPy takes it (a task's first step, a timeout, a grant, a task's start
+and end), and every task is a state machine that stops where `simulation.play`'s steps wait.
 Most events are due at once (a start, an end, a grant): those go to a list in the order they are
 made, which is their order; only later timeouts go to a binary heap. The capacity dispatch, which
 runs after everything else due at its time and is the only event of its priority, is a flag: it
@@ -29,10 +29,10 @@ from transition_sim.sampling import Draws
 
 # event kinds; an event's payload is its kind and task in bits (TASK_BITS for the task)
 INIT, TIMEOUT, GRANTED, STARTED, DONE, DISPATCH = range(6)
-URGENT, NORMAL = 0, 1  # SimPy's priorities (the capacity dispatch's, simulation.LATE, comes after both)
+URGENT, NORMAL, DECIDING = 0, 1, 2  # SimPy's and simulation's priorities (the capacity dispatch, LATE, comes last)
 PENDING, TRIGGERED, PROCESSED = 0, 1, 2
-# where a task's process stands (the places where `simulation.perform` yields)
-AT_INIT, AT_FALLBACK, AT_LINKS, AT_EARLIEST, AT_GRANT, AT_WORK, ENDED = range(7)
+# where a task stands (the places where `simulation.play`'s steps wait for an event)
+AT_INIT, AT_FALLBACK, AT_LINKS, AT_EARLIEST, AT_GRANT, AT_BEGIN, AT_WORK, ENDED = range(8)
 LINK_KINDS = ("FS", "SS", "FF", "SF")
 
 
@@ -372,7 +372,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
     n_pauses = ps.shape[0]
     drawn = strike_day.copy()  # the delays' order uses the days drawn (a windowless risk's is nan: first)
 
-    cap = 3 * n + 8
+    cap = 4 * n + 8  # a task's later events: its fallback's day, its earliest day, its start, its end
     times, keys = np.empty(cap), np.empty(cap, np.int64)
     size = 0
     seq = 0
@@ -380,7 +380,6 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
     pc = np.full(n, ENDED, np.int64)
     link_at = np.zeros(n, np.int64)
     earliest = np.zeros(n)
-    end_of = np.zeros(n)
     started_state = np.zeros(n, np.int64)
     done_state = np.zeros(n, np.int64)
     started_head, started_tail = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
@@ -397,7 +396,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
     d_key, d_s, d_x = np.empty(n_delays), np.empty(n_delays), np.empty(n_delays)
     d_r = np.empty(n_delays, np.int64)
 
-    due = np.empty(7 * n + 8, np.int64)  # events due now, in sequence order (at most 6 a task in all)
+    due = np.empty(7 * n + 8, np.int64)  # events due now, in sequence order (at most 4 a task in all)
     first_due, n_due = 0, 0
     for k in process_order:
         n_due, seq = _due_now(due, n_due, URGENT, seq, INIT, k)
@@ -454,6 +453,14 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                 started_state[task] = PROCESSED
                 p = started_head[task]
             else:
+                if pc[task] == AT_WORK:  # simulation.finished: a task that did its work gives back its capacity
+                    if need_ptr[task + 1] > need_ptr[task]:
+                        for q in range(need_ptr[task], need_ptr[task + 1]):
+                            c = need_pool[q]
+                            free[c] += need_amount[q]
+                            released_by[c], released_at[c] = task, now
+                        dispatch_pending = True
+                    pc[task] = ENDED
                 done_state[task] = PROCESSED
                 p = done_head[task]
             while p >= 0:
@@ -467,17 +474,17 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
         for i in range(n_todo):
             k = todo[i]
             state = pc[k]
-            while True:  # the process runs until it waits for an event not yet processed, or ends
-                if state == AT_INIT:
+            while True:  # the task's steps run until it waits for an event not yet processed, or ends
+                if state == AT_INIT:  # simulation.first_step
                     if in_progress[k]:
-                        earliest[k] = now
                         state = AT_EARLIEST
                         continue
                     f = fallback_of[k]
                     if f >= 0 and active[k]:
                         if now < fallback_day[f]:
-                            size, n_due, seq = _schedule(times, keys, size, due, n_due, now,
-                                                         now + (fallback_day[f] - now), seq, TIMEOUT, k)
+                            size = _push(times, keys, size, now + (fallback_day[f] - now), DECIDING, seq,
+                                         (TIMEOUT << TASK_BITS) | k)
+                            seq += 1
                             state = AT_FALLBACK
                             break
                         state = AT_FALLBACK
@@ -485,14 +492,14 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     link_at[k] = link_ptr[k]
                     state = AT_LINKS
                     continue
-                if state == AT_FALLBACK:
+                if state == AT_FALLBACK:  # simulation.fallback_decided
                     f = fallback_of[k]
                     taken[f] = not finish[fallback_condition[f]] <= fallback_day[f]  # nan: not finished
                     active[k] = taken[f]
                     link_at[k] = link_ptr[k]
                     state = AT_LINKS
                     continue
-                if state == AT_LINKS:
+                if state == AT_LINKS:  # simulation.wait_for_links, then startable
                     blocked = False
                     while link_at[k] < link_ptr[k + 1]:
                         q = link_at[k]
@@ -514,7 +521,6 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                     if blocked:
                         break
                     if not active[k]:
-                        earliest[k] = now
                         state = AT_EARLIEST
                         continue
                     # programme.earliest_start
@@ -534,16 +540,20 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         e = fallback_day[f]
                         driver[k] = -1
                     earliest[k] = e
-                    if now < e:
-                        size, n_due, seq = _schedule(times, keys, size, due, n_due, now, now + (e - now),
-                                                     seq, TIMEOUT, k)
+                    if need_ptr[k + 1] > need_ptr[k]:
+                        if now < e:  # asks for capacity on its earliest day
+                            size, n_due, seq = _schedule(times, keys, size, due, n_due, now, now + (e - now),
+                                                         seq, TIMEOUT, k)
+                            state = AT_EARLIEST
+                            break
                         state = AT_EARLIEST
-                        break
-                    state = AT_EARLIEST
+                        continue
+                    startable_day[k] = _max(now, e)
+                    state = AT_BEGIN
                     continue
-                if state == AT_EARLIEST:
+                if state == AT_EARLIEST:  # in progress, out of scope, or asking for capacity now
                     startable_day[k] = now
-                    if not active[k]:
+                    if not active[k]:  # simulation.pass_through
                         start[k] = now
                         finish[k] = now
                         if watched[k]:
@@ -553,6 +563,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         done_state[k] = TRIGGERED
                         state = ENDED
                         break
+                    earliest[k] = now
                     if need_ptr[k + 1] > need_ptr[k]:
                         w = n_waiting  # insert by rank
                         while w > 0 and rank[waiting[w - 1]] > rank[k]:
@@ -563,11 +574,10 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         dispatch_pending = True
                         state = AT_GRANT
                         break
-                    state = AT_GRANT
+                    state = AT_BEGIN
                     continue
-                if state == AT_GRANT:
-                    needs_capacity = need_ptr[k + 1] > need_ptr[k]
-                    if needs_capacity and now > startable_day[k]:
+                if state == AT_GRANT:  # simulation.granted
+                    if now > startable_day[k]:
                         waited[k] = True
                         logical[k] = driver[k]
                         last, last_at = -1, -np.inf
@@ -576,10 +586,15 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                             if last < 0 or released_at[c] > last_at:
                                 last, last_at = c, released_at[c]
                         driver[k] = released_by[last]
-                    begin = now if (in_progress[k] or needs_capacity) else earliest[k]
+                    earliest[k] = now
+                    state = AT_BEGIN
+                    continue
+                if state == AT_BEGIN:  # simulation.begin, on day earliest[k]
+                    begin = earliest[k]
                     start[k] = started_day[k] if in_progress[k] else begin
                     if watched[k]:
-                        n_due, seq = _due_now(due, n_due, NORMAL, seq, STARTED, k)
+                        size, n_due, seq = _schedule(times, keys, size, due, n_due, now,
+                                                     now + _max(begin - now, 0.0), seq, STARTED, k)
                         started_state[k] = TRIGGERED
                     work_begin[k] = begin
                     m = _gather_delays(k, delay_ptr, delay_index, delay_risk, struck, drawn, delay_days,
@@ -593,24 +608,13 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                                              n_pauses if pausable[k] else 0, calendar_of[k], rates, cums, d_key)
                     for w in range(n_taken):
                         applied[d_r[w]] += d_key[w]
-                    end_of[k] = end
+                    finish[k] = end
                     size, n_due, seq = _schedule(times, keys, size, due, n_due, now, now + _max(end - now, 0.0),
-                                                 seq, TIMEOUT, k)
+                                                 seq, DONE, k)
+                    done_state[k] = TRIGGERED
                     state = AT_WORK
                     break
-                if state == AT_WORK:
-                    if need_ptr[k + 1] > need_ptr[k]:
-                        for q in range(need_ptr[k], need_ptr[k + 1]):
-                            c = need_pool[q]
-                            free[c] += need_amount[q]
-                            released_by[c], released_at[c] = k, now
-                        dispatch_pending = True
-                    finish[k] = end_of[k]
-                    n_due, seq = _due_now(due, n_due, NORMAL, seq, DONE, k)
-                    done_state[k] = TRIGGERED
-                    state = ENDED
-                    break
-                break  # ENDED
+                break  # AT_WORK or ENDED: only its end's event is left
             pc[k] = state
     return ps, pe
 

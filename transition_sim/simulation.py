@@ -20,7 +20,11 @@ The rules, in the order they apply to a task k (docs/architecture.md, "The engin
 3. Work: its sampled work, plus the delays of risks that struck before it would have finished,
    done only while its programme is not paused (programmes paused by risks only) and, for a task with a
    work calendar, at that calendar's rate (0 on days not worked; `calendars`).
-4. It releases its capacity when it finishes.
+4. It releases its capacity when it finishes. Of several tasks giving back one pool at the same time,
+   the last to release it is the one granted it last.
+5. A fallback (`fallback_decided`) is decided on its day after every other event due that day, except
+   the capacity dispatch: its condition task has finished by then if its work, begun before the
+   decision, ends on or before that day (a task's end is known as soon as its work begins).
 
 This is the engine of record; `compiled.py` plays the same rules, in the same order of events.
 """
@@ -144,34 +148,35 @@ def delays_by_task(net: Network, struck: np.ndarray, strike_day: np.ndarray,
     return out
 
 
-LATE = 2  # a SimPy event priority after NORMAL (1): runs when everything else at this time is done
+DECIDING = 2  # a fallback's decision: after SimPy's NORMAL events (1) of its time, before the dispatch
+LATE = 3  # the capacity dispatch: when everything else at this time is done
 
 
-class AfterNow(simpy.events.Event):
-    """An event that fires at the current time, after every other event due at this time."""
+class Due(simpy.events.Event):
+    """An event `delay` days from now, taken after the NORMAL events of its time (`priority` DECIDING or LATE)."""
 
-    def __init__(self, env: simpy.Environment):
+    def __init__(self, env: simpy.Environment, delay: float, priority: int):
         super().__init__(env)
         self._ok, self._value = True, None
-        env.schedule(self, LATE)
+        env.schedule(self, priority, delay)
 
 
 class Capacity:
-    """Shared pools: all of a task's needs are taken at once, in dispatch order, with no head-of-line blocking."""
+    """Shared pools: all of a task's needs are taken at once, in dispatch order, with no head-of-line blocking.
 
-    def __init__(self, env: simpy.Environment, net: Network):
-        self.env, self.net = env, net
+    A task that gets its needs is handed to `granted` at once, in dispatch order."""
+
+    def __init__(self, env: simpy.Environment, net: Network, granted):
+        self.env, self.net, self.granted = env, net, granted
         self.free = list(net.capacity_sizes)
-        self.waiting: list[tuple[int, int, simpy.Event]] = []  # (dispatch rank, task, granted)
+        self.waiting: list[tuple[int, int]] = []  # (dispatch rank, task)
         self.released_by = [-1] * len(net.capacity_sizes)  # the task that last released each pool
         self.released_at = [-np.inf] * len(net.capacity_sizes)
         self.pending = False
 
-    def request(self, k: int) -> simpy.Event:
-        granted = self.env.event()
-        self.waiting.append((int(self.net.dispatch_rank[k]), k, granted))
+    def request(self, k: int) -> None:
+        self.waiting.append((int(self.net.dispatch_rank[k]), k))
         self._dispatch_soon()
-        return granted
 
     def release(self, k: int) -> None:
         for c, amount in self.net.needs[k]:
@@ -187,26 +192,38 @@ class Capacity:
     def _dispatch_soon(self) -> None:
         if not self.pending:
             self.pending = True
-            AfterNow(self.env).callbacks.append(self._dispatch)
+            Due(self.env, 0.0, LATE).callbacks.append(self._dispatch)
 
     def _dispatch(self, _event) -> None:
         self.pending = False
-        self.waiting.sort(key=lambda item: item[0])
-        still = []
-        for rank, k, granted in self.waiting:
-            if all(self.free[c] >= amount for c, amount in self.net.needs[k]):
-                for c, amount in self.net.needs[k]:
-                    self.free[c] -= amount
-                granted.succeed()
+        self.waiting.sort()
+        free, still, granted = self.free, [], []
+        for rank, k in self.waiting:
+            needs = self.net.needs[k]
+            for c, amount in needs:
+                if free[c] < amount:
+                    still.append((rank, k))
+                    break
             else:
-                still.append((rank, k, granted))
+                for c, amount in needs:
+                    free[c] -= amount
+                granted.append(k)
         self.waiting = still
+        for k in granted:
+            self.granted(k)
 
 
 def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarray, struck: np.ndarray,
          strike_day: np.ndarray, pause_days: np.ndarray, delay_days: np.ndarray,
          active: np.ndarray | None = None) -> Replication:
-    """One replication; `active` (per task) is False for tasks its branches leave out of scope."""
+    """One replication; `active` (per task) is False for tasks its branches leave out of scope.
+
+    A task is not a SimPy process but a few steps run from the callbacks of the events it waits for, so
+    that it costs as few events as its rules need: its end (a timeout, the event its successors wait for),
+    its start if a link waits for that, a timeout to its earliest day only if it must then ask for
+    capacity, and one to its fallback's day. A task with nothing to wait for is scheduled whole before
+    the clock starts. `compiled.py` keeps the same events, in the same order.
+    """
     n = len(net.task_ids)
     active = np.ones(n, dtype=bool) if active is None else active.copy()
     taken = np.zeros(len(net.fallback_ids), dtype=bool)
@@ -223,70 +240,131 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     startable_day = np.full(n, np.nan)
 
     env = simpy.Environment(initial_time=net.status_day)
-    capacity = Capacity(env, net)
-    procs: list = [None] * n
-    started = [env.event() if watched else None for watched in net.start_watched]
+    simulated = np.zeros(n, dtype=bool)  # not done at the status date: its start and end are events
+    simulated[list(net.process_order)] = True
+    link_at = [0] * n  # the next of its links a task has to check
+    start_seen, end_seen = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    start_waiters: list[list[int]] = [[] for _ in range(n)]
+    end_waiters: list[list[int]] = [[] for _ in range(n)]
 
-    def startable(k: int):
-        """Wait until task k may start, and return its earliest start (see the module's rule 1).
+    def after(delay: float, step, *args) -> None:
+        env.timeout(delay).callbacks.append(lambda _event: step(*args))
 
-        A fallback task first waits for its fallback's day and is left out unless the fallback's
-        condition task has not finished by then. A task left out passes straight through, at once.
-        """
+    def first_step(k: int) -> None:
+        """A task in progress starts at once; a fallback task first waits for its fallback's day."""
+        if net.in_progress[k]:
+            startable_day[k] = env.now
+            if not active[k]:
+                pass_through(k)
+            elif net.needs[k]:
+                capacity.request(k)
+            else:
+                begin(k, env.now)
+            return
         f = net.task_fallback[k]
-        if f >= 0 and active[k]:
-            if env.now < net.fallback_day[f]:
-                yield env.timeout(net.fallback_day[f] - env.now)
-            taken[f] = not finish[net.fallback_condition[f]] <= net.fallback_day[f]  # nan: not finished
-            active[k] = taken[f]
-        for p, kind, _ in net.links[k]:
-            if procs[p] is not None:
-                yield started[p] if kind in FROM_START else procs[p]
+        if f >= 0 and active[k] and env.now < net.fallback_day[f]:
+            Due(env, net.fallback_day[f] - env.now, DECIDING).callbacks.append(lambda _event: fallback_decided(k))
+        elif f >= 0 and active[k]:
+            fallback_decided(k)
+        else:
+            wait_for_links(k)
+
+    def fallback_decided(k: int) -> None:
+        """A fallback task is left out unless the fallback's condition task has not finished by its day."""
+        f = net.task_fallback[k]
+        taken[f] = not finish[net.fallback_condition[f]] <= net.fallback_day[f]  # nan: not finished
+        active[k] = taken[f]
+        wait_for_links(k)
+
+    def wait_for_links(k: int) -> None:
+        """Wait, link by link, for the events task k's links need (rule 1); then `startable`."""
+        links = net.links[k]
+        while link_at[k] < len(links):
+            p, kind, _ = links[link_at[k]]
+            link_at[k] += 1
+            if not simulated[p]:
+                continue
+            if kind in FROM_START:
+                if not start_seen[p]:
+                    start_waiters[p].append(k)
+                    return
+            elif not end_seen[p]:
+                end_waiters[p].append(k)
+                return
+        startable(k)
+
+    def startable(k: int) -> None:
+        """Its links are satisfied: a task out of scope passes straight through; one that needs capacity
+        asks for it on its earliest day; any other starts on that day."""
         if not active[k]:
-            return env.now
+            startable_day[k] = env.now
+            pass_through(k)
+            return
         earliest, driver[k] = earliest_start(net, k, start, finish, work_days[k])
+        f = net.task_fallback[k]
         if f >= 0 and earliest < net.fallback_day[f]:  # a fallback's work starts on its day, no earlier
             earliest, driver[k] = float(net.fallback_day[f]), -1
-        if env.now < earliest:
-            yield env.timeout(earliest - env.now)
-        return earliest
-
-    def perform(k: int, in_progress: bool):
-        earliest = env.now
-        if not in_progress:
-            earliest = yield from startable(k)
-        startable_day[k] = env.now
-        if not active[k]:
-            start[k] = finish[k] = env.now  # for its successors; reported as nan
-            if started[k] is not None:
-                started[k].succeed()
-            return
         if net.needs[k]:
-            yield capacity.request(k)
-            if env.now > startable_day[k]:
-                waited[k], logical[k], driver[k] = True, driver[k], capacity.last_releaser(k)
-        begin = env.now if in_progress or net.needs[k] else earliest
-        start[k] = net.started_day[k] if in_progress else begin
-        if started[k] is not None:
-            started[k].succeed()
-        work_begin[k] = begin
+            if env.now < earliest:
+                after(earliest - env.now, ask_for_capacity, k)
+            else:
+                ask_for_capacity(k)
+            return
+        startable_day[k] = max(env.now, earliest)
+        begin(k, earliest)
+
+    def ask_for_capacity(k: int) -> None:
+        startable_day[k] = env.now
+        capacity.request(k)
+
+    def granted(k: int) -> None:
+        if env.now > startable_day[k]:
+            waited[k], logical[k], driver[k] = True, driver[k], capacity.last_releaser(k)
+        begin(k, env.now)
+
+    def begin(k: int, day: float) -> None:
+        """Task k starts its work on `day` (rules 3 and 4): its start and end are scheduled now."""
+        start[k] = net.started_day[k] if net.in_progress[k] else day
+        if net.start_watched[k]:
+            after(max(day - env.now, 0.0), started, k)
+        work_begin[k] = day
         delays = []
         for s, extra, r in task_delays[k]:
             if np.isnan(s):  # no window: the risk strikes during this task, as it begins
-                strike_day[r] = begin if np.isnan(strike_day[r]) else min(begin, strike_day[r])
-                s = begin
+                strike_day[r] = day if np.isnan(strike_day[r]) else min(day, strike_day[r])
+                s = day
             delays.append((s, extra, r))
-        end, taken = work_end(begin, work_days[k], delays, pauses if net.pausable[k] else [],
-                              net.task_calendar[k])
-        for extra, r in taken:
+        end, taken_delays = work_end(day, work_days[k], delays, pauses if net.pausable[k] else [],
+                                     net.task_calendar[k])
+        for extra, r in taken_delays:
             applied[r] += extra
-        yield env.timeout(max(end - env.now, 0.0))
+        finish[k] = end  # known now: a fallback deciding before the end sees it
+        after(max(end - env.now, 0.0), finished, k)
+
+    def finished(k: int) -> None:
         if net.needs[k]:
             capacity.release(k)
-        finish[k] = end
+        ended(k)
 
+    def pass_through(k: int) -> None:
+        start[k] = finish[k] = env.now  # for its successors; reported as nan
+        if net.start_watched[k]:
+            after(0.0, started, k)
+        after(0.0, ended, k)
+
+    def started(k: int) -> None:
+        start_seen[k] = True
+        for w in start_waiters[k]:
+            wait_for_links(w)
+
+    def ended(k: int) -> None:
+        end_seen[k] = True
+        for w in end_waiters[k]:
+            wait_for_links(w)
+
+    capacity = Capacity(env, net, granted)
     for k in net.process_order:
-        procs[k] = env.process(perform(k, bool(net.in_progress[k])))
+        first_step(k)
     env.run()
 
     ready_finish = np.where(net.readiness & active, finish, -np.inf)
