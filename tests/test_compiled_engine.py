@@ -81,6 +81,10 @@ def day(offset: int) -> str:
 
 
 def spread(draw, most: int = 40) -> dict:
+    """Days low-likely-high; one in three fixed at whole days, so that events often fall due together."""
+    if draw(st.integers(0, 2)) == 0:
+        days = f"{draw(st.integers(0, most))}d"
+        return {"low": days, "likely": days, "high": days}
     low = draw(st.integers(0, most))
     likely = low + draw(st.integers(0, most))
     return {"low": f"{low}d", "likely": f"{likely}d", "high": f"{likely + draw(st.integers(0, most))}d"}
