@@ -81,6 +81,20 @@ def test_no_thread_begun_ahead_is_alive_when_a_copy_is_forked():
     assert begun.result() == "played" and copy.result() == ["MainThread"]
 
 
+def test_a_progress_bar_shown_starts_no_thread_a_fork_would_copy(monkeypatch):
+    """A bar shown on a terminal (tqdm's monitor thread is off): the process stays one thread while copies fork."""
+    import sys
+    import threading
+
+    from transition_sim import progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    before = set(threading.enumerate())
+    with progress.bar(3, "test", enabled=True) as bar:
+        bar.update(1)
+        assert not bar.disable and set(threading.enumerate()) == before
+
+
 def test_a_copy_that_dies_is_an_error_not_a_hang():
     copy = forked.start(lambda: os._exit(3))
     with pytest.raises(forked.CopyLost):

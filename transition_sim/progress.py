@@ -6,6 +6,8 @@ import sys
 
 from tqdm import tqdm
 
+tqdm.monitor_interval = 0  # no monitor thread: copies of this process are forked while a bar is shown (`forked`)
+
 
 def on(enabled: bool) -> bool:
     """Whether to show progress: asked for, and stderr a terminal (not a pipe or a log file)."""
