@@ -13,7 +13,12 @@ from pathlib import Path
 
 import click
 
+# one BLAS thread a process: the parallelism is the worker processes', and OpenBLAS's idle threads spin
+# (about 5% of the baseline run's CPU on 2 cores); set before numpy loads it, unless set already
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from transition_sim import __version__, convergence, terminal
+from transition_sim import gcpause
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.lazy import lazy_import, load_now
 from transition_sim.units import parse_money
@@ -52,7 +57,7 @@ def _on_engine(command):
                 engines.using_engine(engine):
             # the package is imported while the workers start, and before the command handles Ctrl-C and
             # SIGTERM: an interrupt in the middle of an import would leave half a module behind
-            load_now(api)
+            gcpause.imported(lambda: load_now(api))
             return command(*args, **kwargs)
     return click.option("--engine", type=click.Choice(ENGINES), default=None,
                         help="compiled (default, or $TRANSITION_SIM_ENGINE) or simpy, the engine of record: "

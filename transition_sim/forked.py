@@ -13,6 +13,7 @@ meanwhile) is ended by `copies`.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -83,6 +84,7 @@ def start(work: Callable[[], object], alongside: bool = True) -> Copy | Done:
     pid = os.fork()
     if pid == 0:  # the copy: its work, its result down the pipe, and its end (no exit handlers of the parent's)
         os.close(reader)
+        gc.freeze()  # the parent's objects are left out of the copy's collections, which would copy their pages
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         try:
             try:

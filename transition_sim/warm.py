@@ -20,6 +20,7 @@ import signal
 from multiprocessing.connection import Connection, wait
 from typing import Callable, Iterator
 
+from transition_sim import gcpause
 from transition_sim.engines import current_engine, resolve_workers, using_engine
 from transition_sim.errors import ScenarioError
 from transition_sim.forked import picklable
@@ -115,11 +116,7 @@ def _first_worker(connections: list[Connection], parents: list[Connection], engi
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the workers forked from this one are reaped by the system
     try:
-        from transition_sim import pieces, sampling  # pieces: where the work sent here is defined
-        load_now(sampling.special)  # every worker draws: load SciPy once, before the others are forked
-        if engine == "compiled":
-            from transition_sim import compiled
-            compiled.load()
+        gcpause.imported(lambda: _load(engine))
     except Exception:  # a piece played on it will raise the same error, and the parent will report it
         pass
     for connection in connections[1:]:
@@ -130,6 +127,15 @@ def _first_worker(connections: list[Connection], parents: list[Connection], engi
             _serve(connection)
         connection.close()
     _serve(connections[0])
+
+
+def _load(engine: str) -> None:
+    """What every worker needs, loaded once, before the others are forked: they draw (SciPy) and play."""
+    from transition_sim import pieces, sampling  # noqa: F401 (pieces: where the work sent here is defined)
+    load_now(sampling.special)
+    if engine == "compiled":
+        from transition_sim import compiled
+        compiled.load()
 
 
 def _serve(connection: Connection) -> None:
