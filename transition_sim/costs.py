@@ -412,19 +412,28 @@ class CostModel:
         return pd.DataFrame(table)
 
     def ledger(self, flows: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
-        """A row per replication × month × category × payer with money, in that order: the flows stacked
-        in (category, payer) order, a chunk of replications at a time, are read in it (built from codes:
-        string columns for millions of rows are what made this slow)."""
+        """A row per replication × month × category × payer with money, in that order: a chunk of
+        replications at a time, each flow's months with money (most have none) are numbered by (replication,
+        month, flow in (category, payer) order) and read in that order (built from codes: string columns
+        for millions of rows are what made this slow)."""
         keys = sorted(flows)
         categories = sorted({category for category, _ in keys})
         payers = sorted({payer for _, payer in keys})
-        shape = (self.runs, len(self.months))
+        shape, n_keys = (self.runs, len(self.months)), len(keys)
         columns: dict[str, list[np.ndarray]] = {"rep": [], "month": [], "key": [], "amount": []}
         for start in range(0, self.runs if keys else 0, LEDGER_CHUNK):
             stop = min(start + LEDGER_CHUNK, self.runs)
-            stacked = np.stack([np.broadcast_to(flows[k], shape)[start:stop] for k in keys], axis=2)
-            rep, month, key = np.nonzero(stacked)
-            for name, values in zip(columns, (rep + start, month, key, stacked[rep, month, key])):
+            cells, amounts = [], []
+            for k, key in enumerate(keys):
+                chunk = np.ravel(np.broadcast_to(flows[key], shape)[start:stop])
+                where = np.flatnonzero(chunk)
+                cells.append(where * n_keys + k)
+                amounts.append(chunk[where])
+            cell = np.concatenate(cells)
+            order = np.argsort(cell)  # the numbers are distinct: any sort gives this order
+            rep_month, key = np.divmod(cell[order], n_keys)
+            rep, month = np.divmod(rep_month, shape[1])
+            for name, values in zip(columns, (rep + start, month, key, np.concatenate(amounts)[order])):
                 columns[name].append(values)
         rep, month, key, amount = (np.concatenate(columns[c]) if columns[c] else np.empty(0, int) for c in columns)
 
