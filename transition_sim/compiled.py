@@ -3,8 +3,10 @@
 `simulation.py` states the engine's semantics and is the engine of record. This module plays the
 same rules on the network's arrays, and to give identical numbers it also keeps SimPy's order of
 events: events are taken in order of (time, priority, sequence number), where the sequence number is
-taken at the same moments SimPy takes it (a task's first step, a timeout, a grant, a task's start
-and end), and every task is a state machine that stops where `simulation.play`'s steps wait.
+taken at the same moments SimPy takes it (a timeout, a task's start and end), and every task is a
+state machine that stops where `simulation.play`'s steps wait. A task's first step and a grant, which
+SimPy runs directly (before the clock starts; in the dispatch), are events here, taken before anything
+made after them: nothing else is due at those moments, so the order is the same.
 Most events are due at once (a start, an end, a grant): those go to a list in the order they are
 made, which is their order; only later timeouts go to a binary heap. The capacity dispatch, which
 runs after everything else due at its time and is the only event of its priority, is a flag: it
