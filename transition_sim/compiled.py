@@ -47,7 +47,7 @@ class Arrays:
     link_from_start: np.ndarray
     link_to_finish: np.ndarray
     link_lag: np.ndarray
-    has_process: np.ndarray
+    simulated: np.ndarray
     process_order: np.ndarray
     watched: np.ndarray
     need_ptr: np.ndarray
@@ -90,15 +90,13 @@ class Arrays:
         delays_of: list[list[int]] = [[] for _ in range(n)]
         for d, (_, t) in enumerate(net.risk_delays):
             delays_of[t].append(d)
-        has_process = np.zeros(n, dtype=np.bool_)
-        has_process[list(net.process_order)] = True
         return cls(
             link_ptr=np.cumsum([0] + [len(x) for x in net.links]).astype(np.int64),
             link_pred=np.array([p for p, _, _ in links], dtype=np.int64),
             link_from_start=np.array([kind in FROM_START for _, kind, _ in links], dtype=np.bool_),
             link_to_finish=np.array([kind in TO_FINISH for _, kind, _ in links], dtype=np.bool_),
             link_lag=np.array([lag for _, _, lag in links], dtype=np.float64),
-            has_process=has_process,
+            simulated=net.simulated,
             process_order=np.array(net.process_order, dtype=np.int64),
             watched=np.array(net.start_watched, dtype=np.bool_),
             need_ptr=np.cumsum([0] + [len(x) for x in net.needs]).astype(np.int64),
@@ -349,7 +347,7 @@ def _join(head, tail, next_waiter, event, k):
 # --- one replication -------------------------------------------------------------------------------
 
 @njit(cache=True)
-def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_process, process_order, watched,
+def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simulated, process_order, watched,
           need_ptr, need_pool, need_amount, pool_size, rank, not_before, started_day, in_progress,
           fallback_of, fallback_day, fallback_condition, pausable, calendar_of, rates, cums,
           delay_ptr, delay_index, delay_risk, status_day,
@@ -507,7 +505,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
                         q = link_at[k]
                         link_at[k] += 1
                         p = link_pred[q]
-                        if not has_process[p]:
+                        if not simulated[p]:
                             continue
                         if link_from_start[q]:
                             if started_state[p] == PROCESSED:
@@ -622,7 +620,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_pr
 
 
 @njit(cache=True)
-def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_process, process_order, watched,
+def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simulated, process_order, watched,
                need_ptr, need_pool, need_amount, pool_size, rank, not_before, done_day, started_day, in_progress,
                fallback_of, fallback_day, fallback_condition, pausable, readiness, consultation, calendar_of,
                rates, cums, delay_ptr, delay_index, delay_risk, status_day,
@@ -638,7 +636,7 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, h
         driver[row] = -1
         logical[row] = -1
         work_begin = np.full(n, np.nan)
-        ps, pe = _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, has_process, process_order,
+        ps, pe = _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simulated, process_order,
                        watched, need_ptr, need_pool, need_amount, pool_size, rank, not_before, started_day,
                        in_progress, fallback_of, fallback_day, fallback_condition, pausable, calendar_of, rates, cums,
                        delay_ptr, delay_index, delay_risk, status_day,
@@ -749,7 +747,7 @@ def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws
     struck = np.ascontiguousarray(draws.struck, dtype=np.bool_)
     work_days = np.ascontiguousarray(draws.work_days, dtype=np.float64)
     delays = np.ascontiguousarray(draws.delay_days, dtype=np.float64).reshape(count, len(net.risk_delays))
-    _play_rows(a.link_ptr, a.link_pred, a.link_from_start, a.link_to_finish, a.link_lag, a.has_process,
+    _play_rows(a.link_ptr, a.link_pred, a.link_from_start, a.link_to_finish, a.link_lag, a.simulated,
                a.process_order, a.watched, a.need_ptr, a.need_pool, a.need_amount, a.pool_size, a.rank, a.not_before,
                a.done_day, a.started_day, a.in_progress, a.fallback_of, a.fallback_day, a.fallback_condition,
                a.pausable, a.readiness, a.consultation, a.calendar_of, a.calendar_rate, a.calendar_cumulative,

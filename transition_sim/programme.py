@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -179,6 +180,14 @@ class Network:
     risk_weight: tuple[tuple[np.ndarray, np.ndarray] | None, ...]  # (days, cumulative weight) per risk, see below
     dispatch_rank: np.ndarray  # int per task: who gets free capacity first (lower first), see `dispatch_order`
     correlation: CorrelationPlan | None
+
+    @cached_property
+    def simulated(self) -> np.ndarray:
+        """Bool per task: not done at the status date, so played (its start and end are events), the tasks of
+        `process_order`."""
+        out = np.zeros(len(self.task_ids), dtype=bool)
+        out[list(self.process_order)] = True
+        return out
 
 
 def longest_remaining_path(graph: Dependencies, order: list[str], days: dict[str, float]) -> dict[str, float]:

@@ -240,8 +240,7 @@ def play(net: Network, calendar: GoLiveCalendar, index: int, work_days: np.ndarr
     startable_day = np.full(n, np.nan)
 
     env = simpy.Environment(initial_time=net.status_day)
-    simulated = np.zeros(n, dtype=bool)  # not done at the status date: its start and end are events
-    simulated[list(net.process_order)] = True
+    simulated = net.simulated
     link_at = [0] * n  # the next of its links a task has to check
     start_seen, end_seen = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     start_waiters: list[list[int]] = [[] for _ in range(n)]
