@@ -32,7 +32,6 @@ from transition_sim.sampling import Draws
 # event kinds; an event's payload is its kind and task in bits (TASK_BITS for the task)
 INIT, TIMEOUT, GRANTED, STARTED, DONE, DISPATCH = range(6)
 URGENT, NORMAL, DECIDING = 0, 1, 2  # SimPy's and simulation's priorities (the capacity dispatch, LATE, comes last)
-PENDING, TRIGGERED, PROCESSED = 0, 1, 2
 # where a task stands (the places where `simulation.play`'s steps wait for an event)
 AT_INIT, AT_FALLBACK, AT_LINKS, AT_EARLIEST, AT_GRANT, AT_BEGIN, AT_WORK, ENDED = range(8)
 LINK_KINDS = ("FS", "SS", "FF", "SF")
@@ -380,8 +379,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simula
     pc = np.full(n, ENDED, np.int64)
     link_at = np.zeros(n, np.int64)
     earliest = np.zeros(n)
-    started_state = np.zeros(n, np.int64)
-    done_state = np.zeros(n, np.int64)
+    start_seen, end_seen = np.zeros(n, np.bool_), np.zeros(n, np.bool_)  # a task's start, its end: processed
     started_head, started_tail = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
     done_head, done_tail = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
     next_waiter = np.full(n, -1, np.int64)
@@ -396,7 +394,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simula
     d_key, d_s, d_x = np.empty(n_delays), np.empty(n_delays), np.empty(n_delays)
     d_r = np.empty(n_delays, np.int64)
 
-    due = np.empty(7 * n + 8, np.int64)  # events due now, in sequence order (at most 4 a task in all)
+    due = np.empty(4 * n + 8, np.int64)  # events due now, in sequence order (at most 4 a task in all: its first step, grant, start and end)
     first_due, n_due = 0, 0
     for k in process_order:
         n_due, seq = _due_now(due, n_due, URGENT, seq, INIT, k)
@@ -450,7 +448,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simula
             continue
         if kind == STARTED or kind == DONE:
             if kind == STARTED:
-                started_state[task] = PROCESSED
+                start_seen[task] = True
                 p = started_head[task]
             else:
                 if pc[task] == AT_WORK:  # simulation.finished: a task that did its work gives back its capacity
@@ -461,7 +459,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simula
                             released_by[c], released_at[c] = task, now
                         dispatch_pending = True
                     pc[task] = ENDED
-                done_state[task] = PROCESSED
+                end_seen[task] = True
                 p = done_head[task]
             while p >= 0:
                 todo[n_todo] = p
@@ -508,11 +506,11 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simula
                         if not simulated[p]:
                             continue
                         if link_from_start[q]:
-                            if started_state[p] == PROCESSED:
+                            if start_seen[p]:
                                 continue
                             _join(started_head, started_tail, next_waiter, p, k)
                         else:
-                            if done_state[p] == PROCESSED:
+                            if end_seen[p]:
                                 continue
                             _join(done_head, done_tail, next_waiter, p, k)
                         next_waiter[k] = -1
@@ -558,12 +556,9 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simula
                         finish[k] = now
                         if watched[k]:
                             n_due, seq = _due_now(due, n_due, NORMAL, seq, STARTED, k)
-                            started_state[k] = TRIGGERED
                         n_due, seq = _due_now(due, n_due, NORMAL, seq, DONE, k)
-                        done_state[k] = TRIGGERED
                         state = ENDED
                         break
-                    earliest[k] = now
                     if need_ptr[k + 1] > need_ptr[k]:
                         w = n_waiting  # insert by rank
                         while w > 0 and rank[waiting[w - 1]] > rank[k]:
@@ -574,6 +569,7 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simula
                         dispatch_pending = True
                         state = AT_GRANT
                         break
+                    earliest[k] = now  # in progress: begins now
                     state = AT_BEGIN
                     continue
                 if state == AT_GRANT:  # simulation.granted
@@ -595,7 +591,6 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simula
                     if watched[k]:
                         size, n_due, seq = _schedule(times, keys, size, due, n_due, now,
                                                      now + _max(begin - now, 0.0), seq, STARTED, k)
-                        started_state[k] = TRIGGERED
                     work_begin[k] = begin
                     m = _gather_delays(k, delay_ptr, delay_index, delay_risk, struck, drawn, delay_days,
                                        d_key, d_s, d_x, d_r)
@@ -611,7 +606,6 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simula
                     finish[k] = end
                     size, n_due, seq = _schedule(times, keys, size, due, n_due, now, now + _max(end - now, 0.0),
                                                  seq, DONE, k)
-                    done_state[k] = TRIGGERED
                     state = AT_WORK
                     break
                 break  # AT_WORK or ENDED: only its end's event is left
