@@ -1,12 +1,15 @@
 """Work calendars and risk calendars, against hand-counted working days (start: Wednesday 1 January 2020)."""
 
 import datetime as dt
+import subprocess
+import sys
 
+import holidays
 import numpy as np
 import pytest
 
 from transition_sim import sampling
-from transition_sim.calendars import WorkCalendar, bank_holidays
+from transition_sim.calendars import BANK_HOLIDAY_REGIONS, WorkCalendar, bank_holidays
 from transition_sim.errors import ScenarioError
 from transition_sim.montecarlo import simulate
 from transition_sim.programme import compile_network
@@ -80,6 +83,23 @@ def test_working_days_in_2020():
 def test_scotland_has_its_own_bank_holidays():
     assert D(2020, 1, 2) in bank_holidays("scotland", START, D(2020, 12, 31))
     assert D(2020, 1, 2) not in bank_holidays("england-and-wales", START, D(2020, 12, 31))
+
+
+@pytest.mark.parametrize("region", sorted(BANK_HOLIDAY_REGIONS))
+def test_bank_holidays_are_the_holidays_packages(region):
+    """Read from the package's UK module alone, they are what its `country_holidays` gives, one-off days included."""
+    first, last = D(2015, 1, 1), D(2045, 12, 31)
+    expected = holidays.country_holidays("GB", subdiv=BANK_HOLIDAY_REGIONS[region], years=range(2015, 2046))
+    assert bank_holidays(region, first, last) == set(expected)
+    assert D(2022, 9, 19) in expected  # the State Funeral of Queen Elizabeth II, a one-off bank holiday
+
+
+def test_bank_holidays_do_not_import_every_country():
+    code = ("import sys, datetime as dt; from transition_sim.calendars import bank_holidays; "
+            "bank_holidays('scotland', dt.date(2020, 1, 1), dt.date(2020, 12, 31)); "
+            "print(sum(m.startswith('holidays.countries.') for m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "0"
 
 
 def test_risk_calendar_raises_the_chance_in_its_period(loaded):

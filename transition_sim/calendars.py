@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import importlib
+import importlib.util
 import math
+import sys
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from transition_sim.lazy import lazy_import
+from transition_sim.lazy import lazy_import, load_now
 
 if TYPE_CHECKING:  # the schema's models (pydantic) are not needed to play a network
     from transition_sim.schema import WorkCalendarSpec
@@ -31,8 +36,32 @@ HORIZON_YEARS = 25  # days are tabulated this far past the start; later days are
 
 
 def bank_holidays(region: str, first: dt.date, last: dt.date) -> set[dt.date]:
-    days = holidays.country_holidays("GB", subdiv=BANK_HOLIDAY_REGIONS[region], years=range(first.year, last.year + 1))
+    days = united_kingdom()(subdiv=BANK_HOLIDAY_REGIONS[region], years=range(first.year, last.year + 1))
     return {d for d in days if first <= d <= last}
+
+
+UNITED_KINGDOM = "holidays.countries.united_kingdom"  # the `holidays` package's module of the UK's holidays
+
+
+@lru_cache(maxsize=1)
+def united_kingdom() -> type:
+    """The `holidays` package's class of the UK's holidays (what `holidays.country_holidays("GB", ...)` makes).
+
+    Loaded from its own module's file: importing it as `holidays.countries.united_kingdom` runs the
+    package `holidays.countries` first, which imports every country's module (about a fifth of a second,
+    while a plan's network is compiled and the workers wait). The module imports nothing from that package.
+    If its file is not where this version of `holidays` keeps it, the package is imported as usual.
+    """
+    imported = sys.modules.get(UNITED_KINGDOM)
+    if imported is not None:
+        return imported.UnitedKingdom
+    path = Path(load_now(holidays).__file__).parent / "countries" / "united_kingdom.py"
+    spec = importlib.util.spec_from_file_location(UNITED_KINGDOM, path) if path.is_file() else None
+    if spec is None:
+        return importlib.import_module(UNITED_KINGDOM).UnitedKingdom
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.UnitedKingdom
 
 
 def daily_rates(spec: WorkCalendarSpec, start: dt.date, days: int) -> np.ndarray:
