@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 from scipy import stats
-from scipy.special import betaincinv
+from scipy.special import betainc, betaincinv
 
 from transition_sim import sampling, yamltree
 from transition_sim.errors import ScenarioError
@@ -41,6 +41,32 @@ def test_pert_table_is_within_its_stated_error_of_betaincinv_over_all_of_0_1():
         exact = betaincinv(1 + 4 * mode, 5 - 4 * mode, u)
         assert np.abs(got[:, column] - exact).max() <= sampling.PERT_MAX_ERROR, mode
     assert (np.diff(got, axis=0) >= 0).all()  # still a quantile function: never decreasing in u
+
+
+def test_pert_table_cdf_is_betaincs_to_a_billionth_up_to_past_the_median():
+    for mode in np.concatenate([np.linspace(0, 1, 41), [1e-9, 1 - 1e-9]]):
+        cdf, x = sampling._pert_lower_table(float(mode))
+        assert np.abs(cdf - betainc(1 + 4 * mode, 5 - 4 * mode, x)).max() < 1e-9, mode
+        assert cdf[-1] >= 0.5 > cdf[-4], mode  # the table reaches past the median, and only just
+        assert np.array_equal(x, sampling.PERT_TABLE_X[:len(x)])
+
+
+def test_drawing_imports_no_scipy(tmp_path):
+    """A worker sent a plan with PERT estimates and no correlations draws without SciPy's special functions (a
+    fifth of a second to import); correlated draws need its normal distribution."""
+    import pickle
+    import subprocess
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(plan(60)), encoding="utf-8")
+    net = compile_network(load(tmp_path / "plan.yaml").scenario)
+    assert net.work.pert.any() and not net.correlation
+    (tmp_path / "net.pickle").write_bytes(pickle.dumps(net))
+    code = ("import pickle, sys\nfrom transition_sim import pieces, sampling\n"
+            f"net = pickle.loads(open({str(tmp_path / 'net.pickle')!r}, 'rb').read())\n"
+            "sampling.draw(net, 1, 0, 50)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('scipy.special.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_three_point_pert_scales_the_table_to_the_estimate():

@@ -157,6 +157,9 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                                    if early else None)
             seconds = time.perf_counter() - began
             page = None
+            # for the manifest, worked out while the copy below finishes: its intervals import SciPy's special
+            # functions (a fifth of a second), which nothing else in this process may have needed yet
+            precision = convergence.precision(results) if folder is not None else None
             alongside = begun["timeline"].result() if "timeline" in begun else {}  # its tables written
             if alongside:
                 analysis.keep_task_drivers(results, alongside["task_drivers"])
@@ -193,7 +196,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "timings": {"simulate_seconds": round(seconds, 3),
                             "replications_per_second": round((converged or {}).get("simulated", runs) / seconds, 1)},
-                "precision": convergence.precision(results),
+                "precision": precision,
                 **({"convergence": converged} if converged is not None else {}),
             }
             files = {**({} if alongside else {RESOLVED: resolved_yaml(loaded)}),

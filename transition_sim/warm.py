@@ -24,7 +24,6 @@ from transition_sim import gcpause
 from transition_sim.engines import current_engine, resolve_workers, using_engine
 from transition_sim.errors import ScenarioError
 from transition_sim.forked import picklable
-from transition_sim.lazy import load_now
 
 AHEAD = 2  # pieces sent to a worker before its first result is back, so that it never waits for the next
 
@@ -130,9 +129,8 @@ def _first_worker(connections: list[Connection], parents: list[Connection], engi
 
 
 def _load(engine: str) -> None:
-    """What every worker needs, loaded once, before the others are forked: they draw (SciPy) and play."""
+    """What every worker needs, loaded once, before the others are forked: they draw and play."""
     from transition_sim import pieces, sampling  # noqa: F401 (pieces: where the work sent here is defined)
-    load_now(sampling.special)
     if engine == "compiled":
         from transition_sim import compiled
         compiled.load()
