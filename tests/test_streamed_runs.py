@@ -108,3 +108,18 @@ def test_a_stored_ledger_read_in_small_chunks_gives_the_sums_of_the_ledger_in_me
     for categories in (None, costs.CONTRACT):
         pd.testing.assert_frame_equal(analysis.money_by_year_and_payer(stored, categories),
                                       analysis.money_by_year_and_payer(whole.results, categories), check_exact=True)
+
+
+def test_a_streamed_run_gives_its_free_memory_back_after_each_block(monkeypatch, tmp_path):
+    """glibc keeps freed memory for reuse, and a run of many blocks grew with each (`heap`)."""
+    import platform
+    from transition_sim import heap
+    assert heap.give_back() == (platform.libc_ver()[0] == "glibc")  # malloc_trim is glibc's
+    monkeypatch.setattr(api, "BLOCK_REPLICATIONS", 20)
+    given = []
+    monkeypatch.setattr(heap, "give_back", lambda: given.append(1) or True)
+    api.run(runs=50, workers=1, out=tmp_path, name="blocks", with_report=False)
+    assert len(given) == 3 + 1  # after each of the three blocks, and after reading the tables back
+    given.clear()
+    api.run(runs=20, workers=1, out=tmp_path, name="one-block", with_report=False)
+    assert given == []  # one block: nothing was freed between blocks

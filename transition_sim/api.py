@@ -19,7 +19,7 @@ import yaml
 
 from transition_sim import (__version__, analysis, boardpack, convergence, costs, explain, health,
                             montecarlo, outside_view, plausibility, runstore, scenario_schema, tables)
-from transition_sim import ahead, forked
+from transition_sim import ahead, forked, heap
 from transition_sim import progress as progress_bars
 from transition_sim.cluster import connect
 from transition_sim.errors import Problem, ScenarioError
@@ -83,14 +83,19 @@ def simulate(scenario, runs: int = 2000, seed: int | None = None, workers: int |
                     into.append(name, getattr(block, name))
             block = dataclasses.replace(block, tasks=None, risks=None, ledger=None)
         blocks.append(block)
+        if streamed:
+            del timeline, block  # its tables are in the folder: what they and the money held is free
+            heap.give_back()
     if len(blocks) == 1:
         return blocks[0]
     joined = Results.joined(blocks)
     if not streamed:
         return joined
     ledger = into.stored("ledger")
-    return dataclasses.replace(joined, tasks=into.read("tasks"), risks=into.read("risks"),
-                               ledger=None if ledger is None else StoredTable(ledger))
+    joined = dataclasses.replace(joined, tasks=into.read("tasks"), risks=into.read("risks"),
+                                 ledger=None if ledger is None else StoredTable(ledger))
+    heap.give_back()  # what reading them held (Arrow's buffers)
+    return joined
 
 
 def without_each_risk(results: Results, workers: int | None, client=None, progress: bool = False,
