@@ -63,6 +63,14 @@ def test_spearman_correlation_finds_the_driving_task(float_network):
     assert abs(table["short"]) < 0.2
 
 
+@pytest.mark.parametrize("ranked_at_once", [1, 301, 601])
+def test_task_drivers_are_the_same_however_many_tasks_are_ranked_at_once(float_network, monkeypatch,
+                                                                        ranked_at_once):
+    whole = analysis._task_drivers(float_network)  # 3 tasks x 300 replications, ranked together
+    monkeypatch.setattr(analysis, "RANKED_AT_ONCE", ranked_at_once)  # one task at a time, then two
+    pd.testing.assert_frame_equal(analysis._task_drivers(float_network), whole, check_exact=True)
+
+
 def test_removing_a_risk_that_cannot_strike_changes_nothing_exactly():
     scenario = load(overrides=["risks.union_dispute.probability=0"]).scenario
     base = simulate(scenario, runs=150, workers=1)

@@ -99,6 +99,9 @@ def keep_task_drivers(results: Results, table: pd.DataFrame) -> None:
     _task_drivers_of.put(results, table)
 
 
+RANKED_AT_ONCE = 1 << 21  # durations ranked together by `_task_drivers` (tasks x replications): 16 MB an array
+
+
 def _task_drivers(results: Results) -> pd.DataFrame:
     table = task_criticality(results).set_index("task_id")
     tasks = results.tasks
@@ -107,9 +110,13 @@ def _task_drivers(results: Results) -> pd.DataFrame:
     durations = np.full((len(ids.categories), len(replications)), np.nan)  # a column per task, as a pivot's
     durations[ids.codes.to_numpy(), row] = tasks["duration_days"].to_numpy()
     go_live = results.replications.set_index("replication")["go_live_date"].astype("int64")
-    correlation = pd.Series(pearson_by_column(average_ranks(durations).T,
-                                              go_live.rank().reindex(replications).to_numpy()),
-                            index=ids.categories, name="spearman_with_go_live")
+    go_live_ranks = go_live.rank().reindex(replications).to_numpy()
+    # a few tasks at a time: ranking makes ten arrays the size of what is ranked (at 100,000 replications of
+    # 60 tasks, half a gigabyte at once); each task's correlation is the same however many are ranked with it
+    tasks_at_once = max(1, RANKED_AT_ONCE // max(1, len(replications)))
+    correlation = pd.Series(np.concatenate([np.empty(0)] + [
+        pearson_by_column(average_ranks(durations[k:k + tasks_at_once]).T, go_live_ranks)
+        for k in range(0, len(durations), tasks_at_once)]), index=ids.categories, name="spearman_with_go_live")
     table = table.join(correlation)
     return table.sort_values(["criticality", "spearman_with_go_live"], ascending=False).reset_index()
 
