@@ -110,7 +110,8 @@ def test_the_run_s_board_pack_is_the_board_pack_built_here(tmp_path, monkeypatch
     started, asked = forked.start, []
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: asked.append(alongside) or started(work, alongside))
     api.run(runs=60, workers=1, out=tmp_path, name="alongside", with_report=False)
-    assert asked == [True, True]  # no page: the timeline's tables, then the others and the board pack, alongside
+    assert asked == [True, True, True]  # no page: the timeline's tables, the scenario's work, then the other tables
+    # and the board pack, alongside
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: started(work, alongside=False))
     api.run(runs=60, workers=1, out=tmp_path, name="here", with_report=False)
     assert _cells(tmp_path / "alongside" / "board-pack.xlsx") == _cells(tmp_path / "here" / "board-pack.xlsx")
@@ -123,23 +124,24 @@ def test_the_run_s_page_is_the_page_built_here(tmp_path, monkeypatch):
     started, asked = forked.start, []
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: asked.append(alongside) or started(work, alongside))
     api.run(runs=60, workers=1, out=tmp_path, name="alongside")
-    assert asked == [True, True, True]  # the charts of the timeline; the page; the tables and the board pack
+    assert asked == [True, True, True, True]  # the timeline's tables and charts; the scenario's work; the page;
+    # the tables and the board pack
     monkeypatch.setattr(forked, "start", lambda work, alongside=True: started(work, alongside=False))
     api.run(runs=60, workers=1, out=tmp_path, name="here")
     assert (tmp_path / "alongside" / "report.html").read_bytes() == (tmp_path / "here" / "report.html").read_bytes()
 
 
 def test_the_timeline_s_work_is_what_the_results_would_give(tmp_path):
-    """What the copy forked at the timeline does (api.timeline_work): the timeline's tables are the run's, its
-    task drivers are those of the results with their money (the money changes no task and no go-live), and
-    the resolved scenario and health findings are those of the scenario."""
+    """What the copies forked at the timeline do (api.timeline_work, api.scenario_work): the timeline's tables are
+    the run's, its task drivers are those of the results with their money (the money changes no task and no
+    go-live), and the resolved scenario and health findings are those of the scenario."""
     from transition_sim import analysis, health, runstore
     from transition_sim.scenario import load, resolved_yaml
 
     seen, loaded = [], load()
     results = api.simulate(loaded.scenario, runs=60, workers=1, on_timeline=seen.append)
     with runstore.RunWriter(runstore.run_folder(tmp_path, "timeline"), False) as into:
-        done = api.timeline_work(into, seen[0], loaded, with_report=False)
+        done = {**api.timeline_work(into, seen[0], with_report=False), **api.scenario_work(into, loaded)}
         folder = into.finish({}, {})
     assert done["charts"] is None
     assert done["findings"] == tuple(health.check(loaded.scenario)) and done["findings"]

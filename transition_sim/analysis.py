@@ -95,7 +95,7 @@ def task_drivers(results: Results) -> pd.DataFrame:
 
 def keep_task_drivers(results: Results, table: pd.DataFrame) -> None:
     """Take `table` as `task_drivers(results)`: worked out elsewhere from the same tasks and go-live dates
-    (by the copy of the run's process given its timeline, `api.timeline_work`)."""
+    (by a copy of the run's process given its timeline, `api.timeline_work`)."""
     _task_drivers_of.put(results, table)
 
 
