@@ -72,10 +72,10 @@ def _pert_lower_table(mode: float) -> tuple[np.ndarray, np.ndarray]:
     first whose CDF is at least 1/2: the table is read only below 1/2 (`pert_quantile`).
 
     The CDF is the density integrated step by step (Gauss-Legendre): about a quarter of a millisecond a
-    table, where betainc takes about a microsecond a point (four milliseconds for a whole table), and a
-    plan may have a shape per task. Its error, a few 1e-10 at most (where the density is infinite at 0), is
-    within the table's stated error (PERT_MAX_ERROR, tested against betaincinv). No SciPy: a worker that
-    only draws and plays does not import it (a fifth of a second).
+    table, where betainc takes about a microsecond a point (two to four milliseconds for a whole table),
+    and a plan may have a shape per task. Its error, a few 1e-10 at most (where the density is infinite
+    at 0), is within the table's stated error (PERT_MAX_ERROR, tested against betaincinv). No SciPy: a
+    worker that only draws and plays does not import it (a fifth of a second).
     """
     a, b = 1 + 4 * mode, 5 - 4 * mode
     # Kerman's approximation of the median, within 4% of it for a, b >= 1 (Electronic Journal of
