@@ -51,6 +51,20 @@ def test_pert_table_cdf_is_betaincs_to_a_billionth_up_to_past_the_median():
         assert np.array_equal(x, sampling.PERT_TABLE_X[:len(x)])
 
 
+def test_pert_table_is_the_same_when_the_median_s_estimate_falls_short(monkeypatch):
+    modes = np.linspace(0, 1, 41)
+    tables = [sampling._pert_lower_table.__wrapped__(float(mode)) for mode in modes]
+    monkeypatch.setattr(sampling, "PERT_MEDIAN_MARGIN", 0)  # the estimate alone: short for some shapes
+    short = 0
+    for mode, (cdf, x) in zip(modes, tables):
+        a, b = 1 + 4 * mode, 5 - 4 * mode
+        estimate = int(np.searchsorted(sampling.PERT_TABLE_X, (a - 1 / 3) / (a + b - 2 / 3)))
+        short += sampling._pert_cdf(a, b, estimate)[-1] < 0.5
+        again = sampling._pert_lower_table.__wrapped__(float(mode))
+        assert np.array_equal(again[0], cdf) and np.array_equal(again[1], x), mode
+    assert short > 5  # the whole-table path was taken
+
+
 def test_drawing_imports_no_scipy(tmp_path):
     """A worker sent a plan with PERT estimates and no correlations draws without SciPy's special functions (a
     fifth of a second to import); correlated draws need its normal distribution."""

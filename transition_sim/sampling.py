@@ -55,6 +55,7 @@ PERT_TABLE_POINTS = 4097
 PERT_MAX_ERROR = 5e-7  # of the span (high - low), against scipy.special.betaincinv; tests/test_sampling_speed.py
 PERT_TABLE_X = (1 - np.cos(np.linspace(0, np.pi, PERT_TABLE_POINTS))) / 2  # clustered towards both ends
 PERT_QUADRATURE_POINTS = 4  # Gauss-Legendre points in each step of the table
+PERT_MEDIAN_MARGIN = PERT_TABLE_POINTS // 20  # points computed past the estimate of the median (`_pert_lower_table`)
 
 
 @lru_cache(maxsize=1)
@@ -78,12 +79,12 @@ def _pert_lower_table(mode: float) -> tuple[np.ndarray, np.ndarray]:
     worker that only draws and plays does not import it (a fifth of a second).
     """
     a, b = 1 + 4 * mode, 5 - 4 * mode
-    # Kerman's approximation of the median, within 4% of it for a, b >= 1 (Electronic Journal of
-    # Statistics 5, 2011, "A closed-form approximation for the median of the beta distribution")
+    # Kerman's approximation of the median, within 4% of it for a, b above 1 (J. Kerman, "A closed-form
+    # approximation for the median of the beta distribution", arXiv:1111.0433, November 2011)
     median = (a - 1 / 3) / (a + b - 2 / 3)
-    end = min(int(np.searchsorted(PERT_TABLE_X, median)) + PERT_TABLE_POINTS // 20, PERT_TABLE_POINTS - 1)
+    end = min(int(np.searchsorted(PERT_TABLE_X, median)) + PERT_MEDIAN_MARGIN, PERT_TABLE_POINTS - 1)
     cdf = _pert_cdf(a, b, end)
-    if cdf[-1] < 0.5:  # the margin past the estimate was not enough (never seen): the whole table
+    if cdf[-1] < 0.5:  # the margin past the estimate was not enough (never seen with the margin): the whole table
         cdf = _pert_cdf(a, b, PERT_TABLE_POINTS - 1)
     last = int(np.searchsorted(cdf, 0.5))  # the first point at or past the median
     return cdf[:last + 1], PERT_TABLE_X[:last + 1]
