@@ -18,7 +18,7 @@ import functools
 def _malloc_trim():
     try:
         return ctypes.CDLL(None).malloc_trim  # the C library this process runs on
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # no such function (not glibc); no CDLL(None) (Windows)
         return None
 
 
