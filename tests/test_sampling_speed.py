@@ -47,7 +47,7 @@ def test_pert_table_cdf_is_betaincs_to_a_billionth_up_to_past_the_median():
     for mode in np.concatenate([np.linspace(0, 1, 41), [1e-9, 1 - 1e-9]]):
         cdf, x = sampling._pert_lower_table(float(mode))
         assert np.abs(cdf - betainc(1 + 4 * mode, 5 - 4 * mode, x)).max() < 1e-9, mode
-        assert cdf[-1] >= 0.5 > cdf[-4], mode  # the table reaches past the median, and only just
+        assert cdf[-1] >= 0.5 > cdf[-2], mode  # the table ends at the first point past the median
         assert np.array_equal(x, sampling.PERT_TABLE_X[:len(x)])
 
 
@@ -58,8 +58,7 @@ def test_pert_table_is_the_same_when_the_median_s_estimate_falls_short(monkeypat
     short = 0
     for mode, (cdf, x) in zip(modes, tables):
         a, b = 1 + 4 * mode, 5 - 4 * mode
-        estimate = int(np.searchsorted(sampling.PERT_TABLE_X, (a - 1 / 3) / (a + b - 2 / 3)))
-        short += sampling._pert_cdf(a, b, estimate)[-1] < 0.5
+        short += sampling._pert_cdf(a, b, sampling._median_point(a, b))[-1] < 0.5
         again = sampling._pert_lower_table.__wrapped__(float(mode))
         assert np.array_equal(again[0], cdf) and np.array_equal(again[1], x), mode
     assert short > 5  # the whole-table path was taken

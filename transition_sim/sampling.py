@@ -79,15 +79,18 @@ def _pert_lower_table(mode: float) -> tuple[np.ndarray, np.ndarray]:
     worker that only draws and plays does not import it (a fifth of a second).
     """
     a, b = 1 + 4 * mode, 5 - 4 * mode
-    # Kerman's approximation of the median, within 4% of it for a, b above 1 (J. Kerman, "A closed-form
-    # approximation for the median of the beta distribution", arXiv:1111.0433, November 2011)
-    median = (a - 1 / 3) / (a + b - 2 / 3)
-    end = min(int(np.searchsorted(PERT_TABLE_X, median)) + PERT_MEDIAN_MARGIN, PERT_TABLE_POINTS - 1)
-    cdf = _pert_cdf(a, b, end)
+    cdf = _pert_cdf(a, b, min(_median_point(a, b) + PERT_MEDIAN_MARGIN, PERT_TABLE_POINTS - 1))
     if cdf[-1] < 0.5:  # the margin past the estimate was not enough (never seen with the margin): the whole table
         cdf = _pert_cdf(a, b, PERT_TABLE_POINTS - 1)
     last = int(np.searchsorted(cdf, 0.5))  # the first point at or past the median
     return cdf[:last + 1], PERT_TABLE_X[:last + 1]
+
+
+def _median_point(a: float, b: float) -> int:
+    """The first point of PERT_TABLE_X at or past Kerman's approximation of beta(a, b)'s median, within 4% of
+    it for a, b above 1 (J. Kerman, "A closed-form approximation for the median of the beta distribution",
+    arXiv:1111.0433, November 2011)."""
+    return int(np.searchsorted(PERT_TABLE_X, (a - 1 / 3) / (a + b - 2 / 3)))
 
 
 def _pert_cdf(a: float, b: float, end: int) -> np.ndarray:
