@@ -394,7 +394,8 @@ def _play(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, simula
     d_key, d_s, d_x = np.empty(n_delays), np.empty(n_delays), np.empty(n_delays)
     d_r = np.empty(n_delays, np.int64)
 
-    due = np.empty(4 * n + 8, np.int64)  # events due now, in sequence order (at most 4 a task in all: its first step, grant, start and end)
+    # events due now, in sequence order: at most four a task in all (its first step, grant, start and end)
+    due = np.empty(4 * n + 8, np.int64)
     first_due, n_due = 0, 0
     for k in process_order:
         n_due, seq = _due_now(due, n_due, URGENT, seq, INIT, k)

@@ -197,7 +197,7 @@ class Capacity:
     def _dispatch(self, _event) -> None:
         self.pending = False
         self.waiting.sort()
-        free, still, granted = self.free, [], []
+        free, still, given = self.free, [], []
         for rank, k in self.waiting:
             needs = self.net.needs[k]
             for c, amount in needs:
@@ -207,9 +207,9 @@ class Capacity:
             else:
                 for c, amount in needs:
                     free[c] -= amount
-                granted.append(k)
+                given.append(k)
         self.waiting = still
-        for k in granted:
+        for k in given:
             self.granted(k)
 
 
