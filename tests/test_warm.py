@@ -117,3 +117,17 @@ def test_the_command_line_run_on_warm_workers_writes_the_run_played_here(tmp_pat
     warmed, here = api.load_run(tmp_path / "warm"), api.load_run(tmp_path / "here")
     for table in ("replications", "tasks", "risks"):
         assert getattr(warmed, table).equals(getattr(here, table)), table
+
+
+def test_a_worker_loads_numba_and_scipy_special_but_not_scipy_linalg():
+    """What the first worker loads before the others are forked from it (`warm._load`): the compiled engine,
+    without numba's probe for SciPy's BLAS (which imports all of scipy.linalg, 0.2-0.4 s), and SciPy's special
+    functions for correlated draws. The probe's module stays importable afterwards."""
+    import subprocess
+    import sys
+    code = ("import sys\nfrom transition_sim import warm\nwarm._load('compiled')\n"
+            "print('numba' in sys.modules, 'scipy.special._ufuncs' in sys.modules, 'scipy.linalg' in sys.modules)\n"
+            "import scipy.linalg.cython_blas\nprint('importable')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["True True False", "importable"]

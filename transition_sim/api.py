@@ -162,8 +162,6 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                                    if early else None)
             seconds = time.perf_counter() - began
             page = None
-            # for the manifest, worked out while the copy below finishes: its intervals import SciPy's special
-            # functions (a fifth of a second), which nothing else in this process may have needed yet
             precision = convergence.precision(results) if folder is not None else None
             alongside = {key: value for copy in begun.get("alongside", ()) for key, value in copy.result().items()}
             if alongside:

@@ -17,6 +17,7 @@ is written in the same order as there, so results agree bit for bit
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -705,10 +706,29 @@ def _play_rows(link_ptr, link_pred, link_from_start, link_to_finish, link_lag, s
         paused_days[row] = _overlap(ps, pe, w_s, w_e)
 
 
+# numba's CPU target, as it loads, looks for SciPy's BLAS (for np.dot) by importing this module, which runs
+# all of scipy.linalg's __init__: measured, 0.2-0.4 s of a worker's start of about a second. Nothing here
+# uses linear algebra, so while the target loads the import fails at once (numba then types np.dot with
+# its own loop, which nothing here calls either).
+BLAS_PROBE = "scipy.linalg.cython_blas"
+_loaded = False
+
+
 def load() -> None:
-    """Load numba's compiler, as the first call of any cached function does: most of a first replication's
-    cost (see `warm`)."""
-    _max(0.0, 1.0)
+    """Load numba's compiler, as the first call of any cached function does (most of a first replication's
+    cost, see `warm`), without its probe for SciPy's BLAS (above)."""
+    global _loaded
+    if _loaded:
+        return
+    probe_blocked = BLAS_PROBE not in sys.modules
+    if probe_blocked:
+        sys.modules[BLAS_PROBE] = None  # an import of a module set to None raises ImportError
+    try:
+        _max(0.0, 1.0)
+    finally:
+        if probe_blocked and sys.modules.get(BLAS_PROBE, 0) is None:
+            del sys.modules[BLAS_PROBE]
+    _loaded = True
 
 
 _arrays = Recent(size=1)  # a run's chunks share a network
@@ -723,6 +743,7 @@ def arrays_of(net: Network) -> Arrays:
 def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: Draws,
               go_live_only: bool = False) -> dict:
     """pieces.play_rows on the compiled executor: the same arrays, the same numbers."""
+    load()
     a = arrays_of(net)
     count, n = draws.work_days.shape
     n_risks = len(net.risk_ids)

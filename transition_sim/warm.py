@@ -130,10 +130,13 @@ def _first_worker(connections: list[Connection], parents: list[Connection], engi
 
 def _load(engine: str) -> None:
     """What every worker needs, loaded once, before the others are forked: they draw and play."""
-    from transition_sim import pieces, sampling  # noqa: F401 (pieces: where the work sent here is defined)
+    from transition_sim import correlation, lazy, pieces, sampling  # noqa: F401 (pieces: the work sent here)
     if engine == "compiled":
         from transition_sim import compiled
         compiled.load()
+    # SciPy's special functions, which a correlated draw needs: about 0.2 s, paid once here, while the command
+    # itself is still importing, instead of by every worker in its first piece
+    lazy.load_now(correlation.special)
 
 
 def _serve(connection: Connection) -> None:
