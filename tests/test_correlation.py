@@ -41,6 +41,25 @@ def test_spearman_of_sampled_durations_is_the_target(loaded, rank, pert):
     assert np.all(np.abs(table["achieved_rank"] - rank) < 0.03), table
 
 
+def test_a_run_checks_the_correlations_it_sampled_without_drawing_them_again(loaded, monkeypatch):
+    """The values the run's pieces sampled (`Results.correlated`, eight chunks here) give the check exactly what
+    drawing them again gives; so do the first replications (`head`) and a run joined from blocks."""
+    from transition_sim import analysis, montecarlo
+    from transition_sim.results import Results
+    s = correlated(loaded)
+    played = montecarlo.simulate(s, runs=600, seed=5, workers=2)
+    drawn = correlation_check(s, seed=5, runs=600)
+    blocks = Results.joined([montecarlo.simulate(s, runs=250, seed=5, workers=1),
+                             montecarlo.simulate(s, runs=350, seed=5, workers=1, first=250)])
+    monkeypatch.setattr(sampling, "draw", None)  # drawing again would fail
+    assert played.correlated.shape == (600, 4)
+    for results in (played, blocks):
+        assert analysis.run_correlation_check(results).equals(drawn)
+    assert analysis.run_correlation_check(played.head(200)).equals(correlation_check(s, 5, 200, played.correlated[:200]))
+    monkeypatch.undo()
+    assert analysis.run_correlation_check(played.head(200)).equals(correlation_check(s, seed=5, runs=200))
+
+
 def test_variance_of_a_sum_matches_the_copula_integral(loaded):
     """Var(X + Y) = Var X + Var Y + 2 Cov(X, Y), with Cov from Gauss-Hermite quadrature of the copula."""
     rank = 0.6

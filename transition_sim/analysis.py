@@ -230,26 +230,33 @@ def slip_drivers(results: Results) -> pd.DataFrame:
                          "share": mean.to_numpy() / total if total else np.zeros(len(columns))})
 
 
-def correlation_check(scenario, seed: int, runs: int) -> pd.DataFrame:
+def correlation_check(scenario, seed: int, runs: int, sampled: np.ndarray | None = None) -> pd.DataFrame:
     """Per correlated pair: the target rank correlation, the one used (after any repair) and the achieved one.
 
     Achieved is the Spearman correlation of the sampled durations (of the uniforms that decide a
-    risk's occurrence) over the run's replications.
+    risk's occurrence) over the run's replications: `sampled` (`Results.correlated`) if given, else drawn again.
     """
     net = compile_network(scenario)
     columns = ["correlation", "item_a", "item_b", "target_rank", "used_rank", "achieved_rank", "repaired"]
     plan = net.correlation
     if plan is None:
         return pd.DataFrame(columns=columns)
-    draws = sampling.draw(net, seed, 0, runs)
-    sampled = {"task": draws.work_days, "risk": draws.occurrence_uniform}
-    values = [sampled[kind][:, c] for kind, c in plan.items]
+    if sampled is None:
+        sampled = sampling.draw(net, seed, 0, runs).correlated(net)
+    values = list(sampled.T)
     rows = []
     for group, a, b, target, used in plan.pairs():
         achieved = float(pearson_by_column(pd.Series(values[a]).rank().to_numpy()[:, None],
                                            pd.Series(values[b]).rank().to_numpy())[0]) if runs > 2 else np.nan
         rows.append((group, plan.labels[a], plan.labels[b], target, used, achieved, plan.repaired))
     return pd.DataFrame(rows, columns=columns)
+
+
+def run_correlation_check(results: Results) -> pd.DataFrame:
+    """`correlation_check` of a run, from the values it sampled if it was played in this process."""
+    whole = results.correlated is not None and results.first == 0 and len(results.correlated) == results.runs
+    sampled = results.correlated if whole else None
+    return correlation_check(results.scenario, results.seed, results.runs, sampled)
 
 
 def joint_confidence(results: Results, date, cost_gbp: float) -> float:

@@ -200,7 +200,8 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
         # struck and changed a date: delayed a task, or paused work that was under way
         "effective": (arrays["risk_delay_days"] > 0).ravel() | (arrays["risk_pause_days"] > 0).ravel(),
     })
-    return Results(scenario, seed, runs, replications, tasks, risks, task_table(scenario, net))
+    return Results(scenario, seed, runs, replications, tasks, risks, task_table(scenario, net),
+                   correlated=arrays.get("correlated"))
 
 
 

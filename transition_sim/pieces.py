@@ -14,8 +14,14 @@ from transition_sim.simulation import play
 
 
 def simulate_rows(net: Network, calendar: GoLiveCalendar, seed: int, indices: np.ndarray, engine: str = "simpy") -> dict:
-    """The replications numbered `indices` (ascending), exactly as a full run would play them, on `engine`."""
-    return play_draws(net, calendar, indices, sampling.draw_at(net, seed, indices), engine)
+    """The replications numbered `indices` (ascending), exactly as a full run would play them, on `engine`; with
+    correlations, the sampled values of the correlated items as well ("correlated", `Draws.correlated`), which
+    the run's check of its correlations reads instead of drawing them again."""
+    draws = sampling.draw_at(net, seed, indices)
+    out = play_draws(net, calendar, indices, draws, engine)
+    if net.correlation is not None:
+        out["correlated"] = draws.correlated(net)
+    return out
 
 
 def play_draws(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws: sampling.Draws,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from transition_sim import ledger as ledgers
@@ -29,6 +30,9 @@ class Results:
     # a row per replication × month × payer × category, if finance is given; beyond one block of a run
     # written to a folder, kept in its file (read it with `ledger_table`, its sums with `ledger_sums`)
     ledger: pd.DataFrame | StoredTable | None = None
+    # (replications, items), with correlations: the sampled values of the correlated items (`Draws.correlated`);
+    # only for a run played in this process (a run folder does not keep them)
+    correlated: np.ndarray | None = None
     _sums: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def head(self, n: int) -> "Results":
@@ -39,8 +43,10 @@ class Results:
             if isinstance(table, StoredTable):
                 return table.head(n)
             return None if table is None else table[table["replication"] < n].reset_index(drop=True)
+        correlated = None if self.correlated is None else \
+            self.correlated[self.replications["replication"].to_numpy() < n]
         return Results(self.scenario, self.seed, n, keep(self.replications), keep(self.tasks), keep(self.risks),
-                       self.task_info, keep(self.ledger))
+                       self.task_info, keep(self.ledger), correlated)
 
     def ledger_table(self) -> pd.DataFrame | None:
         """The ledger in memory (read from the run folder if it is kept there)."""
@@ -67,7 +73,8 @@ class Results:
         first = blocks[0]
         return cls(first.scenario, first.seed, sum(b.runs for b in blocks), join([b.replications for b in blocks]),
                    join([b.tasks for b in blocks]), join([b.risks for b in blocks]), first.task_info,
-                   join([b.ledger for b in blocks]))
+                   join([b.ledger for b in blocks]),
+                   None if any(b.correlated is None for b in blocks) else np.concatenate([b.correlated for b in blocks]))
 
     def with_money(self, ledger: pd.DataFrame, totals: pd.DataFrame) -> "Results":
         """These results with the ledger and per-replication money columns added."""

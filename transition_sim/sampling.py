@@ -164,6 +164,12 @@ class Draws:
         delay[np.asarray([risk for risk, _ in net.risk_delays], dtype=np.int64)[None, :] == risks[:, None]] = 0.0
         return replace(self, struck=struck, strike_day=strike_day, pause_days=pause, delay_days=delay)
 
+    def correlated(self, net: Network) -> np.ndarray:
+        """(n, items): the sampled values of the correlation plan's items (`net.correlation.items`), in its
+        order: a task's work days, a risk's occurrence uniform."""
+        sampled = {"task": self.work_days, "risk": self.occurrence_uniform}
+        return np.stack([sampled[kind][:, c] for kind, c in net.correlation.items], axis=1)
+
     def active(self, net: Network) -> np.ndarray:
         """(n, tasks) bool: the task is in the scope its replication's branches drew (fallbacks aside)."""
         out = np.ones(self.work_days.shape, dtype=bool)

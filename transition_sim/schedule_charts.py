@@ -50,7 +50,7 @@ def branch_table(results: Results) -> Figure:
 
 
 def correlation_table(results: Results) -> Figure:
-    table = analysis.correlation_check(results.scenario, results.seed, results.runs)
+    table = analysis.run_correlation_check(results)
     numeric = [c for c in table.columns if is_float_dtype(table[c])]
     cells = [[f"{v:.3f}" for v in table[c]] if c in numeric else [str(v) for v in table[c]] for c in table.columns]
     fig = figure([dict(type="table", header=dict(values=list(table.columns)), cells=dict(values=cells))],
