@@ -103,7 +103,7 @@ def test_a_worker_that_dies_fails_the_run_instead_of_hanging_it():
             list(pool.play(_die, None, None, "compiled", list(range(6))))
 
 
-def test_the_command_line_run_on_warm_workers_writes_the_run_played_here(tmp_path, monkeypatch):
+def test_the_command_line_run_on_warm_workers_writes_the_run_played_here(tmp_path, monkeypatch, taken):
     from click.testing import CliRunner
 
     from transition_sim.cli import main
@@ -117,6 +117,95 @@ def test_the_command_line_run_on_warm_workers_writes_the_run_played_here(tmp_pat
     warmed, here = api.load_run(tmp_path / "warm"), api.load_run(tmp_path / "here")
     for table in ("replications", "tasks", "risks"):
         assert getattr(warmed, table).equals(getattr(here, table)), table
+    assert taken == [True, False]  # the command's run was begun as it started (`headstart`); the one here not
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    """Whether each `headstart.taken` found the run begun."""
+    from transition_sim import headstart
+    seen, take = [], headstart.taken
+    monkeypatch.setattr(headstart, "taken", lambda *args: _recorded(seen, take(*args)))
+    return seen
+
+
+def _recorded(seen: list, loaded):
+    seen.append(loaded is not None)
+    return loaded
+
+
+def _counting_plays(pool, monkeypatch) -> list:
+    """The calls of the pool's own playing (`WarmPool._play`), each as its pieces."""
+    calls, play = [], pool._play
+    monkeypatch.setattr(pool, "_play", lambda function, net, calendar, engine, pieces:
+                        calls.append(list(pieces)) or play(function, net, calendar, engine, pieces))
+    return calls
+
+
+def test_pieces_begun_are_taken_by_the_play_that_asks_for_them(monkeypatch):
+    net = object()
+    with warm.workers_for("compiled", 2, 100, None) as pool:
+        calls = _counting_plays(pool, monkeypatch)
+        pool.begin(_square, net, None, "compiled", list(range(8)))
+        assert sorted(pool.play(_square, net, None, "compiled", list(range(8)))) == [(k, k * k) for k in range(8)]
+        assert calls == [list(range(8))]  # played once, begun
+
+
+def test_a_play_of_anything_else_waits_for_the_begun_pieces_and_plays_its_own(monkeypatch):
+    net = object()
+    with warm.workers_for("compiled", 2, 100, None) as pool:
+        calls = _counting_plays(pool, monkeypatch)
+        pool.begin(_square, net, None, "compiled", [1, 2, 3])
+        assert dict(pool.play(_square, net, None, "compiled", [4, 5])) == {0: 16, 1: 25}
+        pool.begin(_square, net, None, "compiled", [1, 2, 3])
+        assert dict(pool.play(_square, object(), None, "compiled", [1, 2, 3])) == {0: 1, 1: 4, 2: 9}  # another network
+        assert calls == [[1, 2, 3], [4, 5], [1, 2, 3], [1, 2, 3]]
+        assert not pool.broken
+
+
+def test_an_error_in_begun_pieces_reaches_the_play_that_takes_them():
+    net = object()
+    with warm.workers_for("compiled", 2, 100, None) as pool:
+        pool.begin(_fail, net, None, "compiled", list(range(8)))
+        with pytest.raises(ValueError, match="piece 3 cannot be played"):
+            list(pool.play(_fail, net, None, "compiled", list(range(8))))
+        assert pool.broken
+
+
+def _slow(net, calendar, engine, piece):
+    time.sleep(0.5)
+    return piece
+
+
+def test_begun_pieces_never_asked_for_are_stopped_with_the_workers():
+    """As when the command fails after beginning its run (its folder exists, say): nothing is left behind."""
+    with warm.workers_for("compiled", 2, 100, None) as pool:
+        list(pool.play(_square, None, None, "compiled", [1, 2]))
+        pids = set(pool._pids)
+        pool.begin(_slow, None, None, "compiled", list(range(20)))
+        begun = pool._begun
+    assert begun.future.done() and all(_gone(pid) for pid in pids)
+
+
+def test_the_scenario_read_ahead_is_taken_only_if_its_files_are_unchanged(tmp_path, scenario_dict):
+    import yaml
+
+    from transition_sim import headstart
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(scenario_dict()), encoding="utf-8")
+    for change in (False, True):
+        with warm.workers_for("compiled", 2, 100, None):
+            headstart.begin(str(path), ("seed=7",), 100, None, 2)
+            if change:
+                path.write_text(path.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+            assert headstart.taken(str(path), ("seed=8",)) is None  # other overrides: not this run
+            headstart.begin(str(path), ("seed=7",), 100, None, 2)
+            if change:
+                path.write_text(path.read_text(encoding="utf-8") + "# again\n", encoding="utf-8")
+            loaded = headstart.taken(str(path), ["seed=7"])
+            assert (loaded is None) == change
+            assert loaded is None or loaded.scenario.seed == 7
+            assert headstart.taken(str(path), ["seed=7"]) is None  # taken once
 
 
 def test_a_worker_loads_numba_and_scipy_special_but_not_scipy_linalg():

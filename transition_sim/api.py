@@ -19,12 +19,13 @@ import yaml
 
 from transition_sim import (__version__, analysis, boardpack, convergence, costs, explain, health,
                             montecarlo, outside_view, plausibility, runstore, scenario_schema, tables)
-from transition_sim import ahead, forked, heap
+from transition_sim import ahead, forked, headstart, heap
 from transition_sim import progress as progress_bars
 from transition_sim.cluster import connect
 from transition_sim.errors import Problem, ScenarioError
 from transition_sim.lazy import lazy_import
 from transition_sim.ledger import StoredTable
+from transition_sim.pieces import BLOCK_REPLICATIONS
 from transition_sim.montecarlo import available_workers, current_engine, resolve_workers, task_table, using_engine
 from transition_sim.programme import compile_network
 from transition_sim.results import Results
@@ -48,7 +49,6 @@ class Run:
     convergence: dict | None = None  # with runs="auto": replications, precision achieved, batches
 
 
-BLOCK_REPLICATIONS = 10_000  # replications taken through timeline and money at once: bounds the money's working memory
 STREAMED = ("tasks", "risks", "ledger")  # the tables a run longer than one block writes as its blocks complete
 
 
@@ -134,7 +134,7 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
     """
     called = time.perf_counter()
     check_seed(seed)
-    loaded = load(scenario, overrides)
+    loaded = headstart.taken(scenario, overrides) or load(scenario, overrides)
     folder = runstore.run_folder(out, default_name(loaded) if name is None else name) if write else None
     workers = resolve_workers(workers, max_runs if runs == "auto" else runs)
     # a run folder is written as the blocks complete, and removed if anything fails before it is whole

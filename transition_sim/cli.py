@@ -28,7 +28,7 @@ api, health, runstore, status, tables, outside_view, backtesting = (
     lazy_import(f"transition_sim.{m}")
     for m in ("api", "health", "runstore", "status", "tables", "outside_view", "backtest"))
 scenarios = lazy_import("transition_sim.scenario")
-engines, warm = lazy_import("transition_sim.engines"), lazy_import("transition_sim.warm")  # light: read before api
+engines, warm, headstart = (lazy_import(f"transition_sim.{m}") for m in ("engines", "warm", "headstart"))  # before api
 ASSUMPTIONS = ("not-started", "as-planned")  # status.ASSUMPTIONS, spelled out so that --help does not import status
 
 SCENARIO = click.argument("scenario", required=False, type=click.Path(dir_okay=False))
@@ -48,27 +48,38 @@ def _cap_workers(ctx, param, value):
 ENGINES = ("compiled", "simpy")  # engines.ENGINES, spelled out so that --help does not import it
 
 
-def _on_engine(command):
+def _on_engine(command, head_start: bool = False):
     """--engine: the command's replications are played on the engine named (see engines.using_engine), by
-    worker processes started as the command begins (`warm`), before the rest of the package is imported."""
+    worker processes started as the command begins (`warm`), before the rest of the package is imported.
+    With `head_start` (`run`), the run's replications are begun on them before that, too (`headstart`)."""
     @functools.wraps(command)
     def wrapper(*args, engine, **kwargs):
         with warm.workers_for(engine, kwargs.get("workers"), kwargs.get("runs"), kwargs.get("cluster")), \
                 engines.using_engine(engine):
+            def imports() -> None:
+                if head_start and warm.current() is not None:
+                    headstart.begin(kwargs["scenario"], kwargs["overrides"], kwargs["runs"], kwargs["seed"],
+                                    kwargs["workers"])
+                load_now(api)
             # the package is imported while the workers start, and before the command handles Ctrl-C and
             # SIGTERM: an interrupt in the middle of an import would leave half a module behind
-            gcpause.imported(lambda: load_now(api))
+            gcpause.imported(imports)
             return command(*args, **kwargs)
     return click.option("--engine", type=click.Choice(ENGINES), default=None,
                         help="compiled (default, or $TRANSITION_SIM_ENGINE) or simpy, the engine of record: "
                              "the same results.")(wrapper)
 
 
-def WORKERS(command):  # noqa: N802 (a decorator, named like the other options)
+def WORKERS(command, head_start: bool = False):  # noqa: N802 (a decorator, named like the other options)
     """--workers and --engine: how the replications are played."""
     workers = click.option("--workers", type=click.IntRange(min=1), default=None, callback=_cap_workers,
                            help="Worker processes (default and most: all cores).")
-    return _on_engine(workers(command))
+    return _on_engine(workers(command), head_start)
+
+
+def RUN_WORKERS(command):  # noqa: N802
+    """WORKERS, with the run begun on the workers while the package is imported (`headstart`)."""
+    return WORKERS(command, head_start=True)
 
 OUT = click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),
                    help="Folder that holds run folders.")
@@ -189,7 +200,7 @@ def parse_pounds(ctx, param, value):
 @click.option("--runs", type=RunsOrAuto(), default=2000, show_default=True,
               help="Replications, or auto: double them until the P80 intervals are within the tolerances.")
 @SEED
-@WORKERS
+@RUN_WORKERS
 @click.option("--tolerance", "tolerance_days", type=click.FloatRange(min=0), default=convergence.TOLERANCE_DAYS,
               show_default=True, help="With --runs auto: width in days of the P80 go-live's 95% interval.")
 @click.option("--cost-tolerance", "tolerance_gbp", default="£0.1m", show_default=True, callback=parse_pounds,

@@ -11,7 +11,8 @@ from transition_sim import actuals, attribution, warm
 # callers find them here as before
 from transition_sim.engines import ENGINES, available_workers, current_engine, resolve_workers, using_engine  # noqa: F401
 from transition_sim.golive import GoLiveCalendar
-from transition_sim.pieces import play_rows, rows_piece, simulate_rows, without_risks_piece  # noqa: F401
+from transition_sim.pieces import (chunks, play_rows, replication_pieces, rows_piece, simulate_rows,  # noqa: F401
+                                   without_risks_piece)
 from transition_sim.programme import Network, compile_network
 from transition_sim.results import BRANCH, SLIP, Results
 from transition_sim.schema import Scenario
@@ -22,11 +23,6 @@ from transition_sim.schema import Scenario
 # are the same either way (replication i depends only on the seed and i).
 SECONDS_PER_TASK = {"compiled": 1.5e-6, "simpy": 40e-6}
 POOL_START_SECONDS = 0.5
-
-
-def chunks(runs: int, workers: int) -> list[tuple[int, int]]:
-    size = max(10, min(250, -(-runs // (workers * 8))))
-    return [(first, min(size, runs - first)) for first in range(0, runs, size)]
 
 
 def simulate(scenario: Scenario, runs: int = 2000, seed: int | None = None, workers: int | None = None,
@@ -98,10 +94,8 @@ def play_in_chunks(net: Network, calendar: GoLiveCalendar, seed: int, indices: n
         workers = resolve_workers(workers, total)
     else:
         workers = max(1, min(len(cluster.scheduler_info()["workers"]), total))
-    spans = chunks(total, workers)
-    pieces = [(seed, indices[first:first + count]) for first, count in spans]
-    parts = run_pieces(rows_piece, net, calendar, pieces, [count for _, count in spans], workers, progress, cluster,
-                       "simulating")
+    pieces, sizes = replication_pieces(seed, indices, workers)
+    parts = run_pieces(rows_piece, net, calendar, pieces, sizes, workers, progress, cluster, "simulating")
     return {f: np.concatenate([part[f] for part in parts]) for f in parts[0]}
 
 

@@ -74,6 +74,21 @@ def play_rows(net: Network, calendar: GoLiveCalendar, indices: np.ndarray, draws
     return out
 
 
+BLOCK_REPLICATIONS = 10_000  # replications taken through timeline and money at once (`api.simulate`): bounds the money's working memory
+
+
+def chunks(runs: int, workers: int) -> list[tuple[int, int]]:
+    """(first, count) of each chunk of `runs` replications shared by `workers`: about eight a worker, of 10 to 250."""
+    size = max(10, min(250, -(-runs // (workers * 8))))
+    return [(first, min(size, runs - first)) for first in range(0, runs, size)]
+
+
+def replication_pieces(seed: int, indices: np.ndarray, workers: int) -> tuple[list[tuple], list[int]]:
+    """The pieces (`rows_piece`) that play replications `indices` on `workers`, and their sizes."""
+    spans = chunks(len(indices), workers)
+    return [(seed, indices[first:first + count]) for first, count in spans], [count for _, count in spans]
+
+
 def rows_piece(net: Network, calendar: GoLiveCalendar, engine: str, piece: tuple) -> dict:
     """A chunk of a run: piece is (seed, replication indices)."""
     seed, indices = piece

@@ -16,11 +16,12 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 from multiprocessing.connection import Connection, wait
 from typing import Callable, Iterator
 
-from transition_sim import gcpause
+from transition_sim import ahead, gcpause
 from transition_sim.engines import current_engine, resolve_workers, using_engine
 from transition_sim.errors import ScenarioError
 from transition_sim.forked import picklable
@@ -46,13 +47,28 @@ class WarmPool:
             theirs.close()
         self._given: list[tuple | None] = [None] * workers  # the (network, engine) each worker holds
         self._pids: set[int] = set()  # the workers', as each says when it is ready
+        self._begun: Begun | None = None
         self.broken = False
+
+    def begin(self, function: Callable, net, calendar, engine: str, pieces: list) -> None:
+        """Begin playing these pieces now, in a thread, for the `play` that asks for the same pieces of the same
+        network (`headstart`), which takes their results as they come. A `play` of anything else waits until
+        they are done, and plays what it asks for."""
+        if not self.broken and self._begun is None:
+            self._begun = Begun(self._play, function, net, calendar, engine, pieces)
 
     def play(self, function: Callable, net, calendar, engine: str, pieces: list) -> Iterator[tuple[int, object]]:
         """(k, function(net, calendar, engine, pieces[k])) for every piece, in the order they are done."""
         if self.broken:
             raise WorkerLost("the worker processes stopped after an earlier error")
+        begun, self._begun = self._begun, None
         try:
+            if begun is not None and begun.asked == Begun.key(function, net, calendar, engine, pieces):
+                yield from begun.results()
+                return
+            if begun is not None:
+                for _ in begun.results():  # not what is asked for: the workers are free once it is in
+                    pass
             yield from self._play(function, net, calendar, engine, pieces)
         except BaseException:
             self.broken = True  # pieces may still be under way: the workers are stopped, not reused
@@ -97,6 +113,13 @@ class WarmPool:
 
     def close(self) -> None:
         """Stop the workers: closing their connections ends them; on an error, they are killed."""
+        begun, self._begun = self._begun, None
+        if begun is not None and not begun.future.done():  # begun and never asked for (the command failed)
+            self.broken = True
+            for pid in self._pids | {self._first.pid}:  # a worker's end ends the wait of the thread playing it
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            begun.future.exception(timeout=5)
         if self.broken:  # the workers forked from the first go while it is there to reap them
             for pid in self._pids - {self._first.pid}:
                 with contextlib.suppress(OSError):
@@ -107,6 +130,33 @@ class WarmPool:
         if self._first.is_alive():  # still playing a piece
             self._first.kill()
             self._first.join()
+
+
+class Begun:
+    """Pieces played in a thread (`WarmPool.begin`), their results kept in order of arrival for `results`."""
+
+    def __init__(self, play: Callable, function: Callable, net, calendar, engine: str, pieces: list):
+        self.asked = self.key(function, net, calendar, engine, pieces)
+        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self.future = ahead.start(lambda: self._collect(play(function, net, calendar, engine, pieces)))
+
+    @staticmethod
+    def key(function: Callable, net, calendar, engine: str, pieces: list) -> tuple:
+        """What identifies a `play`: the very function and network, and the calendar, engine and pieces' values."""
+        return function, id(net), calendar, engine, pickle.dumps(pieces, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _collect(self, played: Iterator) -> None:
+        try:
+            for item in played:
+                self._done.put(item)
+        finally:
+            self._done.put(None)  # the end; an error is the future's
+
+    def results(self) -> Iterator[tuple[int, object]]:
+        """The pieces' (k, result) as they come; then what the work raised, if anything."""
+        while (item := self._done.get()) is not None:
+            yield item
+        self.future.result()
 
 
 def _first_worker(connections: list[Connection], parents: list[Connection], engine: str) -> None:
