@@ -1,5 +1,6 @@
 """Workers started warm as a command begins give the results of any other executor, and fail cleanly."""
 
+import dataclasses
 import os
 import time
 
@@ -208,15 +209,24 @@ def test_the_scenario_read_ahead_is_taken_only_if_its_files_are_unchanged(tmp_pa
             assert headstart.taken(str(path), ["seed=7"]) is None  # taken once
 
 
-def test_a_worker_loads_numba_and_scipy_special_but_not_scipy_linalg():
-    """What the first worker loads before the others are forked from it (`warm._load`): the compiled engine,
-    without numba's probe for SciPy's BLAS (which imports all of scipy.linalg, 0.2-0.4 s), and SciPy's special
-    functions for correlated draws. The probe's module stays importable afterwards."""
+def test_a_worker_loads_numba_without_scipy_linalg_and_scipy_special_only_for_correlations(scenario):
+    """What the first worker loads before the others are forked from it: the compiled engine (`warm._load`),
+    without numba's probe for SciPy's BLAS (which imports all of scipy.linalg, 0.2-0.4 s), whose module stays
+    importable; then, once the first network is in (`warm._prepare`), SciPy's special functions if it draws
+    correlated numbers (the baseline does)."""
+    import pickle
     import subprocess
     import sys
-    code = ("import sys\nfrom transition_sim import warm\nwarm._load('compiled')\n"
+
+    from transition_sim.programme import compile_network
+    net = compile_network(scenario)
+    assert net.correlation is not None
+    code = ("import pickle, sys\nfrom transition_sim import warm\nwarm._load('compiled')\n"
             "print('numba' in sys.modules, 'scipy.special._ufuncs' in sys.modules, 'scipy.linalg' in sys.modules)\n"
+            "warm._prepare(pickle.loads(sys.stdin.buffer.read()))\n"
+            "print('scipy.special._ufuncs' in sys.modules)\n"
             "import scipy.linalg.cython_blas\nprint('importable')")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:2] == ["True True False", "importable"]
+    for network, special in ((net, "True"), (dataclasses.replace(net, correlation=None), "False")):
+        done = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(network), capture_output=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.decode().split("\n")[:3] == ["True False False", special, "importable"]

@@ -4,7 +4,8 @@ start-up instead of following it.
 
 Loading numba and the cached executor takes about a second, as long as importing pandas and the rest.
 The first worker is forked at once and loads the engine while this process imports and reads the
-scenario; the other workers are forked from it once it has, so each starts warm and no more than two
+scenario; the other workers are forked from it once it has and the first network is in (with SciPy's
+special functions loaded if that draws correlated numbers), so each starts warm and no more than two
 processes are busy starting at a time. A worker is sent each network once, then pieces of work
 (`montecarlo.run_pieces`); it sends back each result as it is done. Results are the same as in any
 other executor: a piece depends only on the network, the seed and its replication numbers.
@@ -164,43 +165,66 @@ def _first_worker(connections: list[Connection], parents: list[Connection], engi
         connection.close()      # connection only when no process holds the other end open
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the workers forked from this one are reaped by the system
+    mine = connections[0]
     try:
         gcpause.imported(lambda: _load(engine))
     except Exception:  # a piece played on it will raise the same error, and the parent will report it
         pass
+    _say_ready(mine)
+    # the others are forked once the first network is here, with what it needs loaded (`_prepare`)
+    first = _received(mine)
+    if first[0] == "network":
+        with contextlib.suppress(Exception):  # as above: a piece will raise it
+            gcpause.imported(lambda: _prepare(pickle.loads(first[1])[0]))
     for connection in connections[1:]:
         if os.fork() == 0:
             for other in connections:
                 if other is not connection:
                     other.close()
+            _say_ready(connection)
             _serve(connection)
         connection.close()
-    _serve(connections[0])
+    _serve(mine, first)
 
 
 def _load(engine: str) -> None:
     """What every worker needs, loaded once, before the others are forked: they draw and play."""
-    from transition_sim import correlation, lazy, pieces, sampling  # noqa: F401 (pieces: the work sent here)
+    from transition_sim import pieces, sampling  # noqa: F401 (pieces: where the work sent here is defined)
     if engine == "compiled":
         from transition_sim import compiled
         compiled.load()
-    # SciPy's special functions, which a correlated draw needs: about 0.2 s, paid once here, while the command
-    # itself is still importing, instead of by every worker in its first piece
-    lazy.load_now(correlation.special)
 
 
-def _serve(connection: Connection) -> None:
-    """Play the pieces the parent sends until it closes the connection, then end the process."""
-    net = calendar = engine = None
+def _prepare(net) -> None:
+    """What the first network needs beyond `_load`, loaded once before the other workers are forked: SciPy's
+    special functions (about 0.2 s) if it draws correlated numbers."""
+    if getattr(net, "correlation", None) is not None:
+        from transition_sim import correlation, lazy
+        lazy.load_now(correlation.special)
+
+
+def _say_ready(connection: Connection) -> None:
     try:
         connection.send(("ready", os.getpid(), None))
     except OSError:
         os._exit(0)
+
+
+def _received(connection: Connection) -> tuple:
+    """The parent's next message; at its end (the connection closed), the end of this process."""
+    try:
+        return connection.recv()
+    except (EOFError, OSError):
+        os._exit(0)
+
+
+def _serve(connection: Connection, first: tuple | None = None) -> None:
+    """Play the pieces the parent sends (after `first`, a message received already) until it closes the
+    connection, then end the process."""
+    net = calendar = engine = None
     while True:
-        try:
-            kind, *item = connection.recv()
-        except (EOFError, OSError):
-            os._exit(0)
+        kind, *item = first or _received(connection)
+        first = None
         if kind == "network":
             net, calendar, engine = pickle.loads(item[0])
             continue
