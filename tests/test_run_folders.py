@@ -209,3 +209,24 @@ def test_critical_tasks_by_construction_share_one_line():
     lines = critical_task_lines(rows, shown=2)
     assert lines[0] == "  always (every replication): readiness_review, go_no_go"
     assert [line.split()[1] for line in lines[1:]] == ["a", "b", "c"]  # the tie at the cut is kept whole
+
+
+def test_the_resolved_scenario_of_a_file_nothing_changed_is_its_own_text(tmp_path, scenario_dict):
+    """A file that extends nothing, run without --set, is the scenario as run: its text, comments and all;
+    otherwise (a --set, a file that extends another, a file changed since it was read) the merged document."""
+    import yaml
+
+    from transition_sim import yamltree
+    from transition_sim.scenario import load, resolved_yaml
+    path = tmp_path / "plain.yaml"
+    text = "# a plan as the programme office keeps it\n" + yaml.safe_dump(scenario_dict(), sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    (tmp_path / "child.yaml").write_text("extends: plain.yaml\nseed: 9\n", encoding="utf-8")
+    plain, overridden, child = load(path), load(path, ["seed=9"]), load(tmp_path / "child.yaml")
+    assert plain.as_written and not overridden.as_written and not child.as_written
+    assert resolved_yaml(plain) == text
+    for loaded in (plain, overridden, child):
+        assert yamltree.parse(resolved_yaml(loaded), "resolved.yaml")[0] == loaded.resolved
+    assert resolved_yaml(overridden) == yamltree.dump(overridden.resolved)
+    path.write_text(text + "# changed since\n", encoding="utf-8")
+    assert resolved_yaml(plain) == yamltree.dump(plain.resolved)

@@ -163,6 +163,10 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
             seconds = time.perf_counter() - began
             page = None
             precision = convergence.precision(results) if folder is not None else None
+            # the summary's figures and money (`headline`), read by the page and the board pack as well: worked
+            # out once, here, while the copies begun alongside finish, rather than by this process and the two
+            # copies below at once (their ledger sums alone took the copies 0.2 s on the baseline)
+            headline = analysis.headline(results)
             alongside = {key: value for copy in begun.get("alongside", ()) for key, value in copy.result().items()}
             if alongside:
                 analysis.keep_task_drivers(results, alongside["task_drivers"])
@@ -170,10 +174,6 @@ def run(scenario: str | Path | None = None, runs: int | str = 2000, seed: int | 
                 began_report = time.perf_counter()
                 risks = report_risks(results, workers, progress, client, begun.get("rerun"))
                 analysis.task_drivers(results)
-            # the summary's figures and money (`headline`) are read by the page and the board pack as well: worked
-            # out once, here, rather than by this process and the two copies below at once (their ledger sums
-            # alone took the copies 0.2 s on the baseline)
-            headline = analysis.headline(results)
             if folder is not None:
                 # the page, and the tables with the board pack, are made by two copies of this process (one per
                 # core), forked once the re-runs are in (no thread of this one is at work then), while this one
