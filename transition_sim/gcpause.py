@@ -43,9 +43,11 @@ def imported(load: Callable[[], object]) -> None:
     """`load()` (imports) with the collector paused; then, if it imported anything, every object there is
     now is left out of later collections (`gc.freeze`), which would only walk them again, as would those
     of a forked copy, copying every page they touch. A process that had imported it all already (a
-    notebook's, the tests') keeps its collections as they were."""
+    notebook's, the tests') keeps its collections as they were. They are frozen before the collector is
+    on again: the first allocation after that would otherwise start a collection of every object the
+    imports made (0.08 s in a run's process, measured)."""
     modules = len(sys.modules)
     with paused_gc():
         load()
-    if len(sys.modules) > modules:
-        gc.freeze()
+        if len(sys.modules) > modules:
+            gc.freeze()
