@@ -143,12 +143,14 @@ def tabulate(scenario: Scenario, net: Network, calendar: GoLiveCalendar, seed: i
     first_day, step = start.to_datetime64().astype(resolution), np.timedelta64(1, "D").astype(
         resolution.str.replace("M8", "m8"))
 
+    origin, ticks_a_day = first_day.astype(np.int64), step.astype(np.int64)
+
     def dates(days: np.ndarray) -> np.ndarray:
-        """The calendar dates of day numbers (NaT where there is none), as pandas would add them up."""
-        out = np.full(len(days), np.datetime64("NaT"), dtype=resolution)
+        """The calendar dates of day numbers (NaT where there is none), as pandas would add them up: counted in
+        the resolution's ticks (a third of the time datetime arithmetic takes on a million tasks)."""
         known = ~np.isnan(days)
-        out[known] = first_day + np.floor(days[known]).astype(np.int64) * step
-        return out
+        ticks = origin + np.floor(np.where(known, days, 0.0)).astype(np.int64) * ticks_a_day
+        return np.where(known, ticks, np.datetime64("NaT").astype(np.int64)).view(resolution)
 
     go_live = pd.to_datetime(arrays["go_live"])
     planned = pd.Timestamp(scenario.planned_go_live.value)
