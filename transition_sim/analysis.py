@@ -254,8 +254,7 @@ def correlation_check(scenario, seed: int, runs: int, sampled: np.ndarray | None
 
 def run_correlation_check(results: Results) -> pd.DataFrame:
     """`correlation_check` of a run, from the values it sampled if it was played in this process."""
-    whole = results.correlated is not None and results.first == 0 and len(results.correlated) == results.runs
-    sampled = results.correlated if whole else None
+    sampled = results.correlated if results.first == 0 else None  # a later block alone: not replications 0..runs-1
     return correlation_check(results.scenario, results.seed, results.runs, sampled)
 
 

@@ -57,7 +57,7 @@ def _on_engine(command, head_start: bool = False):
         with warm.workers_for(engine, kwargs.get("workers"), kwargs.get("runs"), kwargs.get("cluster")), \
                 engines.using_engine(engine):
             def imports() -> None:
-                if head_start and warm.current() is not None:
+                if head_start:
                     headstart.begin(kwargs["scenario"], kwargs["overrides"], kwargs["runs"], kwargs["seed"],
                                     kwargs["workers"])
                 load_now(api)

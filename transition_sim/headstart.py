@@ -13,7 +13,6 @@ itself), `--runs auto`, a cluster, the SimPy engine.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -53,9 +52,4 @@ def taken(path: str | Path | None, overrides) -> LoadedScenario | None:
     begun, _begun = _begun, None
     if begun is None or begun[0] != (resolve_path(path), tuple(overrides)):
         return None
-    loaded = begun[1]
-    try:
-        unchanged = all(hashlib.sha256(Path(file).read_bytes()).hexdigest() == digest for file, digest in loaded.files)
-    except OSError:  # gone or unreadable now: the command reads it again, and says so
-        return None
-    return loaded if unchanged else None
+    return begun[1] if begun[1].unchanged() else None  # else the command reads it again (and says what is wrong)

@@ -36,6 +36,19 @@ class LoadedScenario:
     overrides: tuple[str, ...]
     as_written: bool = False  # the file extends nothing and nothing changed it: `resolved` is its own document
 
+    def unchanged(self) -> bool:
+        """Whether every file read still holds what was read (a file gone or unreadable has changed)."""
+        return all(_bytes_if_unchanged(file, digest) is not None for file, digest in self.files)
+
+
+def _bytes_if_unchanged(path: str, digest: str) -> bytes | None:
+    """The file's bytes if their sha256 is `digest`, else None (None too if it cannot be read)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == digest else None
+
 
 def models_dir() -> Path:
     """The bundled models: the installed package's copy, or the source tree's `models/`."""
@@ -695,10 +708,8 @@ def resolved_yaml(loaded: LoadedScenario) -> str:
     """The scenario as run, as YAML: the merged document with every --set applied, or the file's own text
     if that is all it is (`as_written`, and the file unchanged since), which reads back as the same document
     with its comments kept (and costs nothing: dumping a 1,000-task plan takes 0.3 s)."""
-    if loaded.as_written:
-        path, digest = loaded.files[0]
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            data = Path(path).read_bytes()
-            if hashlib.sha256(data).hexdigest() == digest:
-                return data.decode("utf-8")
+    data = _bytes_if_unchanged(*loaded.files[0]) if loaded.as_written else None
+    if data is not None:
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode("utf-8")
     return dump_yaml(loaded.resolved)

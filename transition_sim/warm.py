@@ -173,9 +173,12 @@ def _first_worker(connections: list[Connection], parents: list[Connection], engi
     _say_ready(mine)
     # the others are forked once the first network is here, with what it needs loaded (`_prepare`)
     first = _received(mine)
+    held = None
     if first[0] == "network":
+        held = pickle.loads(first[1])
         with contextlib.suppress(Exception):  # as above: a piece will raise it
-            gcpause.imported(lambda: _prepare(pickle.loads(first[1])[0]))
+            gcpause.imported(lambda: _prepare(held[0]))
+        first = None
     for connection in connections[1:]:
         if os.fork() == 0:
             for other in connections:
@@ -184,7 +187,7 @@ def _first_worker(connections: list[Connection], parents: list[Connection], engi
             _say_ready(connection)
             _serve(connection)
         connection.close()
-    _serve(mine, first)
+    _serve(mine, first, held)
 
 
 def _load(engine: str) -> None:
@@ -218,10 +221,10 @@ def _received(connection: Connection) -> tuple:
         os._exit(0)
 
 
-def _serve(connection: Connection, first: tuple | None = None) -> None:
+def _serve(connection: Connection, first: tuple | None = None, held: tuple | None = None) -> None:
     """Play the pieces the parent sends (after `first`, a message received already) until it closes the
-    connection, then end the process."""
-    net = calendar = engine = None
+    connection, then end the process; `held` is the (network, calendar, engine) received already, if any."""
+    net, calendar, engine = held or (None, None, None)
     while True:
         kind, *item = first or _received(connection)
         first = None
